@@ -1,0 +1,1 @@
+"""pipescope: see Linux pipes happen."""

@@ -1,0 +1,217 @@
+"""The event contract: every message a run produces, as the page and the API receive it.
+
+The runner builds plain dicts (it must stay light and import no pydantic); these models are
+the single written form of that contract. `docs/events.md` documents each type and field, and
+a test fails when a model here has a field the document does not name.
+
+Python Tutor's rule holds: every event carries `state`, the whole world after that event, so
+any step renders from its own event with no look at its neighbours.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+CONTRACT_VERSION = 1
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FdEntry(_Strict):
+    fd: int
+    kind: Literal["pipe", "tty", "file", "null", "socket", "anon", "other"]
+    target: str
+    pipe: str | None
+    end: Literal["read", "write", "both"] | None
+    mode: Literal["r", "w", "rw"]
+    nonblock: bool
+    cloexec: bool
+
+
+class BlockedOn(_Strict):
+    call: str
+    fd: int | None
+    pipe: str | None
+    wchan: str
+
+
+class NextCall(_Strict):
+    call: str
+    args: dict[str, Any]
+    line: int | None
+
+
+class ProcState(_Strict):
+    pid: int
+    ppid: int
+    name: str
+    role: str
+    program: list[str] | None
+    status: Literal["running", "blocked", "exited", "killed"]
+    blocked_on: BlockedOn | None
+    next: NextCall | None
+    exit_code: int | None
+    signal: str | None
+    zombie: bool
+    reaped: bool
+    fds: list[FdEntry]
+
+
+class RingSlot(_Strict):
+    offset: int
+    len: int
+
+
+class Ring(_Strict):
+    nslots: int
+    head: int
+    tail: int
+    slots: list[RingSlot | None]
+    exact: bool
+
+
+class PipeState(_Strict):
+    id: str
+    bytes: int | None
+    capacity: int | None
+    readers: int
+    writers: int
+    ring: Ring
+
+
+class WorldState(_Strict):
+    procs: list[ProcState]
+    pipes: list[PipeState]
+    output: str
+
+
+class _EventBase(_Strict):
+    v: Literal[1]
+    seq: int
+    t: float
+    pid: int | None
+    state: WorldState
+
+
+class RunStart(_EventBase):
+    type: Literal["run.start"]
+    run: str
+    scenario: str
+    mode: Literal["live", "step"]
+    limits: dict[str, int | float]
+    backend: Literal["runner", "strace"]
+
+
+class ProcStart(_EventBase):
+    type: Literal["proc.start"]
+    ppid: int | None
+    name: str
+    role: str
+
+
+class CallEnter(_EventBase):
+    type: Literal["call.enter"]
+    call: str
+    args: dict[str, Any]
+    line: int | None
+
+
+class CallBlock(_EventBase):
+    type: Literal["call.block"]
+    call: str
+    args: dict[str, Any]
+    line: int | None
+    blocked_on: BlockedOn
+
+
+class CallReturn(_EventBase):
+    type: Literal["call.return"]
+    call: str
+    args: dict[str, Any]
+    line: int | None
+    ret: int
+    errno: str | None
+    data: str | None
+    data_truncated: bool
+    duration: float | None
+    blocked: bool
+
+
+class SignalEvent(_EventBase):
+    type: Literal["signal"]
+    signal: str
+    signo: int
+    action: Literal["kill", "ignore", "handle"]
+
+
+class ProcExit(_EventBase):
+    type: Literal["proc.exit"]
+    status: Literal["exited", "killed"]
+    exit_code: int | None
+    signal: str | None
+
+
+class Output(_EventBase):
+    type: Literal["output"]
+    data: str
+
+
+class StateChange(_EventBase):
+    type: Literal["state.change"]
+    reason: str
+
+
+class RunEnd(_EventBase):
+    type: Literal["run.end"]
+    reason: Literal["exited", "timeout", "killed", "limit", "error", "viewer-left", "shutdown"]
+    message: str
+    killed: list[int]
+
+
+Event = Annotated[
+    RunStart
+    | ProcStart
+    | CallEnter
+    | CallBlock
+    | CallReturn
+    | SignalEvent
+    | ProcExit
+    | Output
+    | StateChange
+    | RunEnd,
+    Field(discriminator="type"),
+]
+
+EVENT_MODELS: tuple[type[_EventBase], ...] = (
+    RunStart,
+    ProcStart,
+    CallEnter,
+    CallBlock,
+    CallReturn,
+    SignalEvent,
+    ProcExit,
+    Output,
+    StateChange,
+    RunEnd,
+)
+
+STATE_MODELS: tuple[type[_Strict], ...] = (
+    WorldState,
+    ProcState,
+    FdEntry,
+    BlockedOn,
+    NextCall,
+    PipeState,
+    Ring,
+    RingSlot,
+)
+
+
+def event_type(model: type[_EventBase]) -> str:
+    """The `type` string a model carries, read from its Literal annotation."""
+    literal: Any = model.model_fields["type"].annotation
+    return str(literal.__args__[0])

@@ -1,0 +1,1 @@
+"""Reading the truth: /proc fd tables, blocking, pipe bytes, and the pipe ring model."""

@@ -1,0 +1,155 @@
+"""Process facts from /proc: fd tables, run state, where a sleeping process waits."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# Fds from here up are the runner's own channels; they are never shown.
+RESERVED_FD = 1000
+
+O_ACCMODE = 0o3
+O_NONBLOCK = 0o4000
+O_CLOEXEC = 0o2000000
+# Kernels before 2025 say pipe_read/pipe_write; newer ones anon_pipe_read/anon_pipe_write.
+PIPE_WCHAN = re.compile(r"pipe_(read|write)$")
+BLOCKING_WCHANS = re.compile(r"(pipe_(read|write)|do_wait|nanosleep|wait_woken|pipe_wait\w*)$")
+_PIPE_LINK = re.compile(r"^pipe:\[(\d+)\]$")
+
+
+def read_text(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+
+
+def classify(target: str) -> str:
+    if target.startswith("pipe:"):
+        return "pipe"
+    if target.startswith("socket:"):
+        return "socket"
+    if target.startswith("anon_inode:"):
+        return "anon"
+    if target == "/dev/null":
+        return "null"
+    if target.startswith(("/dev/pts/", "/dev/tty", "/dev/console")) or target == "/dev/ptmx":
+        return "tty"
+    if target.startswith("/"):
+        return "file"
+    return "other"
+
+
+def fd_table(pid: int) -> list[dict[str, Any]] | None:
+    """Every fd below RESERVED_FD of pid, as /proc shows it; None when pid is gone."""
+    base = f"/proc/{pid}/fd"
+    try:
+        names = os.listdir(base)
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return None
+    rows = []
+    for name in sorted(names, key=int):
+        fd = int(name)
+        if fd >= RESERVED_FD:
+            continue
+        try:
+            target = os.readlink(f"{base}/{name}")
+        except OSError:
+            continue  # closed between listdir and readlink
+        info = read_text(f"/proc/{pid}/fdinfo/{name}") or ""
+        flags = 0
+        for line in info.splitlines():
+            if line.startswith("flags:"):
+                flags = int(line.split()[1], 8)
+                break
+        access = flags & O_ACCMODE
+        mode = {0: "r", 1: "w"}.get(access, "rw")
+        kind = classify(target)
+        rows.append(
+            {
+                "fd": fd,
+                "kind": kind,
+                "target": target,
+                "pipe": target if kind == "pipe" else None,
+                "end": ({"r": "read", "w": "write"}.get(mode, "both") if kind == "pipe" else None),
+                "mode": mode,
+                "nonblock": bool(flags & O_NONBLOCK),
+                "cloexec": bool(flags & O_CLOEXEC),
+            }
+        )
+    return rows
+
+
+@dataclass
+class ProcStat:
+    state: str  # R, S, D, Z, T, ...
+    ppid: int
+    exit_code: int  # wait-status encoding: a signal in the low 7 bits, an exit code above
+
+
+def stat(pid: int) -> ProcStat | None:
+    text = read_text(f"/proc/{pid}/stat")
+    if not text:
+        return None
+    # comm may hold spaces and parentheses: the fields start after the last ')'.
+    rest = text[text.rfind(")") + 2 :].split()
+    exit_code = int(rest[49]) if len(rest) > 49 else 0
+    return ProcStat(state=rest[0], ppid=int(rest[1]), exit_code=exit_code)
+
+
+def wchan(pid: int) -> str:
+    return (read_text(f"/proc/{pid}/wchan") or "").strip()
+
+
+def syscall_fd(pid: int) -> int | None:
+    """The first argument of the system call pid sleeps in, when it sleeps in one."""
+    text = (read_text(f"/proc/{pid}/syscall") or "").split()
+    if len(text) < 2 or text[0] in ("running", "-1"):
+        return None
+    try:
+        return int(text[1], 16)
+    except ValueError:
+        return None
+
+
+def blocked_in_kernel(pid: int) -> tuple[str, int | None] | None:
+    """(wchan, fd) when pid sleeps in a blocking call we know, else None. Zombies never block."""
+    st = stat(pid)
+    if st is None or st.state not in ("S", "D"):
+        return None
+    where = wchan(pid)
+    if not BLOCKING_WCHANS.search(where):
+        return None
+    return where, syscall_fd(pid) if PIPE_WCHAN.search(where) else None
+
+
+def children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except (FileNotFoundError, ProcessLookupError):
+        return out
+    for tid in tasks:
+        text = read_text(f"/proc/{pid}/task/{tid}/children") or ""
+        out.extend(int(c) for c in text.split())
+    return out
+
+
+def descendants(pid: int) -> list[int]:
+    found: list[int] = []
+    todo = children(pid)
+    while todo:
+        p = todo.pop()
+        if p in found:
+            continue
+        found.append(p)
+        todo.extend(children(p))
+    return found
+
+
+def pipe_inode(target: str) -> int | None:
+    m = _PIPE_LINK.match(target)
+    return int(m.group(1)) if m else None

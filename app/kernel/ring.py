@@ -1,0 +1,103 @@
+"""The pipe's ring of page slots, as fs/pipe.c keeps it.
+
+The kernel does not expose which slots hold what, so this models it, and tests check the
+model against the kernel: FIONREAD for the byte total, EAGAIN for where "full" falls.
+
+- A write first tries to merge `len % PAGE` bytes into the last page, only when the pipe was
+  not empty and they fit behind that page's data (a multiple of PAGE never merges).
+- The rest goes into fresh pages, one slot each, while a slot is free.
+- A read takes bytes from the oldest page; a page's slot frees only once it is emptied.
+- head and tail are the kernel's free-running counters; a slot's index is counter % nslots.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+PAGE = 4096
+
+
+@dataclass
+class Page:
+    offset: int
+    len: int
+
+
+@dataclass
+class RingModel:
+    nslots: int = 16
+    head: int = 0
+    tail: int = 0
+    pages: list[Page] = field(default_factory=list)  # oldest first: tail .. head-1
+    exact: bool = True
+
+    @property
+    def bytes(self) -> int:
+        return sum(p.len for p in self.pages)
+
+    @property
+    def full(self) -> bool:
+        return len(self.pages) >= self.nslots
+
+    def write(self, count: int, nonblock: bool = True) -> int:
+        """Apply a write of count bytes; return how many the kernel accepts before it would
+        block (blocking writers) or fail with EAGAIN (nonblock): 0 means EAGAIN."""
+        written = 0
+        chars = count & (PAGE - 1)
+        if chars and self.pages:
+            last = self.pages[-1]
+            if last.offset + last.len + chars <= PAGE:
+                last.len += chars
+                written = chars
+        while written < count and not self.full:
+            take = min(PAGE, count - written)
+            self.pages.append(Page(0, take))
+            self.head += 1
+            written += take
+        return written
+
+    def read(self, count: int) -> int:
+        taken = 0
+        while taken < count and self.pages:
+            page = self.pages[0]
+            chunk = min(page.len, count - taken)
+            page.offset += chunk
+            page.len -= chunk
+            taken += chunk
+            if page.len == 0:
+                self.pages.pop(0)
+                self.tail += 1
+        return taken
+
+    def resize(self, capacity: int) -> None:
+        """F_SETPIPE_SZ: pipe_resize_ring copies the pages to the front of a new array."""
+        self.nslots = max(1, capacity // PAGE)
+        self.tail = 0
+        self.head = len(self.pages)
+
+    def reconcile(self, kernel_bytes: int) -> None:
+        """Bring the total to what FIONREAD says when a call we did not see moved bytes
+        (an exec'd program, or a blocked call finishing inside the kernel)."""
+        have = self.bytes
+        if kernel_bytes > have:
+            self.write(kernel_bytes - have)
+        elif kernel_bytes < have:
+            self.read(have - kernel_bytes)
+        else:
+            return
+        self.exact = False
+
+    def to_json(self) -> dict[str, Any]:
+        slots: list[dict[str, int] | None] = [None] * self.nslots
+        for i, page in enumerate(self.pages):
+            slots[(self.tail + i) % self.nslots] = {"offset": page.offset, "len": page.len}
+        if not self.pages:
+            self.exact = True  # an empty ring has nothing left to guess
+        return {
+            "nslots": self.nslots,
+            "head": self.head,
+            "tail": self.tail,
+            "slots": slots,
+            "exact": self.exact,
+        }

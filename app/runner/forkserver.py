@@ -1,0 +1,117 @@
+"""The fork server: a runner interpreter started once, before any request, that forks one
+supervisor per run. Starting a run costs a fork of a warm process, not a new interpreter.
+
+The server never forks; it talks to this process over a SEQPACKET socket: a start request
+carries the run's own event socket (SCM_RIGHTS), and the reply names the supervisor's pid.
+When the server goes away, every run goes with it.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import socket
+import sys
+from typing import Any
+
+from app.kernel import procfs
+from app.runner import channel, hygiene
+from app.runner.supervisor import serve_run
+
+
+class ForkServer:
+    def __init__(self, control: socket.socket) -> None:
+        self.control = control
+        self.supervisors: dict[int, str] = {}
+
+    def serve(self) -> None:
+        hygiene.become_subreaper()
+        rfd, wfd = os.pipe()
+        os.set_blocking(wfd, False)
+        signal.set_wakeup_fd(wfd)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        signal.signal(signal.SIGTERM, lambda *_: self.shutdown(rfd, wfd))
+        sel = selectors.DefaultSelector()
+        sel.register(self.control, selectors.EVENT_READ, "control")
+        sel.register(rfd, selectors.EVENT_READ, "signal")
+        channel.send(self.control, {"k": "ready", "pid": os.getpid()})
+        while True:
+            for key, _ in sel.select(1.0):
+                if key.data == "signal":
+                    os.read(rfd, 512)
+                    continue
+                msg, fds = channel.recv(self.control)
+                if msg is None:
+                    self.shutdown(rfd, wfd)
+                self.handle(msg, fds, (rfd, wfd))
+            self.reap_and_sweep()
+
+    def handle(self, msg: dict[str, Any], fds: list[int], keep: tuple[int, int]) -> None:
+        if msg["k"] == "start" and fds:
+            pid = os.fork()
+            if pid == 0:
+                out = socket.socket(fileno=fds[0])
+                for fd in (*keep, self.control.fileno()):
+                    os.close(fd)
+                signal.set_wakeup_fd(-1)
+                for sig in (signal.SIGCHLD, signal.SIGTERM):
+                    signal.signal(sig, signal.SIG_DFL)
+                code = 0
+                try:
+                    serve_run(out, msg["request"])
+                except BaseException:  # a supervisor must never fall back into this loop
+                    code = 70
+                os._exit(code)
+            for fd in fds:
+                os.close(fd)
+            self.supervisors[pid] = msg["request"]["run"]
+            channel.send(self.control, {"k": "started", "run": msg["request"]["run"], "pid": pid})
+        elif msg["k"] == "kill":
+            for pid, run in list(self.supervisors.items()):
+                if run == msg["run"]:
+                    self.kill_run(pid)
+
+    def kill_run(self, pid: int) -> None:
+        for child in procfs.descendants(pid):
+            try:
+                os.kill(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def reap_and_sweep(self) -> None:
+        """Reap finished supervisors; anything else re-parented here escaped a dead
+        supervisor, and is killed with all it started."""
+        hygiene.reap_all()
+        for pid in procfs.children(os.getpid()):
+            st = procfs.stat(pid)
+            if st is not None and st.state == "Z":
+                continue
+            if pid not in self.supervisors:
+                hygiene.kill_tree(pid)
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        for pid in list(self.supervisors):
+            if procfs.stat(pid) is None:
+                del self.supervisors[pid]
+        hygiene.reap_all()
+
+    def shutdown(self, *fds: int) -> None:
+        hygiene.kill_tree(os.getpid())
+        os._exit(0)
+
+
+def main() -> None:
+    control = socket.socket(fileno=int(sys.argv[1]))
+    hygiene.die_with_parent()
+    ForkServer(control).serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,517 @@
+"""One run: start its first process, let each call go in turn, and report every event.
+
+The supervisor is the run's scheduler and its only witness. Processes ask before each call;
+it lets one call go at a time (round robin, like one CPU), so each event's state is exactly
+the world after that call. A call still out after a moment is checked in /proc: if the kernel
+has it asleep in a pipe, a wait or a sleep, the call is blocked and the next process goes.
+In step mode nothing goes until a viewer says so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import socket
+import tempfile
+import time
+from collections import deque
+from typing import Any
+
+from app.kernel import procfs
+from app.runner import channel, hygiene
+from app.runner.world import Proc, World
+
+BLOCK_PROBE_S = 0.001
+POLL_S = 0.005
+REPLY_WAIT_S = 2.0
+
+
+class RunOver(Exception):
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason, self.message = reason, message
+
+
+class Supervisor:
+    def __init__(self, out: socket.socket, request: dict[str, Any]) -> None:
+        self.out = out
+        self.request = request
+        self.program: dict[str, list[dict[str, Any]]] = request["program"]["procs"]
+        self.limits: dict[str, Any] = request["limits"]
+        self.world = World()
+        self.queue: deque[Proc] = deque()
+        self.holder: Proc | None = None
+        self.chans: dict[int, tuple[socket.socket, Proc]] = {}
+        self.sel = selectors.DefaultSelector()
+        self.seq = 0
+        self.t0 = time.monotonic()
+        self.deadline = self.t0 + float(self.limits["wall_s"])
+        self.playing = request.get("mode", "live") == "live"
+        self.interval = 0.0
+        self.last_grant = 0.0
+        self.step_credit: list[int | None] = []
+        self.pty_master = -1
+        self.pty_bytes = 0
+        self.next_probe = 0.0
+        self.signature: str = ""
+
+    # -- events ----------------------------------------------------------------------------
+    def emit(self, type_: str, pid: int | None, **fields: Any) -> None:
+        state = self.world.snapshot()
+        event = {"v": 1, "seq": self.seq, "t": round(time.monotonic() - self.t0, 6)}
+        event |= {"type": type_, "pid": pid, **fields, "state": state}
+        self.seq += 1
+        self.signature = json.dumps([state["procs"], state["pipes"]], sort_keys=True)
+        self.send_line(event)
+        if type_ != "run.end" and self.seq >= int(self.limits["max_events"]):
+            raise RunOver("limit", f"the run reached its limit of {self.seq} events")
+
+    def send_line(self, obj: dict[str, Any]) -> None:
+        try:
+            self.out.sendall(json.dumps(obj, separators=(",", ":")).encode() + b"\n")
+        except OSError:
+            raise RunOver("viewer-left", "the server closed the run's channel") from None
+
+    # -- start -----------------------------------------------------------------------------
+    def start(self) -> None:
+        master, slave = os.openpty()
+        hygiene.make_raw(slave)
+        self.pty_master = master
+        os.set_blocking(master, False)
+        self.sel.register(master, selectors.EVENT_READ, "pty")
+        self.out.setblocking(True)
+        self.sel.register(self.out, selectors.EVENT_READ, "control")
+        root_role = next(iter(self.program))
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.emit(
+            "run.start",
+            None,
+            run=self.request["run"],
+            scenario=self.request.get("scenario", "custom"),
+            mode=self.request.get("mode", "live"),
+            limits=self.limits,
+            backend="runner",
+        )
+        pid = os.fork()
+        if pid == 0:  # the first scenario process: a clean fd table, then its steps
+            hygiene.become_scenario_root(slave, theirs.detach(), self.limits, self.request["cwd"])
+            from app.runner.proc import ScenarioProcess, set_name
+
+            set_name(root_role)
+            ScenarioProcess(self.program, root_role, {}).run()
+        os.close(slave)
+        theirs.close()
+        proc = self.add_proc(pid, os.getpid(), root_role, mine)
+        self.await_ready(proc)  # its table is clean once it asks for its first call
+        self.emit("proc.start", pid, ppid=proc.ppid, name=proc.name, role=root_role)
+
+    def add_proc(self, pid: int, ppid: int, role: str, chan: socket.socket) -> Proc:
+        proc = Proc(pid=pid, ppid=ppid, role=role, order=len(self.world.procs))
+        try:
+            proc.pidfd = os.pidfd_open(pid)
+        except OSError:
+            proc.pidfd = None
+        self.world.procs[pid] = proc
+        self.chans[chan.fileno()] = (chan, proc)
+        chan.setblocking(True)
+        self.sel.register(chan, selectors.EVENT_READ, "proc")
+        return proc
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self) -> tuple[str, str]:
+        try:
+            self.start()
+            while True:
+                self.tick()
+        except RunOver as over:
+            return over.reason, over.message
+
+    def tick(self) -> None:
+        self.schedule()
+        now = time.monotonic()
+        if now >= self.deadline:
+            raise RunOver("timeout", f"the run reached its time limit of {self.limits['wall_s']} s")
+        timeout = min(self.deadline - now, POLL_S if self.watching() else 0.25)
+        if self.holder is not None:
+            timeout = min(timeout, BLOCK_PROBE_S)
+        if self.playing and self.interval and self.queue and self.holder is None:
+            timeout = min(timeout, max(0.0, self.last_grant + self.interval - now))
+        ready = self.sel.select(max(0.0, timeout))
+        # Processes first: a write to the terminal reports its bytes with its own return.
+        for key, _ in sorted(ready, key=lambda kv: kv[0].data == "pty"):
+            if key.data == "pty":
+                text = self.read_pty()
+                if text and not self.holder_writes_tty():
+                    self.emit("output", None, data=text)
+            elif key.data == "control":
+                self.read_control()
+            else:
+                self.read_chan(key.fileobj.fileno())  # type: ignore[union-attr]
+        self.probe_holder()
+        self.watch_unreported()
+        self.schedule()
+        if not self.world.live() and self.holder is None:
+            text = self.drain_pty(0.01)
+            if text:
+                self.emit("output", None, data=text)
+            raise RunOver("exited", "every process has exited")
+
+    def watching(self) -> bool:
+        return any(p.program or p.blocked_on for p in self.world.live())
+
+    # -- messages from processes ---------------------------------------------------------
+    def read_chan(self, fileno: int) -> None:
+        chan, proc = self.chans[fileno]
+        msg, fds = channel.recv(chan)
+        self.handle(proc, msg, fds)
+
+    def handle(self, proc: Proc, msg: dict[str, Any] | None, fds: list[int]) -> None:
+        if msg is None:
+            self.channel_closed(proc)
+        elif msg["k"] == "ready":
+            proc.ready = {"call": msg["call"], "args": msg["args"], "line": msg["line"]}
+            self.queue.append(proc)
+        elif msg["k"] == "ret":
+            self.returned(proc, msg, fds)
+
+    def await_ready(self, proc: Proc) -> None:
+        """Take proc's next message now, so the ready queue's order never depends on which
+        socket the selector happens to report first."""
+        if not any(p is proc for _, p in self.chans.values()):
+            return
+        chan = self.chan_of(proc)
+        chan.settimeout(REPLY_WAIT_S)
+        try:
+            msg, fds = channel.recv(chan)
+        except TimeoutError:
+            return
+        finally:
+            chan.settimeout(None)
+        self.handle(proc, msg, fds)
+
+    def returned(self, proc: Proc, msg: dict[str, Any], fds: list[int]) -> None:
+        call = proc.in_call or {"call": "?", "args": {}, "line": None, "blocked": False}
+        proc.in_call = None
+        proc.blocked_on = None
+        if self.holder is proc:
+            self.holder = None
+        args = {**call["args"], **msg.get("args", {})}
+        if not call["blocked"] and msg["errno"] is None:
+            self.world.refresh_fds()
+            self.world.apply_call(proc, call["call"], args, msg["ret"])
+        child: Proc | None = None
+        if call["call"] == "fork" and msg["ret"] > 0 and fds:
+            chan = socket.socket(fileno=fds[0])
+            child = self.add_proc(msg["ret"], proc.pid, msg["child_role"], chan)
+        if call["call"] == "wait4" and msg["ret"] > 0:
+            self.reaped(msg["ret"], msg["status"])
+        if call["call"] == "write" and msg["ret"] > 0 and self.is_tty(proc, args["fd"]):
+            self.drain_pty(0.05, expect=msg["ret"] - (self.pty_bytes - call["pty_mark"]))
+        self.emit(
+            "call.return",
+            proc.pid,
+            call=call["call"],
+            args=args,
+            line=call["line"],
+            ret=msg["ret"],
+            errno=msg["errno"],
+            data=msg.get("data"),
+            data_truncated=bool(msg.get("cut")),
+            duration=round(msg["dur"], 6),
+            blocked=call["blocked"],
+        )
+        if child is not None:
+            self.emit("proc.start", child.pid, ppid=proc.pid, name=child.name, role=child.role)
+        self.await_ready(proc)
+        if child is not None:
+            self.await_ready(child)
+
+    def holder_writes_tty(self) -> bool:
+        call = self.holder.in_call if self.holder else None
+        return bool(call and call["call"] == "write" and self.is_tty(self.holder, call["args"]["fd"]))  # type: ignore[arg-type]
+
+    def is_tty(self, proc: Proc, fd: int) -> bool:
+        return any(r["fd"] == fd and r["kind"] == "tty" for r in proc.fds)
+
+    def channel_closed(self, proc: Proc) -> None:
+        """The process exec'd (its channel was close-on-exec) or died."""
+        for fileno, (chan, p) in list(self.chans.items()):
+            if p is proc:
+                self.sel.unregister(chan)
+                chan.close()
+                del self.chans[fileno]
+        if proc in self.queue:
+            self.queue.remove(proc)
+        call = proc.in_call
+        if self.holder is proc:
+            self.holder = None
+        if call and call["call"] == "execve":
+            # A failed execve reports its errno; silence means the new program runs.
+            proc.in_call = None
+            proc.program = list(call["args"]["argv"])
+            self.emit_return(proc, call, 0, None)
+            return
+        self.died(proc, self.death_status(proc), call)
+
+    def death_status(self, proc: Proc) -> int | None:
+        found = hygiene.wait_for_death(proc.pid, 2.0)
+        if found is None:
+            return None
+        status, here = found
+        if not here and procfs.stat(proc.pid) is None:
+            # Its parent reaped it first, in a wait4 whose report is on its way: the status
+            # it carries is the kernel's own, so let that report tell the death.
+            parent = self.world.procs.get(proc.ppid)
+            if parent is not None and self.await_message(parent, 0.2):
+                self.read_chan(self.chan_of(parent).fileno())
+        proc.reaped = proc.reaped or here
+        return status
+
+    def died(self, proc: Proc, status: int | None, call: dict[str, Any] | None) -> None:
+        proc.in_call = None
+        proc.ready = None
+        proc.blocked_on = None
+        if proc.exited or proc.killed:
+            return  # already told, by its parent's wait4
+        status = status or 0
+        signo = status & 0x7F
+        if signo:
+            if call and call["call"] == "write" and signo == signal.SIGPIPE:
+                # pipe_write returned -EPIPE and sent SIGPIPE; the signal killed the process
+                # on its way back to user space, so the call's return is the kernel's own.
+                self.emit_return(proc, call, -1, "EPIPE")
+            self.emit("signal", proc.pid, signal=signame(signo), signo=signo, action="kill")
+            proc.killed, proc.signal = True, signame(signo)
+        else:
+            proc.exited, proc.exit_code = True, (status >> 8) & 0xFF
+        self.emit(
+            "proc.exit",
+            proc.pid,
+            status=proc.status,
+            exit_code=proc.exit_code,
+            signal=proc.signal,
+        )
+
+    def emit_return(self, proc: Proc, call: dict[str, Any], ret: int, err: str | None) -> None:
+        self.emit(
+            "call.return",
+            proc.pid,
+            call=call["call"],
+            args=call["args"],
+            line=call["line"],
+            ret=ret,
+            errno=err,
+            data=None,
+            data_truncated=False,
+            duration=None,
+            blocked=call["blocked"],
+        )
+
+    def reaped(self, pid: int, status: int) -> None:
+        proc = self.world.procs.get(pid)
+        if proc is None:
+            return
+        proc.reaped = True
+        if not (proc.exited or proc.killed):
+            self.died(proc, status, proc.in_call)
+
+    def chan_of(self, proc: Proc) -> socket.socket:
+        return next(c for c, p in self.chans.values() if p is proc)
+
+    def await_message(self, proc: Proc, wait: float) -> bool:
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            if self.has_message(proc):
+                return True
+            time.sleep(0.0005)
+        return False
+
+    # -- watching what does not report -----------------------------------------------------
+    def probe_holder(self) -> None:
+        proc = self.holder
+        if proc is None or proc.in_call is None:
+            return
+        if time.monotonic() - proc.in_call["t"] < BLOCK_PROBE_S:
+            return
+        found = procfs.blocked_in_kernel(proc.pid)
+        if found is None or self.has_message(proc):
+            return
+        where, fd = found
+        proc.in_call["blocked"] = True
+        proc.blocked_on = {
+            "call": proc.in_call["call"],
+            "fd": fd,
+            "pipe": proc.fd_pipe(fd) if fd is not None else None,
+            "wchan": where,
+        }
+        self.holder = None
+        call = proc.in_call
+        self.emit(
+            "call.block",
+            proc.pid,
+            call=call["call"],
+            args=call["args"],
+            line=call["line"],
+            blocked_on=proc.blocked_on,
+        )
+
+    def has_message(self, proc: Proc) -> bool:
+        for chan, p in self.chans.values():
+            if p is proc:
+                try:
+                    return bool(chan.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+                except BlockingIOError:
+                    return False
+                except OSError:
+                    return True
+        return False
+
+    def watch_unreported(self) -> None:
+        """Exec'd programs report nothing: read their state, and report what changed."""
+        changed = self.reap_orphans()
+        for proc in self.world.live():
+            if not proc.program:
+                continue
+            st = procfs.stat(proc.pid)
+            if st is None or st.state in ("Z", "X"):
+                self.died(proc, self.death_status(proc), None)
+                continue
+            found = procfs.blocked_in_kernel(proc.pid)
+            if found is None:
+                proc.blocked_on = None
+            else:
+                where, fd = found
+                call = "read" if "read" in where else "write" if "write" in where else where
+                pipe = proc.fd_pipe(fd) if fd is not None else None
+                proc.blocked_on = {"call": call, "fd": fd, "pipe": pipe, "wchan": where}
+            changed = True
+        if changed:
+            before = self.signature
+            state = self.world.snapshot()
+            if json.dumps([state["procs"], state["pipes"]], sort_keys=True) != before:
+                self.emit("state.change", None, reason="an exec'd program moved")
+
+    def reap_orphans(self) -> bool:
+        """A zombie whose parent died is re-parented to us (the subreaper): reap it, as init
+        would. One that vanished was reaped by its parent."""
+        changed = False
+        for proc in self.world.procs.values():
+            if proc.reaped or not (proc.exited or proc.killed):
+                continue
+            st = procfs.stat(proc.pid)
+            if st is None or st.ppid == os.getpid():
+                if st is not None:
+                    hygiene.reap(proc.pid)
+                proc.reaped = changed = True
+        return changed
+
+    # -- the pty: what the processes print -------------------------------------------------
+    def read_pty(self) -> str:
+        try:
+            data = os.read(self.pty_master, 65536)
+        except (BlockingIOError, OSError):
+            return ""
+        self.pty_bytes += len(data)
+        text = data.decode("utf-8", "replace")
+        self.world.add_output(text)
+        return text
+
+    def drain_pty(self, wait: float, expect: int = 0) -> str:
+        """Take what the tty holds into the state, waiting up to `wait` for `expect` bytes."""
+        end = time.monotonic() + wait
+        taken = ""
+        while True:
+            text = self.read_pty()
+            taken += text
+            if len(taken.encode()) >= expect:
+                return taken
+            if time.monotonic() >= end:
+                return taken
+            if not text:
+                time.sleep(0.0005)
+
+    # -- the scheduler ---------------------------------------------------------------------
+    def read_control(self) -> None:
+        try:
+            data = self.out.recv(65536)
+        except OSError:
+            data = b""
+        if not data:
+            raise RunOver("viewer-left", "the server closed the run's channel")
+        for line in data.splitlines():
+            msg = json.loads(line)
+            op = msg.get("op")
+            if op == "kill":
+                raise RunOver("killed", "the run was stopped on request")
+            if op == "pause":
+                self.playing = False
+            elif op == "play":
+                self.playing = True
+                self.interval = max(0, int(msg.get("interval_ms", 0))) / 1000
+            elif op == "step":
+                self.step_credit.append(msg.get("pid"))
+
+    def schedule(self) -> None:
+        while self.holder is None and self.queue:
+            target: Proc | None = None
+            if self.step_credit:
+                want = self.step_credit.pop(0)
+                target = next((p for p in self.queue if p.pid == want), None) if want else None
+                target = target or self.queue[0]
+            elif self.playing:
+                if self.interval and time.monotonic() < self.last_grant + self.interval:
+                    return
+                target = self.queue[0]
+            else:
+                return
+            self.queue.remove(target)
+            self.grant(target)
+
+    def grant(self, proc: Proc) -> None:
+        ready = proc.ready
+        assert ready is not None
+        proc.ready = None
+        self.last_grant = time.monotonic()
+        proc.in_call = {**ready, "t": self.last_grant, "blocked": False, "pty_mark": self.pty_bytes}
+        deny = None
+        if ready["call"] == "fork" and len(self.world.live()) >= int(self.limits["max_procs"]):
+            deny = "EAGAIN"  # as fork(2) says when RLIMIT_NPROC is reached
+        self.holder = proc
+        self.emit("call.enter", proc.pid, call=ready["call"], args=ready["args"], line=ready["line"])
+        channel.send(self.chan_of(proc), {"k": "deny", "errno": deny} if deny else {"k": "go"})
+
+
+def signame(signo: int) -> str:
+    try:
+        return signal.Signals(signo).name
+    except ValueError:
+        return f"SIG{signo}"
+
+
+RUN_FILES = {
+    "hello.c": "int main(void) { return 0; }\n",
+    "notes.md": "# pipes\nfd[0] reads, fd[1] writes\n",
+    "words.txt": "pipe\nfork\nread\nwrite\nclose\npipe\n",
+}
+
+
+def serve_run(out: socket.socket, request: dict[str, Any]) -> None:
+    """The whole life of one run's supervisor process: contain, run, report, clean up."""
+    os.setsid()
+    hygiene.become_subreaper()
+    cwd = tempfile.mkdtemp(prefix="pipescope-run-")
+    for name, text in RUN_FILES.items():
+        with open(os.path.join(cwd, name), "w") as f:
+            f.write(text)
+    sup = Supervisor(out, {**request, "cwd": cwd})
+    reason, message = sup.run()
+    doomed = [p.pid for p in sup.world.live()]
+    if reason != "viewer-left":
+        try:
+            sup.emit("run.end", None, reason=reason, message=message, killed=doomed)
+        except RunOver:
+            pass
+    hygiene.kill_tree(os.getpid())
+    shutil.rmtree(cwd, ignore_errors=True)

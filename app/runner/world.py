@@ -1,0 +1,143 @@
+"""The run's world as the kernel shows it: each process's fds, each pipe's bytes and ring.
+
+`World.snapshot()` is taken for every event, so every event carries the whole state.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.kernel import pipes, procfs
+from app.kernel.ring import PAGE, RingModel
+
+OUTPUT_CAP = 8192
+
+
+@dataclass
+class Proc:
+    """The supervisor's record of one process of the run."""
+
+    pid: int
+    ppid: int
+    role: str
+    order: int
+    pidfd: int | None = None
+    program: list[str] | None = None
+    ready: dict[str, Any] | None = None  # the call it waits to be let go into
+    in_call: dict[str, Any] | None = None  # the call it is in, once let go
+    blocked_on: dict[str, Any] | None = None
+    exited: bool = False
+    killed: bool = False
+    exit_code: int | None = None
+    signal: str | None = None
+    reaped: bool = False
+    fds: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return os.path.basename(self.program[0]) if self.program else self.role
+
+    @property
+    def status(self) -> str:
+        if self.killed:
+            return "killed"
+        if self.exited:
+            return "exited"
+        return "blocked" if self.blocked_on else "running"
+
+    def fd_pipe(self, fd: int) -> str | None:
+        return next((row["pipe"] for row in self.fds if row["fd"] == fd), None)
+
+    def to_json(self) -> dict[str, Any]:
+        nxt = self.ready
+        return {
+            "pid": self.pid,
+            "ppid": self.ppid,
+            "name": self.name,
+            "role": self.role,
+            "program": self.program,
+            "status": self.status,
+            "blocked_on": self.blocked_on,
+            "next": {"call": nxt["call"], "args": nxt["args"], "line": nxt["line"]} if nxt else None,
+            "exit_code": self.exit_code,
+            "signal": self.signal,
+            "zombie": (self.exited or self.killed) and not self.reaped,
+            "reaped": self.reaped,
+            "fds": self.fds if not (self.exited or self.killed) else [],
+        }
+
+
+class World:
+    def __init__(self) -> None:
+        self.procs: dict[int, Proc] = {}
+        self.rings: dict[str, RingModel] = {}
+        self.output = ""
+
+    def add_output(self, text: str) -> None:
+        self.output = (self.output + text)[-OUTPUT_CAP:]
+
+    def live(self) -> list[Proc]:
+        return [p for p in self.procs.values() if not (p.exited or p.killed)]
+
+    def refresh_fds(self) -> None:
+        for proc in self.live():
+            table = procfs.fd_table(proc.pid)
+            if table is not None:
+                proc.fds = table
+            st = procfs.stat(proc.pid)
+            if st is not None and st.ppid:
+                proc.ppid = st.ppid  # an orphan is adopted: show its new parent
+
+    def apply_call(self, proc: Proc, call: str, args: dict[str, Any], ret: int) -> None:
+        """Move the ring model by a call we saw return without blocking (exact)."""
+        if ret <= 0 or "fd" not in args:
+            return
+        ring = self.rings.get(proc.fd_pipe(args["fd"]) or "")
+        if ring is None:
+            return
+        if call == "write":
+            ring.write(ret)
+        elif call == "read":
+            ring.read(ret)
+        elif call == "fcntl" and args.get("cmd") == "F_SETPIPE_SZ":
+            ring.resize(ret)
+
+    def snapshot(self) -> dict[str, Any]:
+        self.refresh_fds()
+        pipe_rows: dict[str, dict[str, Any]] = {}
+        holders: dict[str, tuple[Proc, int]] = {}
+        for proc in self.live():
+            for row in proc.fds:
+                pid_ = row["pipe"]
+                if pid_ is None:
+                    continue
+                entry = pipe_rows.setdefault(pid_, {"id": pid_, "readers": 0, "writers": 0})
+                if row["mode"] in ("r", "rw"):
+                    entry["readers"] += 1
+                if row["mode"] in ("w", "rw"):
+                    entry["writers"] += 1
+                holders.setdefault(pid_, (proc, row["fd"]))
+        for gone in set(self.rings) - set(pipe_rows):
+            del self.rings[gone]  # the last end closed: the kernel freed the pipe
+        for pipe_id, entry in pipe_rows.items():
+            proc, fd = holders[pipe_id]
+            measured = pipes.measure(proc.pidfd, fd) if proc.pidfd is not None else None
+            ring = self.rings.get(pipe_id)
+            if ring is None:
+                ring = self.rings[pipe_id] = RingModel()
+            if measured is not None:
+                queued, capacity = measured
+                if capacity // PAGE != ring.nslots:
+                    ring.resize(capacity)
+                ring.reconcile(queued)
+                entry["bytes"], entry["capacity"] = queued, capacity
+            else:
+                entry["bytes"], entry["capacity"] = None, None
+            entry["ring"] = ring.to_json()
+        return {
+            "procs": [p.to_json() for p in sorted(self.procs.values(), key=lambda p: p.order)],
+            "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
+            "output": self.output,
+        }

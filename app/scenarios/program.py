@@ -1,0 +1,210 @@
+"""The program format: what each process of a run does, as data.
+
+A program is one small vocabulary of operations, one list per process role. The first role
+starts the run; `fork` names the role its child runs. File descriptors are written as C
+writes them: a pipe named `fd` gives `fd[0]` (read end) and `fd[1]` (write end); plain numbers
+(0, 1, 2, or a dup2 target) are fds too. Built-in scenarios and user-composed programs share
+this format, so it is validated strictly: an error's `loc` names the role, the step index and
+the field.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+# Programs exec may run, and where each one lives. Nothing else is ever exec'd.
+ALLOWED_PROGRAMS = (
+    "cat",
+    "wc",
+    "sort",
+    "head",
+    "tr",
+    "grep",
+    "ls",
+    "echo",
+    "yes",
+    "seq",
+    "tee",
+    "uniq",
+    "sleep",
+)
+SAFE_ARG = re.compile(r"^[A-Za-z0-9_.,:=+%@ -]{1,64}$")
+FD_NAME = re.compile(r"^([a-z_][a-z0-9_]{0,15})\[([01])\]$")
+ROLE_NAME = r"^[a-z][a-z0-9_-]{0,15}$"
+MAX_FD = 999  # fds from 1000 up belong to the runner's own channels
+MAX_WRITE = 1 << 20
+MAX_STEPS = 64
+MAX_REPEAT = 10_000
+
+FdRef = Annotated[int, Field(ge=0, le=MAX_FD)] | Annotated[str, Field(pattern=FD_NAME.pattern)]
+
+
+class _Step(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line: int | None = Field(default=None, ge=1, description="C source line this step maps to")
+
+
+class PipeStep(_Step):
+    op: Literal["pipe"]
+    name: str = Field(pattern=r"^[a-z_][a-z0-9_]{0,15}$", examples=["fd"])
+
+
+class ForkStep(_Step):
+    op: Literal["fork"]
+    child: str = Field(pattern=ROLE_NAME, description="role the child runs")
+
+
+class CloseStep(_Step):
+    op: Literal["close"]
+    fd: FdRef
+
+
+class ReadStep(_Step):
+    op: Literal["read"]
+    fd: FdRef
+    count: int = Field(default=1024, ge=1, le=MAX_WRITE)
+    repeat: int = Field(default=1, ge=1, le=MAX_REPEAT)
+    until_eof: bool = Field(default=False, description="loop until read returns 0 or fails")
+
+
+class WriteStep(_Step):
+    op: Literal["write"]
+    fd: FdRef
+    data: str | None = Field(default=None, max_length=4096)
+    size: int | None = Field(default=None, ge=1, le=MAX_WRITE)
+    fill: str = Field(default="x", min_length=1, max_length=1)
+    from_read: bool = Field(default=False, description="write what the last read returned")
+    repeat: int = Field(default=1, ge=1, le=MAX_REPEAT)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> WriteStep:
+        sources = [self.data is not None, self.size is not None, self.from_read]
+        if sum(sources) != 1:
+            raise ValueError("a write needs exactly one of data, size or from_read")
+        return self
+
+
+class Dup2Step(_Step):
+    op: Literal["dup2"]
+    fd: FdRef
+    to: int = Field(ge=0, le=MAX_FD)
+
+
+class ExecStep(_Step):
+    op: Literal["exec"]
+    argv: list[str] = Field(min_length=1, max_length=8)
+
+    @field_validator("argv")
+    @classmethod
+    def _allowlisted(cls, argv: list[str]) -> list[str]:
+        if argv[0] not in ALLOWED_PROGRAMS:
+            raise ValueError(f"{argv[0]!r} is not allowed; exec runs only {', '.join(ALLOWED_PROGRAMS)}")
+        for arg in argv[1:]:
+            if not SAFE_ARG.match(arg) or ".." in arg:
+                raise ValueError(f"argument {arg!r} is not allowed (letters, digits, - . , : = + % @ only)")
+        return argv
+
+
+class WaitStep(_Step):
+    op: Literal["wait"]
+    child: str | None = Field(default=None, pattern=ROLE_NAME, description="role, or any child")
+
+
+class ExitStep(_Step):
+    op: Literal["exit"]
+    code: int = Field(default=0, ge=0, le=255)
+
+
+class NonblockStep(_Step):
+    op: Literal["nonblock"]
+    fd: FdRef
+    on: bool = True
+
+
+class PipeSizeStep(_Step):
+    op: Literal["pipe_size"]
+    fd: FdRef
+    size: int = Field(ge=4096, le=1 << 20)
+
+
+class SleepStep(_Step):
+    op: Literal["sleep"]
+    ms: int = Field(ge=0, le=5000)
+
+
+class YieldStep(_Step):
+    op: Literal["yield"]
+
+
+class SigpipeStep(_Step):
+    op: Literal["sigpipe"]
+    action: Literal["ignore", "default"]
+
+
+class SetsidStep(_Step):
+    op: Literal["setsid"]
+
+
+Step = Annotated[
+    PipeStep
+    | ForkStep
+    | CloseStep
+    | ReadStep
+    | WriteStep
+    | Dup2Step
+    | ExecStep
+    | WaitStep
+    | ExitStep
+    | NonblockStep
+    | PipeSizeStep
+    | SleepStep
+    | YieldStep
+    | SigpipeStep
+    | SetsidStep,
+    Field(discriminator="op"),
+]
+
+
+class Program(BaseModel):
+    """Each role's steps. The first role is the first process; every other one is forked."""
+
+    model_config = ConfigDict(extra="forbid")
+    procs: dict[
+        Annotated[str, Field(pattern=ROLE_NAME)],
+        Annotated[list[Step], Field(max_length=MAX_STEPS)],
+    ] = Field(
+        examples=[
+            {
+                "parent": [
+                    {"op": "pipe", "name": "fd"},
+                    {"op": "fork", "child": "child"},
+                    {"op": "close", "fd": "fd[0]"},
+                    {"op": "write", "fd": "fd[1]", "data": "hello pipe\n"},
+                    {"op": "close", "fd": "fd[1]"},
+                ],
+                "child": [
+                    {"op": "close", "fd": "fd[1]"},
+                    {"op": "read", "fd": "fd[0]", "count": 1024},
+                    {"op": "write", "fd": 1, "from_read": True},
+                    {"op": "close", "fd": "fd[0]"},
+                ],
+            }
+        ]
+    )
+
+    @model_validator(mode="after")
+    def _roles_connect(self) -> Program:
+        if not self.procs:
+            raise ValueError("a program needs at least one role: the first process")
+        root = next(iter(self.procs))
+        forked = {s.child for steps in self.procs.values() for s in steps if isinstance(s, ForkStep)}
+        for role in forked:
+            if role not in self.procs:
+                raise ValueError(f"fork names role {role!r}, which has no steps")
+        for role in self.procs:
+            if role != root and role not in forked:
+                raise ValueError(f"role {role!r} is never started by a fork")
+        return self
