@@ -1,0 +1,3 @@
+"""The built-in scenarios. Importing this package registers every one of them."""
+
+from app.scenarios.builtin import basics  # noqa: F401
