@@ -50,6 +50,7 @@ class Scenario:
     params: tuple[Param, ...] = ()
     limits: dict[str, float] = field(default_factory=dict)
     order: int = 100
+    backend: str = "runner"  # "strace": build returns a trace spec, not a Program
 
     def params_model(self) -> type[BaseModel]:
         fields: dict[str, Any] = {
@@ -64,6 +65,13 @@ class Scenario:
         values = self.params_model().model_validate(params or {}).model_dump()
         return Program.model_validate(self.build(values))
 
+    def request(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What the runner needs to start this scenario: checked, plain data."""
+        if self.backend != "runner":
+            values = self.params_model().model_validate(params or {}).model_dump()
+            return {"backend": self.backend, "trace": self.build(values)}
+        return {"backend": "runner", "program": self.program(params).model_dump(exclude_none=True)}
+
     def to_json(self, with_program: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
             "name": self.name,
@@ -73,8 +81,9 @@ class Scenario:
             "params": [p.to_json() for p in self.params],
             "limits": self.limits,
             "source": self.source,
+            "backend": self.backend,
         }
-        if with_program:
+        if with_program and self.backend == "runner":
             out["program"] = self.program().model_dump(exclude_none=True)
         return out
 
