@@ -17,6 +17,7 @@ import signal
 import socket
 import tempfile
 import time
+import traceback
 from collections import deque
 from typing import Any
 
@@ -127,6 +128,9 @@ class Supervisor:
                 self.tick()
         except RunOver as over:
             return over.reason, over.message
+        except Exception as exc:  # a bug of ours must still end the run cleanly
+            traceback.print_exc()
+            return "error", f"pipescope failed while running this: {type(exc).__name__}: {exc}"
 
     def tick(self) -> None:
         self.schedule()
@@ -209,6 +213,11 @@ class Supervisor:
             self.reaped(msg["ret"], msg["status"])
         if call["call"] == "write" and msg["ret"] > 0 and self.is_tty(proc, args["fd"]):
             self.drain_pty(0.05, expect=msg["ret"] - (self.pty_bytes - call["pty_mark"]))
+        # Take each process's next call first, so the state shows what it waits to do: in step
+        # mode no other event comes until a viewer steps, and it steps by that `next`.
+        self.await_ready(proc)
+        if child is not None:
+            self.await_ready(child)
         self.emit(
             "call.return",
             proc.pid,
@@ -224,9 +233,6 @@ class Supervisor:
         )
         if child is not None:
             self.emit("proc.start", child.pid, ppid=proc.pid, name=child.name, role=child.role)
-        self.await_ready(proc)
-        if child is not None:
-            self.await_ready(child)
 
     def holder_writes_tty(self) -> bool:
         call = self.holder.in_call if self.holder else None
