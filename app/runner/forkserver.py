@@ -13,7 +13,7 @@ import selectors
 import signal
 import socket
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 from app.kernel import procfs
 from app.runner import channel, hygiene
@@ -31,7 +31,7 @@ class ForkServer:
         os.set_blocking(wfd, False)
         signal.set_wakeup_fd(wfd)
         signal.signal(signal.SIGCHLD, lambda *_: None)
-        signal.signal(signal.SIGTERM, lambda *_: self.shutdown(rfd, wfd))
+        signal.signal(signal.SIGTERM, lambda *_: self.shutdown())
         sel = selectors.DefaultSelector()
         sel.register(self.control, selectors.EVENT_READ, "control")
         sel.register(rfd, selectors.EVENT_READ, "signal")
@@ -43,8 +43,9 @@ class ForkServer:
                     continue
                 msg, fds = channel.recv(self.control)
                 if msg is None:
-                    self.shutdown(rfd, wfd)
-                self.handle(msg, fds, (rfd, wfd))
+                    self.shutdown()
+                else:
+                    self.handle(msg, fds, (rfd, wfd))
             self.reap_and_sweep()
 
     def handle(self, msg: dict[str, Any], fds: list[int], keep: tuple[int, int]) -> None:
@@ -74,14 +75,8 @@ class ForkServer:
 
     def kill_run(self, pid: int) -> None:
         for child in procfs.descendants(pid):
-            try:
-                os.kill(child, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+            hygiene.kill(child)
+        hygiene.kill(pid)
 
     def reap_and_sweep(self) -> None:
         """Reap finished supervisors; anything else re-parented here escaped a dead
@@ -93,16 +88,13 @@ class ForkServer:
                 continue
             if pid not in self.supervisors:
                 hygiene.kill_tree(pid)
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+                hygiene.kill(pid)
         for pid in list(self.supervisors):
             if procfs.stat(pid) is None:
                 del self.supervisors[pid]
         hygiene.reap_all()
 
-    def shutdown(self, *fds: int) -> None:
+    def shutdown(self) -> NoReturn:
         hygiene.kill_tree(os.getpid())
         os._exit(0)
 

@@ -93,18 +93,22 @@ def reap(pid: int) -> int:
         return 0
 
 
+def kill(pid: int) -> bool:
+    """SIGKILL pid; False when it was already gone."""
+    try:
+        os.kill(pid, signal.SIGKILL)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def kill_tree(root: int) -> list[int]:
     """SIGKILL every descendant of root (escapees from setsid included), then reap them."""
     killed: list[int] = []
     for _ in range(50):
         found = procfs.descendants(root)
         alive = [p for p in found if (st := procfs.stat(p)) is not None and st.state != "Z"]
-        for pid in alive:
-            try:
-                os.kill(pid, signal.SIGKILL)
-                killed.append(pid)
-            except ProcessLookupError:
-                pass
+        killed.extend(pid for pid in alive if kill(pid))
         reap_all()
         if not procfs.descendants(root):
             break

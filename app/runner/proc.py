@@ -147,7 +147,9 @@ class ScenarioProcess:
 
         for _ in range(step.get("repeat", 1)):
             args = {"fd": fd, "buf": preview, "count": len(payload)}
-            self.call("write", args | ({"buf_truncated": True} if cut else {}), line, write)
+            ret = self.call("write", args | ({"buf_truncated": True} if cut else {}), line, write)
+            if ret < 0 and step.get("until_error"):
+                break
 
     def op_dup2(self, step: dict[str, Any], line: int | None) -> None:
         fd, to = self.fd(step["fd"]), step["to"]
@@ -205,10 +207,16 @@ class ScenarioProcess:
     def op_sigpipe(self, step: dict[str, Any], line: int | None) -> None:
         handler = signal.SIG_IGN if step["action"] == "ignore" else signal.SIG_DFL
         args = {"sig": "SIGPIPE", "handler": "SIG_IGN" if step["action"] == "ignore" else "SIG_DFL"}
-        self.call("rt_sigaction", args, line, returns_zero(lambda: signal.signal(signal.SIGPIPE, handler)))
+        self.call(
+            "rt_sigaction", args, line, returns_zero(lambda: signal.signal(signal.SIGPIPE, handler))
+        )
 
     def op_setsid(self, step: dict[str, Any], line: int | None) -> None:
-        self.call("setsid", {}, line, lambda: (os.setsid(), {}))
+        def setsid() -> Result:
+            os.setsid()
+            return os.getsid(0), {}
+
+        self.call("setsid", {}, line, setsid)
 
 
 def returns_zero(fn: Callable[[], object]) -> Callable[[], Result]:

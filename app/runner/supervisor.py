@@ -9,6 +9,7 @@ In step mode nothing goes until a viewer says so.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -61,7 +62,7 @@ class Supervisor:
     # -- events ----------------------------------------------------------------------------
     def emit(self, type_: str, pid: int | None, **fields: Any) -> None:
         state = self.world.snapshot()
-        event = {"v": 1, "seq": self.seq, "t": round(time.monotonic() - self.t0, 6)}
+        event: dict[str, Any] = {"v": 1, "seq": self.seq, "t": round(time.monotonic() - self.t0, 6)}
         event |= {"type": type_, "pid": pid, **fields, "state": state}
         self.seq += 1
         self.signature = json.dumps([state["procs"], state["pipes"]], sort_keys=True)
@@ -145,6 +146,9 @@ class Supervisor:
         ready = self.sel.select(max(0.0, timeout))
         # Processes first: a write to the terminal reports its bytes with its own return.
         for key, _ in sorted(ready, key=lambda kv: kv[0].data == "pty"):
+            if key.data == "proc" and self.wakes_before_cause(key.fileobj.fileno()):  # type: ignore[union-attr]
+                time.sleep(0.0001)
+                continue
             if key.data == "pty":
                 text = self.read_pty()
                 if text and not self.holder_writes_tty():
@@ -166,6 +170,13 @@ class Supervisor:
         return any(p.program or p.blocked_on for p in self.world.live())
 
     # -- messages from processes ---------------------------------------------------------
+    def wakes_before_cause(self, fileno: int) -> bool:
+        """A blocked call that returns while another call is out was woken by that call: let
+        the cause report first, so the trace reads write-then-read, as it happened."""
+        proc = self.chans[fileno][1]
+        holder = self.holder
+        return holder is not None and holder is not proc and proc.in_call is not None
+
     def read_chan(self, fileno: int) -> None:
         chan, proc = self.chans[fileno]
         msg, fds = channel.recv(chan)
@@ -235,8 +246,11 @@ class Supervisor:
             self.emit("proc.start", child.pid, ppid=proc.pid, name=child.name, role=child.role)
 
     def holder_writes_tty(self) -> bool:
-        call = self.holder.in_call if self.holder else None
-        return bool(call and call["call"] == "write" and self.is_tty(self.holder, call["args"]["fd"]))  # type: ignore[arg-type]
+        holder = self.holder
+        call = holder.in_call if holder else None
+        if holder is None or call is None:
+            return False
+        return call["call"] == "write" and self.is_tty(holder, call["args"]["fd"])
 
     def is_tty(self, proc: Proc, fd: int) -> bool:
         return any(r["fd"] == fd and r["kind"] == "tty" for r in proc.fds)
@@ -485,7 +499,9 @@ class Supervisor:
         if ready["call"] == "fork" and len(self.world.live()) >= int(self.limits["max_procs"]):
             deny = "EAGAIN"  # as fork(2) says when RLIMIT_NPROC is reached
         self.holder = proc
-        self.emit("call.enter", proc.pid, call=ready["call"], args=ready["args"], line=ready["line"])
+        self.emit(
+            "call.enter", proc.pid, call=ready["call"], args=ready["args"], line=ready["line"]
+        )
         channel.send(self.chan_of(proc), {"k": "deny", "errno": deny} if deny else {"k": "go"})
 
 
@@ -515,9 +531,7 @@ def serve_run(out: socket.socket, request: dict[str, Any]) -> None:
     reason, message = sup.run()
     doomed = [p.pid for p in sup.world.live()]
     if reason != "viewer-left":
-        try:
+        with contextlib.suppress(RunOver):
             sup.emit("run.end", None, reason=reason, message=message, killed=doomed)
-        except RunOver:
-            pass
     hygiene.kill_tree(os.getpid())
     shutil.rmtree(cwd, ignore_errors=True)

@@ -60,7 +60,9 @@ class Proc:
             "program": self.program,
             "status": self.status,
             "blocked_on": self.blocked_on,
-            "next": {"call": nxt["call"], "args": nxt["args"], "line": nxt["line"]} if nxt else None,
+            "next": {"call": nxt["call"], "args": nxt["args"], "line": nxt["line"]}
+            if nxt
+            else None,
             "exit_code": self.exit_code,
             "signal": self.signal,
             "zombie": (self.exited or self.killed) and not self.reaped,

@@ -56,7 +56,7 @@ class Scenario:
         fields: dict[str, Any] = {
             p.name: (p.kind, Field(default=p.default, ge=p.min, le=p.max)) for p in self.params
         }
-        return create_model(  # type: ignore[call-overload, no-any-return]
+        return create_model(
             f"{self.name}-params", __config__=ConfigDict(extra="forbid", strict=False), **fields
         )
 

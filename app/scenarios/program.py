@@ -78,6 +78,7 @@ class WriteStep(_Step):
     fill: str = Field(default="x", min_length=1, max_length=1)
     from_read: bool = Field(default=False, description="write what the last read returned")
     repeat: int = Field(default=1, ge=1, le=MAX_REPEAT)
+    until_error: bool = Field(default=False, description="stop repeating at the first -1")
 
     @model_validator(mode="after")
     def _one_source(self) -> WriteStep:
@@ -101,10 +102,14 @@ class ExecStep(_Step):
     @classmethod
     def _allowlisted(cls, argv: list[str]) -> list[str]:
         if argv[0] not in ALLOWED_PROGRAMS:
-            raise ValueError(f"{argv[0]!r} is not allowed; exec runs only {', '.join(ALLOWED_PROGRAMS)}")
+            raise ValueError(
+                f"{argv[0]!r} is not allowed; exec runs only {', '.join(ALLOWED_PROGRAMS)}"
+            )
         for arg in argv[1:]:
             if not SAFE_ARG.match(arg) or ".." in arg:
-                raise ValueError(f"argument {arg!r} is not allowed (letters, digits, - . , : = + % @ only)")
+                raise ValueError(
+                    f"argument {arg!r} is not allowed (letters, digits, - . , : = + % @ only)"
+                )
         return argv
 
 
@@ -200,7 +205,9 @@ class Program(BaseModel):
         if not self.procs:
             raise ValueError("a program needs at least one role: the first process")
         root = next(iter(self.procs))
-        forked = {s.child for steps in self.procs.values() for s in steps if isinstance(s, ForkStep)}
+        forked = {
+            s.child for steps in self.procs.values() for s in steps if isinstance(s, ForkStep)
+        }
         for role in forked:
             if role not in self.procs:
                 raise ValueError(f"fork names role {role!r}, which has no steps")

@@ -41,8 +41,8 @@ register(
         order=1,
         title={"en": "hello pipe", "zh": "hello pipe：父写子读"},
         summary={
-            "en": "The note's demo: the parent writes \"hello pipe\\n\" into a pipe, the child reads it.",
-            "zh": "笔记里的 demo：父进程向管道写入 \"hello pipe\\n\"，子进程读出。",
+            "en": 'The note\'s demo: the parent writes "hello pipe\\n" into a pipe, the child reads it.',
+            "zh": '笔记里的 demo：父进程向管道写入 "hello pipe\\n"，子进程读出。',
         },
         notice={
             "en": "After fork both processes hold fd 3 (read end) and fd 4 (write end) of the same "
@@ -127,7 +127,13 @@ def _forgot(_: dict[str, Any]) -> dict[str, Any]:
                 {"op": "exit", "code": 0, "line": at("return 0;")},
             ],
             "child": [
-                {"op": "read", "fd": "fd[0]", "count": 1024, "until_eof": True, "line": at("read(")},
+                {
+                    "op": "read",
+                    "fd": "fd[0]",
+                    "count": 1024,
+                    "until_eof": True,
+                    "line": at("read("),
+                },
                 {"op": "close", "fd": "fd[0]", "line": line_of(FORGOT, "close(fd[0]);", 2)},
                 {"op": "exit", "code": 0, "line": at("return 0;")},
             ],

@@ -1,0 +1,124 @@
+"""Drive the real fork server from tests, the way the web server does, but synchronously."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from app.runner import channel
+from app.scenarios import catalog
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_LIMITS = {"wall_s": 10, "cpu_s": 5, "memory_mb": 512, "max_procs": 16, "max_events": 20000}
+
+
+class Run:
+    def __init__(self, sock: socket.socket, supervisor: int) -> None:
+        self.sock = sock
+        self.supervisor = supervisor
+        self.reader = sock.makefile("rb")
+        self.events: list[dict[str, Any]] = []
+
+    def next_event(self) -> dict[str, Any] | None:
+        line = self.reader.readline()
+        if not line:
+            return None
+        event: dict[str, Any] = json.loads(line)
+        self.events.append(event)
+        return event
+
+    def until(self, pred: Any) -> dict[str, Any]:
+        while (event := self.next_event()) is not None:
+            if pred(event):
+                return event
+        raise AssertionError(f"the run ended without the awaited event; last: {self.events[-1:]}")
+
+    def control(self, **msg: Any) -> None:
+        self.sock.sendall(json.dumps(msg).encode() + b"\n")
+
+    def finish(self) -> list[dict[str, Any]]:
+        while self.next_event() is not None:
+            pass
+        self.close()
+        return self.events
+
+    def close(self) -> None:
+        self.reader.close()  # the makefile holds the socket open until it closes too
+        self.sock.close()
+
+    def pids(self) -> set[int]:
+        return {p["pid"] for e in self.events for p in e["state"]["procs"]}
+
+
+class ForkServer:
+    def __init__(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.control = ours
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.runner.forkserver", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+            start_new_session=True,
+            cwd=ROOT,
+        )
+        theirs.close()
+        hello, _ = channel.recv(self.control)
+        assert hello and hello["k"] == "ready", hello
+
+    def start(self, request: dict[str, Any]) -> Run:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        run_id = request.setdefault("run", uuid.uuid4().hex[:8])
+        channel.send(self.control, {"k": "start", "request": request}, (theirs.fileno(),))
+        theirs.close()
+        reply, _ = channel.recv(self.control)
+        assert reply and reply["k"] == "started" and reply["run"] == run_id, reply
+        return Run(mine, reply["pid"])
+
+    def scenario(self, name: str, params: dict[str, Any] | None = None, **kw: Any) -> Run:
+        sc = catalog.get(name)
+        assert sc is not None
+        limits = DEFAULT_LIMITS | sc.limits | kw.pop("limits", {})
+        request = {"scenario": name, "mode": kw.pop("mode", "live"), "limits": limits}
+        return self.start(request | sc.request(params))
+
+    def program(self, procs: dict[str, Any], **kw: Any) -> Run:
+        from app.scenarios.program import Program
+
+        program = Program.model_validate({"procs": procs}).model_dump(exclude_none=True)
+        limits = DEFAULT_LIMITS | kw.pop("limits", {})
+        request = {"scenario": "custom", "mode": kw.pop("mode", "live"), "limits": limits}
+        return self.start(request | {"backend": "runner", "program": program})
+
+    def close(self) -> None:
+        self.control.close()
+        self.proc.wait(timeout=10)
+
+
+def calls(events: list[dict[str, Any]], type_: str = "call.return") -> Iterator[dict[str, Any]]:
+    return (e for e in events if e["type"] == type_)
+
+
+def proc_of(event: dict[str, Any], pid: int) -> dict[str, Any]:
+    return next(p for p in event["state"]["procs"] if p["pid"] == pid)
+
+
+def pipe_of(event: dict[str, Any], pipe_id: str) -> dict[str, Any]:
+    return next(p for p in event["state"]["pipes"] if p["id"] == pipe_id)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def exists(pid: int) -> bool:
+    return os.path.exists(f"/proc/{pid}")

@@ -1,0 +1,81 @@
+"""Every run is bounded and cleaned up: no process of it survives, escapees included."""
+
+import os
+import signal
+import time
+
+from support import ForkServer, alive, calls, exists
+
+
+def escapee_program() -> dict:
+    return {
+        "parent": [{"op": "fork", "child": "child"}, {"op": "wait", "child": "child"}],
+        "child": [{"op": "setsid"}, {"op": "fork", "child": "daemon"}, {"op": "exit"}],
+        "daemon": [{"op": "sleep", "ms": 5000}],
+    }
+
+
+def wait_gone(pids: set[int], seconds: float = 5.0) -> set[int]:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        left = {p for p in pids if exists(p)}
+        if not left:
+            return left
+        time.sleep(0.02)
+    return {p for p in pids if exists(p)}
+
+
+def test_a_setsid_escapee_is_killed_and_reaped_when_the_run_times_out(
+    forkserver: ForkServer,
+) -> None:
+    run = forkserver.program(escapee_program(), limits={"wall_s": 1})
+    events = run.finish()
+    setsid = next(e for e in calls(events) if e["call"] == "setsid")
+    assert setsid["ret"] == setsid["pid"]  # it leads a session of its own
+    daemon = next(e["pid"] for e in events if e["type"] == "proc.start" and e["role"] == "daemon")
+    end = events[-1]
+    assert end["reason"] == "timeout" and daemon in end["killed"]
+    assert wait_gone(run.pids() | {run.supervisor}) == set()
+
+
+def test_killing_a_supervisor_takes_its_whole_run_with_it(forkserver: ForkServer) -> None:
+    run = forkserver.program(escapee_program(), limits={"wall_s": 30})
+    daemon = run.until(lambda e: e["type"] == "call.block" and e["call"] == "clock_nanosleep")
+    assert alive(daemon["pid"])
+    os.kill(run.supervisor, signal.SIGKILL)  # no chance to clean up: the fork server must
+    run.finish()
+    assert wait_gone(run.pids() | {run.supervisor}) == set()
+
+
+def test_closing_the_channel_ends_the_run_and_its_processes(forkserver: ForkServer) -> None:
+    run = forkserver.scenario("forgot-close", limits={"wall_s": 30})
+    run.until(lambda e: e["type"] == "call.block" and e["call"] == "wait4")
+    pids = run.pids()
+    run.close()
+    assert wait_gone(pids | {run.supervisor}) == set()
+
+
+def test_fork_beyond_the_process_limit_fails_with_eagain(forkserver: ForkServer) -> None:
+    bomb = {"bomb": [{"op": "fork", "child": "bomb"}, {"op": "sleep", "ms": 50}]}
+    run = forkserver.program(bomb, limits={"max_procs": 4, "wall_s": 5})
+    events = run.finish()
+    forks = [e for e in calls(events) if e["call"] == "fork"]
+    assert [f["errno"] for f in forks].count(None) == 3
+    assert any(f["ret"] == -1 and f["errno"] == "EAGAIN" for f in forks)
+    assert (
+        max(len([p for p in e["state"]["procs"] if p["status"] != "exited"]) for e in events) <= 4
+    )
+    assert wait_gone(run.pids()) == set()
+
+
+def test_the_event_limit_ends_a_run(forkserver: ForkServer) -> None:
+    chatty = {"p": [{"op": "pipe", "name": "p"}, {"op": "close", "fd": 9, "line": 1}] * 20}
+    events = forkserver.program(chatty, limits={"max_events": 30}).finish()
+    assert len(events) == 31
+    assert events[-1]["reason"] == "limit" and "30 events" in events[-1]["message"]
+
+
+def test_fds_from_a_failed_exec_name_the_error(forkserver: ForkServer) -> None:
+    events = forkserver.program({"p": [{"op": "close", "fd": 7}]}).finish()
+    close = next(calls(events))
+    assert (close["ret"], close["errno"]) == (-1, "EBADF")
