@@ -137,6 +137,7 @@ class CallReturn(_EventBase):
     errno: str | None
     data: str | None
     data_truncated: bool
+    data_runs: list[tuple[str, int]] | None
     duration: float | None
     blocked: bool
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 PREVIEW = 64
 _ESCAPES = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r", 0x5C: "\\\\", 0x22: '\\"', 0x00: "\\0"}
 
@@ -16,3 +18,18 @@ def escape(data: bytes, cap: int = PREVIEW) -> tuple[str, bool]:
         else:
             out.append(f"\\x{b:02x}")
     return "".join(out), len(data) > cap
+
+
+MAX_RUNS = 16
+_RUN = re.compile(rb"(.)\1*", re.S)
+
+
+def runs(data: bytes) -> list[tuple[str, int]] | None:
+    """The bytes as runs of one repeated byte, [("A", 4096), ("B", 904)], when there are at
+    most MAX_RUNS of them: enough to see whether one write was cut by another."""
+    out: list[tuple[str, int]] = []
+    for match in _RUN.finditer(data):
+        if len(out) == MAX_RUNS:
+            return None
+        out.append((escape(match.group(1))[0], len(match.group(0))))
+    return out

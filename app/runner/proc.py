@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from app.kernel.pipes import F_SETPIPE_SZ
 from app.runner import channel
-from app.runner.escape import escape
+from app.runner.escape import escape, runs
 
 Result = tuple[int, dict[str, Any]]
 
@@ -123,7 +123,7 @@ class ScenarioProcess:
             data = os.read(fd, count)
             self.last_read = data
             preview, cut = escape(data)
-            return len(data), {"data": preview, "cut": cut}
+            return len(data), {"data": preview, "cut": cut, "runs": runs(data)}
 
         for _ in range(10_000 if step.get("until_eof") else step.get("repeat", 1)):
             got = self.call("read", {"fd": fd, "count": count}, line, read)
@@ -143,7 +143,7 @@ class ScenarioProcess:
         def write() -> Result:
             n = os.write(fd, payload)
             shown, trimmed = escape(payload[:n])
-            return n, {"data": shown, "cut": trimmed}
+            return n, {"data": shown, "cut": trimmed, "runs": runs(payload[:n])}
 
         for _ in range(step.get("repeat", 1)):
             args = {"fd": fd, "buf": preview, "count": len(payload)}

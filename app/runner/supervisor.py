@@ -239,6 +239,7 @@ class Supervisor:
             errno=msg["errno"],
             data=msg.get("data"),
             data_truncated=bool(msg.get("cut")),
+            data_runs=msg.get("runs"),
             duration=round(msg["dur"], 6),
             blocked=call["blocked"],
         )
@@ -325,6 +326,7 @@ class Supervisor:
             errno=err,
             data=None,
             data_truncated=False,
+            data_runs=None,
             duration=None,
             blocked=call["blocked"],
         )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Callable
+from functools import cache, partial
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "c"
@@ -11,6 +12,11 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "c"
 @cache
 def c_source(name: str) -> str:
     return (EXAMPLES / f"{name}.c").read_text()
+
+
+def locator(source: str) -> Callable[..., int]:
+    """`at(snippet, nth=1)`: line_of bound to one source."""
+    return partial(line_of, source)
 
 
 def line_of(source: str, snippet: str, nth: int = 1) -> int:
