@@ -1,5 +1,7 @@
 """Each scenario of the curriculum shows its teaching point, read from real events."""
 
+import itertools
+
 from support import ForkServer, calls, pipe_of, proc_of
 
 from app.scenarios import catalog
@@ -73,7 +75,7 @@ def test_atomic_writes_larger_than_pipe_buf_can_interleave(forkserver: ForkServe
     reads = [r for r in returns(events, "read") if r["ret"] > 0]
     assert sum(r["ret"] for r in reads) == 2 * 3 * 30000
     chars = [run[0] for r in reads for run in r["data_runs"]]
-    switches = sum(1 for a, b in zip(chars, chars[1:], strict=False) if a != b)
+    switches = sum(1 for a, b in itertools.pairwise(chars) if a != b)
     assert switches > 2 * 3 - 1  # more A/B alternations than whole writes could make
 
 
