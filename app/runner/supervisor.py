@@ -29,6 +29,7 @@ from app.runner.world import Proc, World
 BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
 REPLY_WAIT_S = 2.0
+FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve"})
 
 
 class RunOver(Exception):
@@ -57,7 +58,7 @@ class Supervisor:
         self.pty_master = -1
         self.pty_bytes = 0
         self.next_probe = 0.0
-        self.signature: str = ""
+        self.last_state: dict[str, Any] = {}
 
     # -- events ----------------------------------------------------------------------------
     def emit(self, type_: str, pid: int | None, **fields: Any) -> None:
@@ -65,7 +66,7 @@ class Supervisor:
         event: dict[str, Any] = {"v": 1, "seq": self.seq, "t": round(time.monotonic() - self.t0, 6)}
         event |= {"type": type_, "pid": pid, **fields, "state": state}
         self.seq += 1
-        self.signature = json.dumps([state["procs"], state["pipes"]], sort_keys=True)
+        self.last_state = state
         self.send_line(event)
         if type_ != "run.end" and self.seq >= int(self.limits["max_events"]):
             raise RunOver("limit", f"the run reached its limit of {self.seq} events")
@@ -213,8 +214,10 @@ class Supervisor:
         if self.holder is proc:
             self.holder = None
         args = {**call["args"], **msg.get("args", {})}
+        if call["call"] in FLAG_CHANGERS:
+            proc.forget_flags()
         if not call["blocked"] and msg["errno"] is None:
-            self.world.refresh_fds()
+            # proc.fds is still the table from before the call: the fd's pipe, as it was.
             self.world.apply_call(proc, call["call"], args, msg["ret"])
         child: Proc | None = None
         if call["call"] == "fork" and msg["ret"] > 0 and fds:
@@ -410,9 +413,9 @@ class Supervisor:
                 proc.blocked_on = {"call": call, "fd": fd, "pipe": pipe, "wchan": where}
             changed = True
         if changed:
-            before = self.signature
+            before = self.last_state
             state = self.world.snapshot()
-            if json.dumps([state["procs"], state["pipes"]], sort_keys=True) != before:
+            if (state["procs"], state["pipes"]) != (before.get("procs"), before.get("pipes")):
                 self.emit("state.change", None, reason="an exec'd program moved")
 
     def reap_orphans(self) -> bool:

@@ -34,6 +34,11 @@ class Proc:
     signal: str | None = None
     reaped: bool = False
     fds: list[dict[str, Any]] = field(default_factory=list)
+    flags_seen: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def forget_flags(self) -> None:
+        """After a call that may change fd flags (fcntl, dup2, execve), read them afresh."""
+        self.flags_seen.clear()
 
     @property
     def name(self) -> str:
@@ -85,7 +90,8 @@ class World:
 
     def refresh_fds(self) -> None:
         for proc in self.live():
-            table = procfs.fd_table(proc.pid)
+            # An exec'd program may set flags unseen: its fdinfo is always read afresh.
+            table = procfs.fd_table(proc.pid, None if proc.program else proc.flags_seen)
             if table is not None:
                 proc.fds = table
             st = procfs.stat(proc.pid)
