@@ -179,7 +179,12 @@ class Supervisor:
         return holder is not None and holder is not proc and proc.in_call is not None
 
     def read_chan(self, fileno: int) -> None:
-        chan, proc = self.chans[fileno]
+        found = self.chans.get(fileno)
+        if found is None or not pending(found[0]):
+            # Handling another process's message already read this one (a wait4's report,
+            # a next call) or closed it: a blocking recv now would hang the whole run.
+            return
+        chan, proc = found
         msg, fds = channel.recv(chan)
         self.handle(proc, msg, fds)
 
@@ -508,6 +513,17 @@ class Supervisor:
             "call.enter", proc.pid, call=ready["call"], args=ready["args"], line=ready["line"]
         )
         channel.send(self.chan_of(proc), {"k": "deny", "errno": deny} if deny else {"k": "go"})
+
+
+def pending(chan: socket.socket) -> bool:
+    """A message, or the peer's close, is waiting on chan."""
+    try:
+        chan.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def signame(signo: int) -> str:
