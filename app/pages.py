@@ -1,5 +1,70 @@
-"""HTML pages (Jinja2). Owned by the page work; the app factory includes `router`."""
+"""HTML pages (Jinja2): the gallery of scenarios and the run page.
 
-from fastapi import APIRouter
+The pages are thin: the server renders the first paint in the chosen language, and the
+browser modules in `static/js/` do the rest against the JSON API and the WebSocket.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app.i18n import COOKIE, LANGS, choose_lang, strings, translate
+from app.scenarios.catalog import Scenario, all_scenarios, get
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+templates = Jinja2Templates(directory=TEMPLATES)
+ONE_YEAR = 365 * 24 * 3600
 
 router = APIRouter()
+
+
+def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
+    lang = choose_lang(request)
+
+    def t(key: str, **values: object) -> str:
+        return translate(lang, key, **values)
+
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"lang": lang, "langs": LANGS, "t": t, "strings": strings(), **context},
+    )
+    if request.query_params.get("lang") in LANGS:
+        # A language chosen by link sticks, as one chosen with the switch does.
+        response.set_cookie(COOKIE, lang, max_age=ONE_YEAR, samesite="lax")
+    return response
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+def gallery(request: Request) -> HTMLResponse:
+    scenarios = [s.to_json() for s in all_scenarios()]
+    return _page(request, "gallery.html", scenarios=scenarios)
+
+
+@router.get("/run/{name}", response_class=HTMLResponse, include_in_schema=False)
+def run_page(request: Request, name: str) -> HTMLResponse:
+    scenario = get(name)
+    if scenario is None:
+        raise HTTPException(status_code=404, detail=f"no scenario named {name!r}")
+    return _page(request, "run.html", scenario=scenario.to_json(), values=_asked(request, scenario))
+
+
+def _asked(request: Request, scenario: Scenario) -> dict[str, Any]:
+    """Parameter values from the query (the gallery's form), as the fields should show them.
+
+    Left unchecked on purpose: the server's API checks them when the run starts, and the
+    page shows its message, so the browser and the API cannot disagree about what is valid.
+    """
+    query = request.query_params
+    values: dict[str, Any] = {}
+    for param in scenario.params:
+        if param.kind is bool:
+            values[param.name] = query.get(param.name) in ("true", "1", "on")
+        elif param.name in query:
+            values[param.name] = query[param.name]
+    return values

@@ -1,0 +1,41 @@
+"""UI strings in English and 简体中文, shared by the server-rendered pages and the browser.
+
+One file, `static/i18n/strings.json`, holds every string of the UI: the server renders the
+first paint from it (so the gallery appears in the chosen language with no flash), and the
+page embeds the same table for the browser to switch language without a reload.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+
+from starlette.requests import Request
+
+LANGS = ("en", "zh")
+COOKIE = "lang"
+STRINGS_FILE = Path(__file__).resolve().parents[1] / "static" / "i18n" / "strings.json"
+
+
+@cache
+def strings() -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = json.loads(STRINGS_FILE.read_text(encoding="utf-8"))
+    return table
+
+
+def translate(lang: str, key: str, **values: object) -> str:
+    """The string for key in lang; `{name}` placeholders are filled from values."""
+    text = strings()[key][lang]
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
+def choose_lang(request: Request) -> str:
+    """?lang= first (a link someone shared), then the cookie, then the browser's preference."""
+    asked = request.query_params.get("lang") or request.cookies.get(COOKIE)
+    if asked in LANGS:
+        return asked
+    accept = request.headers.get("accept-language", "").lower()
+    return "zh" if accept.startswith("zh") else "en"
