@@ -1,0 +1,60 @@
+// The transition between two neighbouring events: bytes travel, with their text, from the
+// writer's fd to the pipe's write end, or from the pipe's read end to the reader's fd, or
+// from a process to the terminal. Only ever an animation on top of a frame that render()
+// already drew from state; nothing here is needed to show a position correctly.
+
+import { h } from "./dom.js";
+import { quote } from "./format.js";
+import { pipeFlow, fdOf } from "./world.js";
+
+const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
+
+export function animateTransition(layer, ev, prev, duration) {
+  if (reducedMotion.matches || duration < 120 || ev.type !== "call.return" || ev.ret <= 0) return;
+  const route = routeOf(ev, prev);
+  if (!route) return;
+  const [from, to] = route;
+  const a = centre(from);
+  const b = centre(to);
+  if (!a || !b) return;
+  const chip = h("div", { class: `flight ${ev.call}` }, quote(ev.data, ev.data_truncated));
+  layer.append(chip);
+  const animation = chip.animate(
+    [
+      { transform: `translate(${a.x}px, ${a.y}px) translate(-50%, -50%)`, opacity: 0 },
+      { opacity: 1, offset: 0.15 },
+      { opacity: 1, offset: 0.85 },
+      { transform: `translate(${b.x}px, ${b.y}px) translate(-50%, -50%)`, opacity: 0 },
+    ],
+    { duration, easing: "ease-in-out" },
+  );
+  animation.onfinish = () => chip.remove();
+  animation.oncancel = () => chip.remove();
+}
+
+/** Which two elements the bytes travel between, or null when none moved visibly. */
+function routeOf(ev, prev) {
+  const row = document.querySelector(`tr[data-testid="fd-row"][data-pid="${ev.pid}"][data-fd="${ev.args.fd}"]`);
+  if (!row) return null;
+  const flow = pipeFlow(ev, prev?.state);
+  if (flow) {
+    const end = flow.dir === "in" ? "write" : "read";
+    const port = document.querySelector(`.port[data-pipe="${CSS.escape(flow.pipe)}"][data-end="${end}"]`);
+    const ring = port?.closest(".pipe")?.querySelector(".ring");
+    if (!ring) return null;
+    return flow.dir === "in" ? [row, ring] : [ring, row];
+  }
+  const fd = fdOf(ev.state, ev.pid, ev.args.fd);
+  if (ev.call === "write" && fd?.kind === "tty") return [row, document.querySelector("[data-testid=terminal]")];
+  return null;
+}
+
+function centre(el) {
+  if (!el) return null;
+  const r = el.getBoundingClientRect();
+  return { x: r.left + r.width / 2, y: r.top + r.height / 2 };
+}
+
+export function cancelFlights(layer) {
+  for (const chip of layer.querySelectorAll(".flight")) chip.getAnimations().forEach((a) => a.cancel());
+}

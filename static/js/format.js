@@ -1,0 +1,110 @@
+// System calls and events as strace prints them: `[pid 12] write(4, "hello pipe\n", 11) = 11`.
+// The data strings in events are already escaped the way strace escapes them.
+
+const ERRNO_TEXT = {
+  EPIPE: "Broken pipe",
+  EAGAIN: "Resource temporarily unavailable",
+  EBADF: "Bad file descriptor",
+  EINTR: "Interrupted system call",
+  ECHILD: "No child processes",
+  EINVAL: "Invalid argument",
+  EMFILE: "Too many open files",
+  ENOENT: "No such file or directory",
+};
+
+export function quote(data, truncated = false) {
+  return `"${data ?? ""}"${truncated ? "..." : ""}`;
+}
+
+function plain(value) {
+  if (Array.isArray(value)) return `[${value.map(plain).join(", ")}]`;
+  if (typeof value === "string") return quote(value);
+  if (value && typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+/**
+ * A call with its arguments. `ev` may be a call.enter / call.block / call.return event or a
+ * proc's `next` ({call, args}); bytes not known yet (a read before it returns) print as `…`.
+ */
+export function callText(ev) {
+  const a = ev.args ?? {};
+  const done = ev.type === "call.return";
+  switch (ev.call) {
+    case "pipe":
+    case "pipe2":
+      return `${ev.call}(${a.fds ? plain(a.fds) : "…"}${a.flags ? `, ${a.flags}` : ""})`;
+    case "fork":
+    case "setsid":
+    case "sched_yield":
+      return `${ev.call}()`;
+    case "close":
+      return `close(${a.fd})`;
+    case "read": {
+      const buf = done && ev.ret >= 0 ? quote(ev.data, ev.data_truncated) : "…";
+      return `read(${a.fd}, ${buf}, ${a.count})`;
+    }
+    case "write": {
+      const data = done && ev.data !== null && ev.data !== undefined ? ev.data : a.buf;
+      return `write(${a.fd}, ${quote(data, done && ev.data_truncated)}, ${a.count})`;
+    }
+    case "dup2":
+      return `dup2(${a.oldfd}, ${a.newfd})`;
+    case "execve":
+      return `execve(${quote(a.path)}, ${plain(a.argv ?? [])}, …)`;
+    case "wait4":
+      return `wait4(${a.pid ?? -1}, …)`;
+    case "exit_group":
+      return `exit_group(${a.status ?? 0})`;
+    default:
+      return `${ev.call}(${Object.entries(a).map(([, v]) => plain(v)).join(", ")})`;
+  }
+}
+
+export function returnText(ev) {
+  if (ev.ret === -1 && ev.errno) {
+    const words = ERRNO_TEXT[ev.errno];
+    return ` = -1 ${ev.errno}${words ? ` (${words})` : ""}`;
+  }
+  return ` = ${ev.ret}`;
+}
+
+/** One strace-like log line for any event. */
+export function straceLine(ev) {
+  const who = ev.pid === null || ev.pid === undefined ? "" : `[pid ${ev.pid}] `;
+  switch (ev.type) {
+    case "run.start":
+      return `--- run ${ev.run}: ${ev.scenario} (${ev.mode}) ---`;
+    case "proc.start":
+      return `${who}+++ started "${ev.name}", parent ${ev.ppid} +++`;
+    case "call.enter":
+      return `${who}${callText(ev)} …`;
+    case "call.block":
+      return `${who}${callText(ev)} <blocked: ${ev.blocked_on?.wchan ?? "?"}>`;
+    case "call.return":
+      return `${who}${callText(ev)}${returnText(ev)}${ev.blocked ? " <resumed>" : ""}`;
+    case "signal":
+      return `${who}--- ${ev.signal} {si_signo=${ev.signal}} --- (${ev.action})`;
+    case "proc.exit":
+      return ev.status === "killed" ? `${who}+++ killed by ${ev.signal} +++` : `${who}+++ exited with ${ev.exit_code} +++`;
+    case "output":
+      return `${who}[terminal] ${quote(ev.data)}`;
+    case "state.change":
+      return `${who}--- ${ev.reason} ---`;
+    case "run.end":
+      return `--- run ended: ${ev.reason}: ${ev.message} ---`;
+    default:
+      return `${who}${ev.type}`;
+  }
+}
+
+/** How a log line is marked, beyond its text: errors, signals, ends. */
+export function lineKind(ev) {
+  if (ev.type === "call.return" && ev.ret === -1) return "error";
+  if (ev.type === "call.return" && ev.call === "read" && ev.ret === 0) return "eof";
+  if (ev.type === "signal") return "signal";
+  if (ev.type === "call.block") return "block";
+  if (ev.type === "proc.exit" && ev.status === "killed") return "signal";
+  if (ev.type.startsWith("run.") || ev.type === "proc.start" || ev.type === "proc.exit") return "meta";
+  return "call";
+}

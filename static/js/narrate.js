@@ -1,0 +1,78 @@
+// The caption: what the current event means, in words a student can follow.
+
+import { quote, callText } from "./format.js";
+import { t } from "./i18n.js";
+import { callFd, pipeOf, who } from "./world.js";
+
+export function narrate(ev, prev) {
+  const s = ev.state;
+  const name = ev.pid ? who(s, ev.pid) : "";
+  switch (ev.type) {
+    case "run.start":
+      return t("say.run.start", { mode: t(`say.mode.${ev.mode}`) });
+    case "proc.start": {
+      const isFirst = s.procs[0]?.pid === ev.pid;
+      return t(isFirst ? "say.proc.start.first" : "say.proc.start.child", {
+        pid: ev.pid,
+        name: who(s, ev.pid),
+        ppid: ev.ppid,
+      });
+    }
+    case "call.enter":
+      return t("say.call.enter", { who: name, call: callText(ev) });
+    case "call.block": {
+      const call = ev.blocked_on?.call;
+      if (call === "read" || call === "write") return t(`say.call.block.${call}`, { who: name });
+      return t("say.call.block", { who: name, call: callText(ev), wchan: ev.blocked_on?.wchan ?? "?" });
+    }
+    case "call.return":
+      return narrateReturn(ev, prev, name) + (ev.blocked ? ` ${t("say.ret.after_block")}` : "");
+    case "signal":
+      return t(`say.signal.${ev.action}`, { signal: ev.signal, who: name });
+    case "proc.exit":
+      return ev.status === "killed"
+        ? t("say.exit.killed", { who: name, signal: ev.signal })
+        : t("say.exit.exited", { who: name, code: ev.exit_code });
+    case "output":
+      return t("say.output", { data: quote(ev.data) });
+    case "state.change":
+      return t("say.state.change", { reason: ev.reason });
+    case "run.end": {
+      const end = t("say.run.end", { message: ev.message });
+      return ev.killed?.length ? `${end} ${t("say.run.end.killed", { pids: ev.killed.join(", ") })}` : end;
+    }
+    default:
+      return ev.type;
+  }
+}
+
+function narrateReturn(ev, prev, name) {
+  const s = ev.state;
+  if (ev.ret === -1) {
+    if (ev.errno === "EPIPE") return t("say.ret.epipe", { who: name });
+    if (ev.errno === "EAGAIN") return t("say.ret.eagain", { who: name, call: ev.call });
+    return t("say.ret.error", { who: name, call: ev.call, errno: ev.errno });
+  }
+  const row = callFd(ev, s, prev?.state);
+  const data = quote(ev.data, ev.data_truncated);
+  switch (ev.call) {
+    case "pipe":
+    case "pipe2":
+      return t("say.ret.pipe", { r: ev.args.fds?.[0], w: ev.args.fds?.[1] });
+    case "fork":
+      return t("say.ret.fork", { who: name, ret: ev.ret });
+    case "close":
+      return t("say.ret.close", { who: name, fd: ev.args.fd });
+    case "read":
+      if (ev.ret === 0) return t("say.ret.eof", { who: name });
+      return t("say.ret.read", { who: name, n: ev.ret, data });
+    case "write":
+      if (row?.kind === "pipe") {
+        const bytes = pipeOf(s, row.pipe)?.bytes ?? "?";
+        return t("say.ret.write.pipe", { who: name, n: ev.ret, data, bytes });
+      }
+      return t("say.ret.write.tty", { who: name, n: ev.ret, data });
+    default:
+      return t("say.ret.other", { call: callText(ev), ret: ev.ret, who: name });
+  }
+}

@@ -1,0 +1,35 @@
+// render(view, event, prev): draw one position of the run from that event's `state` alone.
+// `prev` is only the event just before it (what this event changed: a closed fd's fading
+// row, a freed pipe); replay, stepping back and jumping all come through here, so going back
+// shows exactly what was shown the first time.
+
+import { narrate } from "./narrate.js";
+import { renderPipes } from "./pipe-ring.js";
+import { renderProcs } from "./proc-card.js";
+import { t } from "./i18n.js";
+import { drawWires } from "./wires.js";
+
+/** view: {stage, procs, pipes, wires, terminal, caption, source, log, empty} */
+export function render(view, ev, prev, opts = {}) {
+  view.empty.hidden = Boolean(ev);
+  if (!ev) {
+    view.procs.replaceChildren();
+    view.pipes.replaceChildren();
+    view.wires.replaceChildren();
+    view.terminal.textContent = t("run.terminal_empty");
+    view.caption.textContent = "";
+    view.source.show(null);
+    return;
+  }
+  view.stage.dataset.seq = ev.seq;
+  view.stage.dataset.type = ev.type;
+  renderProcs(view.procs, ev, prev, opts);
+  renderPipes(view.pipes, ev, prev);
+  view.terminal.textContent = ev.state.output || t("run.terminal_empty");
+  view.terminal.classList.toggle("blank", !ev.state.output);
+  view.caption.textContent = narrate(ev, prev);
+  view.caption.dataset.kind = ev.type;
+  view.source.show(ev);
+  view.log.highlight(ev.seq);
+  drawWires(view.stage, view.wires);
+}

@@ -1,0 +1,149 @@
+// The run itself, on the server: start it, follow its WebSocket, and in step mode let a
+// process make its next call. The replay position lives in the Timeline, not here.
+
+import { RunRefused, startRun } from "./api.js";
+import { $ } from "./dom.js";
+import { t } from "./i18n.js";
+import { openRun } from "./socket.js";
+
+const byId = (id) => $(`[data-testid="${id}"]`);
+
+export class RunControl {
+  constructor(scenario, timeline, log, redraw) {
+    this.scenario = scenario;
+    this.timeline = timeline;
+    this.log = log;
+    this.redraw = redraw;
+    this.mode = null;
+    this.socket = null;
+    this.ended = false;
+    this.auto = false;
+    byId("step-any").addEventListener("click", () => this.step(null));
+    byId("auto").addEventListener("click", () => this.toggleAuto());
+  }
+
+  canStep() {
+    return this.mode === "step" && !this.ended && this.socket !== null;
+  }
+
+  async start(mode) {
+    this.stop();
+    this.alert(null);
+    this.timeline.reset();
+    this.log.clear();
+    this.mode = mode;
+    this.timeline.following = mode === "step";
+    this.ended = false;
+    this.auto = false;
+    byId("caption").textContent = t("run.connecting");
+    let created;
+    try {
+      created = await startRun(this.scenario.name, this.params(), mode);
+    } catch (error) {
+      this.mode = null;
+      byId("caption").textContent = "";
+      this.alert(error);
+      this.updateBars(this.timeline.pos);
+      return;
+    }
+    this.socket = openRun(created.ws ?? `/ws/runs/${created.id}`, {
+      onEvents: (events) => this.received(events),
+      onServerError: (error) => this.alert(new RunRefused(t("run.server_error", { message: error.error }))),
+      onClose: () => this.closed(),
+    });
+    // Both modes start playing: a live run replays from its first event, a step-mode run
+    // shows each step's events as they come.
+    this.timeline.play();
+    this.updateBars(this.timeline.pos);
+  }
+
+  received(events) {
+    for (const ev of events) {
+      this.log.add(ev);
+      if (ev.type === "run.end") this.ended = true;
+    }
+    this.timeline.add(events);
+    if (this.ended) {
+      byId("notice").open = true;
+      this.updateBars(this.timeline.pos);
+    }
+  }
+
+  closed() {
+    const wasOpen = this.socket !== null;
+    this.socket = null;
+    if (wasOpen && !this.ended) this.alert(new RunRefused(t("run.connection_lost")));
+    this.redraw();
+  }
+
+  stop() {
+    if (!this.socket) return;
+    const socket = this.socket;
+    this.socket = null;
+    if (!this.ended) socket.send({ op: "kill" });
+    socket.close();
+  }
+
+  kill() {
+    this.socket?.send({ op: "kill" });
+  }
+
+  step(pid) {
+    if (!this.canStep()) return;
+    this.socket.send(pid === null ? { op: "step" } : { op: "step", pid });
+    this.timeline.play(); // follow what the step does
+  }
+
+  toggleAuto() {
+    if (!this.canStep()) return;
+    this.auto = !this.auto;
+    this.socket.send(this.auto ? { op: "play", interval_ms: this.timeline.intervalMs } : { op: "pause" });
+    if (this.auto) this.timeline.play();
+    this.updateBars(this.timeline.pos);
+  }
+
+  /** The parameter fields, as the API wants them: numbers as numbers, checkboxes as bools. */
+  params() {
+    const values = {};
+    for (const input of document.querySelectorAll('[data-testid="run-form"] [data-type]')) {
+      if (input.dataset.type === "bool") values[input.name] = input.checked;
+      else values[input.name] = input.value.trim() !== "" && !Number.isNaN(Number(input.value)) ? Number(input.value) : input.value;
+    }
+    return values;
+  }
+
+  /** What the bars around the replay controls say and offer, for the run as it is now. */
+  updateBars(index) {
+    const active = this.socket !== null && !this.ended;
+    byId("stop").hidden = !active;
+    byId("stepbar").hidden = !(this.mode === "step" && active);
+    byId("follow-note").hidden = !(this.mode === "step" && active && index < this.timeline.last);
+    const auto = byId("auto");
+    auto.setAttribute("aria-pressed", String(this.auto));
+    auto.querySelector("span").textContent = this.auto ? t("ctl.hold") : t("ctl.auto");
+    const note = byId("mode-note");
+    const key = this.mode === null ? null : this.mode === "live" ? "ctl.mode.live" : active ? "ctl.mode.step" : "ctl.mode.ended";
+    note.textContent = key ? t(key) : "";
+    note.dataset.mode = this.mode ?? "";
+    byId("run-live").querySelector("[data-i18n]").textContent = this.mode ? t("ctl.run_again") : t("ctl.run");
+  }
+
+  alert(error) {
+    const box = byId("alert");
+    if (!error) {
+      box.hidden = true;
+      box.replaceChildren();
+      return;
+    }
+    const list = document.createElement("ul");
+    for (const detail of error.details ?? []) {
+      const item = document.createElement("li");
+      item.append(Object.assign(document.createElement("code"), { textContent: detail }));
+      list.append(item);
+    }
+    const summary = Object.assign(document.createElement("strong"), { textContent: error.message });
+    box.replaceChildren(summary, ...(list.children.length ? [list] : []));
+    box.dataset.status = String(error.status ?? "");
+    box.hidden = false;
+  }
+}

@@ -1,0 +1,75 @@
+// The run page: start a run, receive its events, and show any position of it.
+
+import { bindControls } from "./controls.js";
+import { $ } from "./dom.js";
+import { animateTransition, cancelFlights } from "./flow.js";
+import { initLang, onLangChange } from "./i18n.js";
+import { Log } from "./log.js";
+import { render } from "./render.js";
+import { RunControl } from "./run-control.js";
+import { SourceView } from "./source.js";
+import { Timeline } from "./timeline.js";
+
+const scenario = JSON.parse($("#scenario").textContent);
+const byId = (id) => $(`[data-testid="${id}"]`);
+
+const view = {
+  stage: byId("stage"),
+  procs: byId("procs"),
+  pipes: byId("pipes"),
+  wires: byId("wires"),
+  terminal: byId("terminal"),
+  caption: byId("caption"),
+  empty: byId("empty"),
+  source: new SourceView(byId("source"), scenario.source),
+  log: null,
+};
+const flights = $(".flights");
+
+const timeline = new Timeline(onMove);
+view.log = new Log(byId("log"), (seq) => timeline.seek(seq));
+const updateControls = bindControls(byId("controls"), timeline);
+const run = new RunControl(scenario, timeline, view.log, () => redraw());
+let shownSteppable = null;
+
+function steppable(index) {
+  return run.canStep() && index === timeline.last;
+}
+
+function onMove(index, { animate, onlyCount = false }) {
+  updateControls();
+  run.updateBars(index);
+  // New events arriving do not move the position, but they end the newest-event status
+  // that Step buttons depend on.
+  if (onlyCount && shownSteppable === steppable(index)) return;
+  draw(index, animate);
+}
+
+function draw(index, animate) {
+  cancelFlights(flights);
+  const ev = timeline.events[index] ?? null;
+  const prev = index > 0 ? timeline.events[index - 1] : null;
+  shownSteppable = steppable(index);
+  render(view, ev, prev, { steppable: shownSteppable, onStep: (pid) => run.step(pid) });
+  if (ev && animate) animateTransition(flights, ev, prev, Math.min(timeline.intervalMs * 0.85, 800));
+}
+
+function redraw() {
+  updateControls();
+  run.updateBars(timeline.pos);
+  draw(timeline.pos, false);
+}
+
+initLang();
+onLangChange(() => redraw());
+new ResizeObserver(() => redraw()).observe(view.stage);
+redraw();
+
+byId("run-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  run.start(event.submitter?.value === "step" ? "step" : "live");
+});
+byId("stop").addEventListener("click", () => run.kill());
+
+const query = new URLSearchParams(location.search);
+if (query.get("autorun") === "1") run.start(query.get("mode") === "step" ? "step" : "live");

@@ -1,0 +1,88 @@
+// The replay position over the events received so far (Python Tutor style). The run on the
+// server is one thing; where the page looks is another: this module only moves the
+// position, it never talks to the server.
+
+export class Timeline {
+  constructor(onMove) {
+    this.onMove = onMove; // (index, {animate}) after every move, and on new events
+    this.events = [];
+    this.pos = -1;
+    this.playing = false;
+    this.ended = false;
+    this.intervalMs = 600;
+    // A step-mode run: the events of a step the student just asked for are shown quickly.
+    this.following = false;
+    this.timer = null;
+  }
+
+  get last() {
+    return this.events.length - 1;
+  }
+
+  reset() {
+    this.pause();
+    this.events = [];
+    this.pos = -1;
+    this.ended = false;
+    this.onMove(-1, { animate: false });
+  }
+
+  /** New events from the server, in seq order. While playing they are shown in turn. */
+  add(events) {
+    for (const ev of events) {
+      this.events[ev.seq] = ev;
+      if (ev.type === "run.end") this.ended = true;
+    }
+    if (this.pos < 0) this.go(0, { animate: false });
+    else this.onMove(this.pos, { animate: false, onlyCount: true });
+    if (this.playing && !this.timer) this.tick();
+  }
+
+  go(index, { animate = false } = {}) {
+    if (!this.events.length) return;
+    this.pos = Math.max(0, Math.min(index, this.last));
+    this.onMove(this.pos, { animate });
+  }
+
+  /** A move the student made: it stops playback, as in any player. */
+  seek(index) {
+    this.pause();
+    this.go(index, { animate: index === this.pos + 1 });
+  }
+
+  play() {
+    if (this.pos >= this.last && this.ended) this.go(0);
+    this.playing = true;
+    this.onMove(this.pos, { animate: false, onlyCount: true });
+    if (!this.timer) this.tick();
+  }
+
+  pause() {
+    this.playing = false;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.onMove(this.pos, { animate: false, onlyCount: true });
+  }
+
+  toggle() {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  setInterval(ms) {
+    this.intervalMs = ms;
+  }
+
+  // One position per interval; at the end of what has arrived, wait for more (a live run
+  // still streaming, or the next step of a step-mode run), or stop once the run has ended.
+  tick() {
+    this.timer = null;
+    if (!this.playing) return;
+    if (this.pos < this.last) {
+      this.go(this.pos + 1, { animate: true });
+      this.timer = setTimeout(() => this.tick(), this.following ? Math.min(this.intervalMs, 300) : this.intervalMs);
+    } else if (this.ended) {
+      this.pause();
+    }
+  }
+}

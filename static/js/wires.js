@@ -1,0 +1,67 @@
+// The lines from each fd row that is a pipe end to that end of the pipe in kernel space.
+// Drawn after layout from where the rows and ports actually are, so any arrangement of
+// cards (side by side at 1280 px, stacked on a phone) gets correct lines.
+
+import { h } from "./dom.js";
+
+export function drawWires(stage, svg) {
+  const box = stage.getBoundingClientRect();
+  svg.setAttribute("width", stage.scrollWidth);
+  svg.setAttribute("height", stage.scrollHeight);
+  svg.setAttribute("viewBox", `0 0 ${stage.scrollWidth} ${stage.scrollHeight}`);
+  const cards = [...stage.querySelectorAll(".proc")].map((card) => ({ card, rect: card.getBoundingClientRect() }));
+  const lines = [];
+  for (const row of stage.querySelectorAll("tr[data-pipe]")) {
+    const end = row.dataset.end === "write" ? "write" : "read";
+    const port = stage.querySelector(`.port[data-pipe="${CSS.escape(row.dataset.pipe)}"][data-end="${end}"]`);
+    if (!port) continue;
+    lines.push(wire(row, port, box, end, cards));
+  }
+  svg.replaceChildren(...lines);
+}
+
+function wire(row, port, box, end, cards) {
+  const card = row.closest(".proc") ?? row;
+  const r = row.getBoundingClientRect();
+  const c = card.getBoundingClientRect();
+  const p = port.getBoundingClientRect();
+  const px = p.left + p.width / 2 - box.left;
+  const py = p.top - box.top;
+  // Leave the card on the side facing the port, at the height of the row.
+  const toRight = px > c.left + c.width / 2 - box.left;
+  const sx = (toRight ? c.right : c.left) - box.left;
+  const sy = r.top + r.height / 2 - box.top;
+  const d = cardBelow(card, c, cards) ? gutterPath(sx, sy, px, py, toRight, Number(row.dataset.fd), box) : curvePath(sx, sy, px, py, toRight);
+  const closed = row.classList.contains("closed");
+  const active = row.classList.contains("active");
+  const kind = end === "write" ? "w" : "r";
+  return h(
+    "g",
+    {
+      class: `wire-group${closed ? " closed" : ""}${active ? " active" : ""}`,
+      "data-testid": "wire",
+      dataset: { pid: row.dataset.pid, fd: row.dataset.fd, pipe: row.dataset.pipe, end },
+    },
+    h("path", { class: `wire ${kind}`, d }),
+    h("circle", { class: `dot ${kind}`, cx: sx, cy: sy, r: 4 }),
+    h("circle", { class: `dot ${kind}`, cx: px, cy: py, r: 3 }),
+  );
+}
+
+// Another card right below this one (a phone's single column, or a second row of cards):
+// a straight curve down would cross it, so the line runs down the margin beside the cards.
+function cardBelow(card, c, cards) {
+  return cards.some(({ card: other, rect: o }) => other !== card && o.top >= c.bottom - 1 && o.left < c.right && o.right > c.left);
+}
+
+function curvePath(sx, sy, px, py, toRight) {
+  const out = toRight ? 28 : -28;
+  return `M${sx},${sy} C${sx + out},${sy} ${px},${Math.min(py - 40, sy + 60)} ${px},${py}`;
+}
+
+function gutterPath(sx, sy, px, py, toRight, fd, box) {
+  const spread = (fd % 4) * 3; // fds sharing a margin stay apart
+  const gx = Math.max(3, Math.min(box.width - 3, toRight ? sx + 6 + spread : sx - 6 - spread));
+  const turn = py - 22;
+  return `M${sx},${sy} H${gx} V${turn} C${gx},${py - 6} ${px},${turn} ${px},${py}`;
+}

@@ -1,0 +1,49 @@
+// Questions asked of one event's `state` (the whole world after that event).
+
+import { t } from "./i18n.js";
+
+export function procOf(state, pid) {
+  return state.procs.find((p) => p.pid === pid) ?? null;
+}
+
+export function fdOf(state, pid, fd) {
+  return procOf(state, pid)?.fds.find((f) => f.fd === fd) ?? null;
+}
+
+export function pipeOf(state, id) {
+  return state.pipes.find((p) => p.id === id) ?? null;
+}
+
+/** The fd row an event's call is about, looked up in the state before or after it. */
+export function callFd(ev, ...states) {
+  const fd = ev.args?.fd ?? ev.blocked_on?.fd;
+  if (fd === undefined || fd === null) return null;
+  for (const state of states) {
+    const row = state && fdOf(state, ev.pid, fd);
+    if (row) return row;
+  }
+  return null;
+}
+
+/** What to call a process in a sentence: "the parent (5975)" / "父进程（5975）". */
+export function roleName(proc) {
+  if (!proc) return "?";
+  if (proc.program) return proc.name;
+  const key = `proc.role.${proc.role}`;
+  const word = t(key);
+  return word === key ? proc.name : word;
+}
+
+export function who(state, pid) {
+  const proc = procOf(state, pid);
+  return t("say.who", { name: roleName(proc), pid });
+}
+
+/** Whether the event moved bytes through a pipe, and which way: "in", "out" or null. */
+export function pipeFlow(ev, before) {
+  if (ev.type !== "call.return" || ev.ret <= 0) return null;
+  if (ev.call !== "write" && ev.call !== "read") return null;
+  const row = callFd(ev, ev.state, before);
+  if (!row || row.kind !== "pipe") return null;
+  return { dir: ev.call === "write" ? "in" : "out", pipe: row.pipe, fd: row.fd };
+}
