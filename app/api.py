@@ -1,0 +1,218 @@
+"""The REST API: scenarios, runs, their events and states, and control."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+
+from app.events import Event, WorldState
+from app.runs.control import KillOp, PauseOp, PlayOp, StepOp
+from app.runs.errors import RunConflict, RunNotFound
+from app.runs.manager import RunManager
+from app.runs.run import Run
+from app.scenarios import catalog
+from app.schemas import (
+    ErrorBody,
+    Health,
+    RunCounts,
+    RunCreate,
+    RunEnd,
+    RunInfo,
+    ScenarioDetail,
+    ScenarioSummary,
+)
+
+router = APIRouter()
+
+RunId = Annotated[str, Path(description="the id POST /api/runs gave", examples=["3f2a9c1b7d4e"])]
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "no such run"},
+    409: {"model": ErrorBody, "description": "the run cannot do that now; the message says why"},
+    422: {"model": ErrorBody, "description": "the input is invalid; `field` names where"},
+}
+
+
+# A control is taken at once and acted on by the run: its events tell what happened.
+CONTROL: dict[str, Any] = {
+    "status_code": 202,
+    "response_model": RunInfo,
+    "tags": ["control"],
+    "responses": ERRORS,
+}
+
+
+def manager(request: Request) -> RunManager:
+    found: RunManager = request.app.state.manager
+    return found
+
+
+def invalid(loc: tuple[str | int, ...], message: str) -> RequestValidationError:
+    return RequestValidationError([{"loc": ("body", *loc), "msg": message, "type": "value_error"}])
+
+
+# -- scenarios -----------------------------------------------------------------------------
+@router.get("/api/scenarios", response_model=list[ScenarioSummary], tags=["scenarios"])
+async def list_scenarios() -> list[dict[str, Any]]:
+    return [s.to_json() for s in catalog.all_scenarios()]
+
+
+@router.get(
+    "/api/scenarios/{name}",
+    response_model=ScenarioDetail,
+    tags=["scenarios"],
+    responses={404: ERRORS[404] | {"description": "no such scenario"}},
+)
+async def get_scenario(name: Annotated[str, Path(examples=["hello-pipe"])]) -> dict[str, Any]:
+    found = catalog.get(name)
+    if found is None:
+        names = ", ".join(s.name for s in catalog.all_scenarios())
+        raise RunNotFound(f"no scenario named {name!r}; the scenarios are: {names}")
+    return found.to_json(with_program=True)
+
+
+# -- runs ----------------------------------------------------------------------------------
+@router.post(
+    "/api/runs",
+    status_code=201,
+    response_model=RunInfo,
+    tags=["runs"],
+    responses={
+        422: ERRORS[422],
+        429: {"model": ErrorBody, "description": "too many runs at once; see Retry-After"},
+    },
+)
+async def create_run(body: RunCreate, request: Request, response: Response) -> RunInfo:
+    if (body.scenario is None) == (body.program is None):
+        raise invalid(("scenario",), "give either a scenario name or a program, not both")
+    settings = request.app.state.settings
+    if body.program is not None:
+        if body.params:
+            raise invalid(("params",), "params belong to a scenario; a program has none")
+        name, asked = "custom", {}
+        backend = {"backend": "runner", "program": body.program.model_dump(exclude_none=True)}
+    else:
+        scenario = catalog.get(body.scenario or "")
+        if scenario is None:
+            names = ", ".join(s.name for s in catalog.all_scenarios())
+            raise invalid(("scenario",), f"no scenario named {body.scenario!r}; try one of {names}")
+        try:
+            backend = scenario.request(body.params)
+        except ValidationError as err:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", "params", *e["loc"])} for e in err.errors()]
+            ) from None
+        name, asked = scenario.name, scenario.limits
+    limits = settings.limits(body.mode, asked)
+    run = await manager(request).create(name, body.mode, limits, backend)
+    response.headers["Location"] = f"/api/runs/{run.id}"
+    return run_info(run)
+
+
+@router.get("/api/runs/{run_id}", response_model=RunInfo, tags=["runs"], responses=ERRORS)
+async def get_run(run_id: RunId, request: Request) -> RunInfo:
+    return run_info(manager(request).get(run_id))
+
+
+@router.get(
+    "/api/runs/{run_id}/events", response_model=list[Event], tags=["runs"], responses=ERRORS
+)
+async def get_events(
+    run_id: RunId,
+    request: Request,
+    after: Annotated[int, Query(ge=-1, description="only events with a larger seq")] = -1,
+    limit: Annotated[int, Query(ge=1, le=5000, description="at most this many")] = 1000,
+) -> Response:
+    """The run's events so far, in seq order. Poll with `after` = the last seq you have; the
+    last event of a run is `run.end`."""
+    recording = manager(request).get(run_id).recording
+    start = min(after + 1, len(recording))
+    return Response(recording.as_array(start, start + limit), media_type="application/json")
+
+
+@router.get("/api/runs/{run_id}/state", response_model=WorldState, tags=["runs"], responses=ERRORS)
+async def get_state(
+    run_id: RunId,
+    request: Request,
+    seq: Annotated[
+        int | None, Query(ge=0, description="which event; the latest if left out")
+    ] = None,
+) -> Response:
+    """The whole world after event `seq`: every process's fds, every pipe's bytes and ring."""
+    run = manager(request).get(run_id)
+    count = len(run.recording)
+    if count == 0:
+        raise RunConflict(f"run {run_id} has no events yet; ask again in a moment")
+    if seq is not None and seq >= count:
+        raise RunNotFound(f"run {run_id} has events 0 to {count - 1} so far; seq {seq} is not one")
+    state = run.recording.event(count - 1 if seq is None else seq)["state"]
+    return Response(json.dumps(state), media_type="application/json")
+
+
+@router.post("/api/runs/{run_id}/step", **CONTROL)
+async def step(
+    run_id: RunId, request: Request, body: Annotated[StepOp | None, Body()] = None
+) -> RunInfo:
+    """Let one call go: that process's next call, or (no pid) the next in turn."""
+    return control(request, run_id, body or StepOp())
+
+
+@router.post("/api/runs/{run_id}/play", **CONTROL)
+async def play(
+    run_id: RunId, request: Request, body: Annotated[PlayOp | None, Body()] = None
+) -> RunInfo:
+    """Let calls go by themselves, one per `interval_ms` (0: as fast as they come)."""
+    return control(request, run_id, body or PlayOp())
+
+
+@router.post("/api/runs/{run_id}/pause", **CONTROL)
+async def pause(run_id: RunId, request: Request) -> RunInfo:
+    return control(request, run_id, PauseOp())
+
+
+@router.delete("/api/runs/{run_id}", **CONTROL)
+async def kill(run_id: RunId, request: Request) -> RunInfo:
+    """End the run now: its processes are killed and reaped, and `run.end` says `killed`.
+    The finished run stays for replay."""
+    return control(request, run_id, KillOp())
+
+
+def control(request: Request, run_id: str, op: StepOp | PlayOp | PauseOp | KillOp) -> RunInfo:
+    run = manager(request).get(run_id)
+    run.control(op)
+    return run_info(run)
+
+
+@router.get("/healthz", response_model=Health, tags=["service"])
+async def healthz(request: Request) -> Health:
+    mgr = manager(request)
+    return Health(status="ok", runs=len(mgr.live()), max_runs=mgr.settings.max_runs)
+
+
+def run_info(run: Run) -> RunInfo:
+    state = run.recording.latest_state()
+    procs = state["procs"]
+    end = run.end()
+    return RunInfo(
+        id=run.id,
+        ws=f"/ws/runs/{run.id}",
+        events_url=f"/api/runs/{run.id}/events",
+        scenario=run.scenario,
+        mode=run.mode,
+        backend=run.backend,
+        status="ended" if end else "running",
+        end=RunEnd(reason=end["reason"], message=end["message"]) if end else None,
+        limits=run.limits,
+        created=run.created,
+        supervisor=run.supervisor,
+        counts=RunCounts(
+            events=len(run.recording),
+            procs=len(procs),
+            live_procs=sum(p["status"] in ("running", "blocked") for p in procs),
+            pipes=len(state["pipes"]),
+            viewers=run.viewers,
+        ),
+    )

@@ -1,0 +1,68 @@
+"""Settings, read from `PIPESCOPE_*` environment variables; the defaults need no configuration.
+
+`PIPESCOPE_PORT=9000`, `PIPESCOPE_WALL_S=5`, `PIPESCOPE_ALLOWED_ORIGINS=https://a.example,https://b.example`.
+The limits are ceilings: a scenario may ask for less (forgot-close stops after 2 s), never more.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PIPESCOPE_", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="address to bind; 0.0.0.0 serves others")
+    port: int = Field(default=8000, ge=0, le=65535)
+
+    # Per-run limits, as the runner enforces them.
+    wall_s: float = Field(default=10, gt=0, le=3600, description="wall time of a live run")
+    step_wall_s: float = Field(
+        default=300, gt=0, le=3600, description="wall time of a step-mode run: it waits on a person"
+    )
+    cpu_s: int = Field(default=5, ge=1, le=600, description="CPU seconds per process")
+    memory_mb: int = Field(default=512, ge=16, le=65536, description="address space per process")
+    max_procs: int = Field(default=16, ge=1, le=256)
+    max_events: int = Field(default=20000, ge=10, le=1_000_000)
+
+    # The service.
+    max_runs: int = Field(default=8, ge=1, description="runs alive at once; the next gets 429")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="origins (scheme://host:port) whose pages may open the WebSocket, besides "
+        "the server's own; '*' allows any",
+    )
+    viewer_grace_s: float = Field(
+        default=5, ge=0, description="a run whose last viewer left is killed after this long"
+    )
+    keep_finished: int = Field(default=32, ge=0, description="finished runs kept for replay")
+    keep_finished_s: float = Field(default=3600, ge=0, description="and for at most this long")
+    keep_finished_mb: int = Field(default=256, ge=0, description="and in at most this much text")
+    viewer_send_timeout_s: float = Field(
+        default=30, gt=0, description="a viewer that takes no message for this long is dropped"
+    )
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    def limits(self, mode: str, asked: dict[str, float]) -> dict[str, Any]:
+        """The limits a run gets: the scenario's own where it asks for less than ours. A
+        scenario's wall time is for live runs; a step-mode run moves as fast as a person."""
+        wall = self.wall_s
+        if mode == "step":
+            wall, asked = self.step_wall_s, {k: v for k, v in asked.items() if k != "wall_s"}
+        ours: dict[str, Any] = {
+            "wall_s": wall,
+            "cpu_s": self.cpu_s,
+            "memory_mb": self.memory_mb,
+            "max_procs": self.max_procs,
+            "max_events": self.max_events,
+        }
+        return {key: min(value, asked.get(key, value)) for key, value in ours.items()}

@@ -1,0 +1,78 @@
+"""The application: `create_app()` builds it; `python -m app` serves it with uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from app import api, pages, ws
+from app.config import Settings
+from app.runs.errors import RunError, TooManyRuns
+from app.runs.manager import RunManager
+from app.templating import STATIC_DIR
+
+DESCRIPTION = """
+Real processes joined by real kernel pipes, one system call at a time.
+
+Start a run with `POST /api/runs`, then watch it on the WebSocket the reply names
+(`/ws/runs/{id}`): every event, in `seq` order, each carrying the whole state after it.
+Every error is `{"error": "...", "field": "..."}`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    manager = RunManager(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await manager.start()  # the fork server is warm before the first request
+        try:
+            yield
+        finally:
+            await manager.stop()  # every run's processes killed and reaped
+
+    app = FastAPI(title="pipescope", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.manager = manager
+    add_error_handlers(app)
+    app.include_router(api.router)
+    app.include_router(ws.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+    return app
+
+
+def add_error_handlers(app: FastAPI) -> None:
+    """Every error a client can cause is `{"error", "field"}`, with the status that fits."""
+
+    @app.exception_handler(RunError)
+    async def run_error(_: Request, exc: RunError) -> JSONResponse:
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRuns) else None
+        body = {"error": exc.message, "field": exc.field}
+        return JSONResponse(body, status_code=exc.status, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = [_plain(e) for e in exc.errors()]
+        first = detail[0] if detail else {"loc": [], "msg": "invalid request"}
+        field = ".".join(str(p) for p in first["loc"][1:]) or None
+        error = f"{field}: {first['msg']}" if field else first["msg"]
+        return JSONResponse({"error": error, "field": field, "detail": detail}, status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        body = {"error": exc.detail, "field": None}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+def _plain(error: Any) -> dict[str, Any]:
+    """A pydantic error without the parts that are not JSON (ctx may hold an exception)."""
+    return {"loc": list(error["loc"]), "msg": str(error["msg"]), "type": str(error["type"])}

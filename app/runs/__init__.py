@@ -1,0 +1,1 @@
+"""Runs as the web server keeps them: started through the fork server, recorded, watched."""

@@ -1,0 +1,143 @@
+"""Every run of this server: started through the fork server, bounded, and cleaned up.
+
+At most `max_runs` are alive at once. A run whose last viewer left is killed after a grace
+period; one that never had a viewer (REST only) ends by its own wall-time limit. Finished
+runs stay for replay within a count, an age and a size. Stopping the manager kills every run
+and waits for the fork server, which reaps them all, to exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+import uuid
+from contextlib import suppress
+from typing import Any
+
+from app.config import Settings
+from app.runner.client import ForkServerClient, RunnerUnavailable
+from app.runs.errors import RunnerDown, RunNotFound, TooManyRuns
+from app.runs.run import Run
+
+log = logging.getLogger("pipescope.runs")
+TICK_S = 0.25
+OVERDUE_S = 5.0  # past its wall limit by this much, a run's supervisor is not answering
+SHUTDOWN_WAIT_S = 5.0
+
+
+class RunManager:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.runner = ForkServerClient()
+        self.runs: dict[str, Run] = {}
+        self.starting = 0  # slots taken by runs whose supervisor is being forked
+        self._janitor: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.runner.start()
+        self._janitor = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    async def stop(self) -> None:
+        if self._janitor is not None:
+            self._janitor.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._janitor
+        live = self.live()
+        for run in live:
+            run.close("shutdown", "the server stopped; start the run again once it is back")
+        if live:
+            await asyncio.wait(
+                [asyncio.create_task(r.done.wait()) for r in live], timeout=SHUTDOWN_WAIT_S
+            )
+        await self.runner.stop()  # the fork server kills and reaps whatever is left
+
+    # -- runs ------------------------------------------------------------------------------
+    def live(self) -> list[Run]:
+        return [run for run in self.runs.values() if not run.done.is_set()]
+
+    def get(self, run_id: str) -> Run:
+        run = self.runs.get(run_id)
+        if run is None:
+            raise RunNotFound(
+                f"no run {run_id!r}: it never existed here, or it finished and was dropped "
+                f"(the server keeps {self.settings.keep_finished} finished runs for "
+                f"{self.settings.keep_finished_s:g} s); start a new one with POST /api/runs"
+            )
+        return run
+
+    async def create(
+        self, scenario: str, mode: str, limits: dict[str, Any], request: dict[str, Any]
+    ) -> Run:
+        """Start a run. `request` is what the runner needs beyond the basics: the backend and
+        its program (a scenario's `request(params)`)."""
+        if len(self.live()) + self.starting >= self.settings.max_runs:
+            wait = self.retry_after()
+            raise TooManyRuns(
+                f"{self.settings.max_runs} runs are already running, the most this server "
+                f"allows at once; try again in {wait} s",
+                retry_after=wait,
+            )
+        run_id = uuid.uuid4().hex[:12]
+        run = Run(
+            run_id,
+            scenario,
+            mode,
+            str(request.get("backend", "runner")),
+            limits,
+            hard_kill=lambda: self.runner.kill_run(run_id),
+        )
+        full = {"run": run_id, "scenario": scenario, "mode": mode, "limits": limits, **request}
+        self.starting += 1
+        try:
+            sock, supervisor = await self.runner.start_run(full)
+            await run.attach(sock, supervisor)
+        except RunnerUnavailable as err:
+            raise RunnerDown(f"the runner is not available ({err}); try again") from err
+        finally:
+            self.starting -= 1
+        self.runs[run_id] = run
+        return run
+
+    def retry_after(self) -> int:
+        """Seconds until the first running run reaches its wall-time limit."""
+        now = time.monotonic()
+        ends = [r.started + float(r.limits["wall_s"]) - now for r in self.live()]
+        return max(1, math.ceil(min(ends, default=1)))
+
+    # -- the janitor -----------------------------------------------------------------------
+    async def _sweep_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                self.sweep()
+            except Exception:  # a bug here must not end every later clean-up
+                log.exception("sweeping runs failed")
+
+    def sweep(self) -> None:
+        now = time.monotonic()
+        grace = self.settings.viewer_grace_s
+        for run in self.live():
+            if run.alone_since is not None and now - run.alone_since >= grace:
+                run.close(
+                    "viewer-left", f"the last viewer left {grace:g} s ago, so the run was stopped"
+                )
+            elif now - run.started > float(run.limits["wall_s"]) + OVERDUE_S:
+                run.force("timeout", f"the run passed its time limit of {run.limits['wall_s']} s")
+        self._forget_finished(now)
+
+    def _forget_finished(self, now: float) -> None:
+        s = self.settings
+        finished = sorted(
+            (r for r in self.runs.values() if r.done.is_set()), key=lambda r: r.ended_at or 0
+        )
+        size = sum(r.recording.size for r in finished)
+        for i, run in enumerate(finished):
+            too_many = len(finished) - i > s.keep_finished
+            too_old = now - (run.ended_at or now) > s.keep_finished_s
+            too_big = size > s.keep_finished_mb << 20
+            if not (too_many or too_old or too_big):
+                break
+            size -= run.recording.size
+            del self.runs[run.id]

@@ -1,0 +1,199 @@
+"""One run as the server holds it: its event socket, its recording, its viewers.
+
+The supervisor writes NDJSON events to the run's socket and reads control lines from it.
+Closing our end makes it kill its processes and exit without a `run.end`; the server then
+records that end itself (`viewer-left`, `shutdown`), from the last state it saw, so every
+recorded trace ends with exactly one `run.end`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+
+from app.runs.control import ControlOp, KillOp, StepOp, refuse_step
+from app.runs.errors import RunConflict
+from app.runs.recording import Recording
+
+CHUNK = 1 << 18
+KILL_GRACE_S = 2.0  # a kill the supervisor has not answered by then is done by the fork server
+EXIT_WAIT_S = 3.0
+MAX_QUEUED_CONTROL = 1 << 16  # control bytes the supervisor has not read yet
+
+
+class Run:
+    def __init__(
+        self,
+        run_id: str,
+        scenario: str,
+        mode: str,
+        backend: str,
+        limits: dict[str, Any],
+        hard_kill: Callable[[], None],
+    ) -> None:
+        self.id, self.scenario, self.mode, self.backend = run_id, scenario, mode, backend
+        self.limits = limits
+        self.hard_kill = hard_kill  # SIGKILL the supervisor's tree through the fork server
+        self.created = time.time()
+        self.started = time.monotonic()
+        self.ended_at: float | None = None
+        self.recording = Recording()
+        self.supervisor: int | None = None
+        self.viewers = 0
+        self.ever_viewed = False
+        self.alone_since: float | None = None
+        self.done = asyncio.Event()  # the trace is complete and the supervisor is gone
+        self._closing: tuple[str, str] | None = None
+        self._writer: asyncio.StreamWriter | None = None
+        self._pidfd: int | None = None
+        self._last_read = self.started
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- life ------------------------------------------------------------------------------
+    async def attach(self, sock: socket.socket, supervisor: int) -> None:
+        self.supervisor = supervisor
+        try:
+            self._pidfd = os.pidfd_open(supervisor)
+        except OSError:
+            self._pidfd = None  # already gone, or pidfds unavailable: nothing to wait for
+        reader, self._writer = await asyncio.open_unix_connection(sock=sock)
+        self._spawn(self._pump(reader))
+
+    async def _pump(self, reader: asyncio.StreamReader) -> None:
+        partial = b""
+        limit = int(self.limits["max_events"]) + 1
+        try:
+            while chunk := await reader.read(CHUNK):
+                self._last_read = time.monotonic()
+                *lines, partial = (partial + chunk).split(b"\n")
+                self.recording.extend([line.decode() for line in lines if line])
+                if len(self.recording) > limit:  # the runner caps this; never trust a flood
+                    self._closing = ("limit", f"the run sent more than {limit} events")
+                    break
+        except OSError:
+            pass
+        finally:
+            if self._writer is not None:
+                self._writer.close()
+            self._record_end()
+            await self._await_supervisor()
+            self.done.set()
+
+    def _record_end(self) -> None:
+        last = self.recording.latest()
+        if last is None or last["type"] != "run.end":
+            reason, message = self._closing or (
+                "error",
+                "the run's supervisor stopped without reporting how the run ended; "
+                "start the run again",
+            )
+            self.recording.extend([json.dumps(self._end_event(last, reason, message))])
+        self.recording.finish()
+        self.ended_at = time.monotonic()
+
+    def _end_event(self, last: dict[str, Any] | None, reason: str, message: str) -> dict[str, Any]:
+        state = self.recording.latest_state()
+        t = (last["t"] if last else 0.0) + (time.monotonic() - self._last_read)
+        killed = [p["pid"] for p in state["procs"] if p["status"] in ("running", "blocked")]
+        return {
+            "v": 1,
+            "seq": len(self.recording),
+            "t": round(t, 6),
+            "type": "run.end",
+            "pid": None,
+            "reason": reason,
+            "message": message,
+            "killed": killed,
+            "state": state,
+        }
+
+    async def _await_supervisor(self) -> None:
+        """Wait until the supervisor has exited (its processes die before it does)."""
+        if self._pidfd is None:
+            return
+        loop = asyncio.get_running_loop()
+        gone: asyncio.Future[None] = loop.create_future()
+
+        def exited() -> None:
+            if not gone.done():
+                gone.set_result(None)
+
+        loop.add_reader(self._pidfd, exited)
+        try:
+            for _ in range(2):
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(gone), EXIT_WAIT_S)
+                    break
+                self.hard_kill()
+        finally:
+            loop.remove_reader(self._pidfd)
+            os.close(self._pidfd)
+            self._pidfd = None
+
+    def close(self, reason: str, message: str) -> None:
+        """End the run from our side: the supervisor kills its processes when we hang up."""
+        if self._closing is None and not self.finished:
+            self._closing = (reason, message)
+            if self._writer is not None:
+                self._writer.close()
+
+    def force(self, reason: str, message: str) -> None:
+        """For a supervisor that does not answer: the fork server kills its whole tree."""
+        if not self.finished:
+            self._closing = self._closing or (reason, message)
+            self.hard_kill()
+
+    # -- control ---------------------------------------------------------------------------
+    @property
+    def finished(self) -> bool:
+        return self.recording.ended
+
+    def control(self, op: ControlOp) -> None:
+        """Pass a checked control message on to the supervisor, or say why it cannot go."""
+        end = self.end()
+        if end is not None or self._closing is not None or self._writer is None:
+            reason = end["reason"] if end else (self._closing or ("ending",))[0]
+            raise RunConflict(f"run {self.id} has ended ({reason}); start a new run")
+        if isinstance(op, StepOp):
+            refusal = refuse_step(self.recording.latest_state(), op.pid)
+            if refusal is not None:
+                raise RunConflict(refusal, field="pid")
+        if self._writer.transport.get_write_buffer_size() > MAX_QUEUED_CONTROL:
+            raise RunConflict("the run is not taking control messages this fast; slow down")
+        self._writer.write(op.model_dump_json().encode() + b"\n")
+        if isinstance(op, KillOp):
+            self._spawn(self._kill_later())
+
+    async def _kill_later(self) -> None:
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.done.wait(), KILL_GRACE_S)
+            return
+        self.force("killed", "the run was stopped on request")
+
+    # -- viewers ---------------------------------------------------------------------------
+    def viewer_joined(self) -> None:
+        self.viewers += 1
+        self.ever_viewed = True
+        self.alone_since = None
+
+    def viewer_left(self) -> None:
+        self.viewers -= 1
+        if self.viewers == 0:
+            self.alone_since = time.monotonic()
+
+    # -- what it says about itself ----------------------------------------------------------
+    def end(self) -> dict[str, Any] | None:
+        """The run's `run.end` event once it has one (always the last event)."""
+        last = self.recording.latest()
+        return last if last is not None and last["type"] == "run.end" else None
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)  # keep a reference: the loop holds tasks only weakly
+        task.add_done_callback(self._tasks.discard)

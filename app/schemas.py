@@ -1,0 +1,179 @@
+"""The REST API's request and response bodies, each with an example for /docs."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.scenarios.program import Program
+
+Text = dict[str, str]  # {"en": ..., "zh": ...}
+
+
+def flood_program(writes: int, size: int = 1) -> dict[str, Any]:
+    """A writer that writes `size` bytes `writes` times into a pipe, and a reader that reads
+    until EOF: the shape of many small writes, for examples, tests and benchmarks."""
+    return {
+        "procs": {
+            "writer": [
+                {"op": "pipe", "name": "p"},
+                {"op": "fork", "child": "reader"},
+                {"op": "close", "fd": "p[0]"},
+                {"op": "write", "fd": "p[1]", "size": size, "repeat": writes},
+                {"op": "close", "fd": "p[1]"},
+                {"op": "wait"},
+            ],
+            "reader": [
+                {"op": "close", "fd": "p[1]"},
+                {"op": "read", "fd": "p[0]", "count": 4096, "until_eof": True},
+            ],
+        }
+    }
+
+
+LIMITS_EXAMPLE = {"wall_s": 10, "cpu_s": 5, "memory_mb": 512, "max_procs": 16, "max_events": 20000}
+
+
+def _example(example: dict[str, Any]) -> ConfigDict:
+    return ConfigDict(json_schema_extra={"examples": [example]})
+
+
+class ErrorBody(BaseModel):
+    model_config = _example(
+        {"error": "params.count: Input should be less than or equal to 64", "field": "params.count"}
+    )
+    error: str = Field(description="what went wrong and what to do about it")
+    field: str | None = Field(default=None, description="the input at fault, dotted, if one is")
+    detail: list[dict[str, Any]] | None = Field(
+        default=None, description="for 422: every problem found, as pydantic reports it"
+    )
+
+
+class ScenarioParam(BaseModel):
+    model_config = _example(
+        {
+            "name": "count",
+            "type": "int",
+            "default": 3,
+            "min": 1,
+            "max": 64,
+            "label": {"en": "writes", "zh": "写入次数"},
+        }
+    )
+    name: str
+    type: Literal["int", "bool"]
+    default: int | bool
+    min: int | None
+    max: int | None
+    label: Text
+
+
+SCENARIO_EXAMPLE: dict[str, Any] = {
+    "name": "hello-pipe",
+    "title": {"en": "hello pipe", "zh": "hello pipe：父写子读"},
+    "summary": {"en": "The parent writes into a pipe, the child reads it.", "zh": "父写子读。"},
+    "notice": {
+        "en": "After fork both hold fd 3 and fd 4.",
+        "zh": "fork 之后父子都持有 fd 3 和 fd 4。",
+    },
+    "params": [],
+    "limits": {},
+    "backend": "runner",
+}
+
+
+class ScenarioSummary(BaseModel):
+    model_config = _example(SCENARIO_EXAMPLE)
+    name: str
+    title: Text
+    summary: Text
+    notice: Text
+    params: list[ScenarioParam]
+    limits: dict[str, float] = Field(description="limits the scenario lowers, e.g. wall_s")
+    backend: Literal["runner", "strace"]
+
+
+class ScenarioDetail(ScenarioSummary):
+    model_config = _example(
+        SCENARIO_EXAMPLE
+        | {
+            "source": "int main(void) {\n    int fd[2];\n    pipe(fd);\n    ...\n}\n",
+            "program": {"procs": {"parent": [{"op": "pipe", "name": "fd", "line": 3}]}},
+        }
+    )
+    source: str = Field(description="the equivalent C program; events' `line` points into it")
+    program: dict[str, Any] | None = Field(
+        default=None, description="the program its default parameters build"
+    )
+
+
+class RunCreate(BaseModel):
+    """Give a scenario by name (with its params), or a program of your own."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"scenario": "hello-pipe", "params": {}, "mode": "live"},
+                {"program": flood_program(100), "mode": "step"},
+            ]
+        },
+    )
+    scenario: str | None = Field(default=None, description="a name from GET /api/scenarios")
+    params: dict[str, Any] = Field(default_factory=dict, description="the scenario's parameters")
+    program: Program | None = Field(default=None, description="a composed program, instead")
+    mode: Literal["live", "step"] = Field(
+        default="live", description="live: calls go by themselves; step: each waits for a step"
+    )
+
+
+class RunCounts(BaseModel):
+    events: int
+    procs: int = Field(description="processes started so far")
+    live_procs: int = Field(description="processes not yet exited or killed")
+    pipes: int = Field(description="pipes some live process holds an end of")
+    viewers: int = Field(description="WebSockets watching now")
+
+
+class RunEnd(BaseModel):
+    reason: str
+    message: str
+
+
+class RunInfo(BaseModel):
+    model_config = _example(
+        {
+            "id": "3f2a9c1b7d4e",
+            "ws": "/ws/runs/3f2a9c1b7d4e",
+            "events_url": "/api/runs/3f2a9c1b7d4e/events",
+            "scenario": "hello-pipe",
+            "mode": "live",
+            "backend": "runner",
+            "status": "ended",
+            "end": {"reason": "exited", "message": "every process has exited"},
+            "limits": LIMITS_EXAMPLE,
+            "created": 1732420000.5,
+            "supervisor": 4871,
+            "counts": {"events": 26, "procs": 2, "live_procs": 0, "pipes": 0, "viewers": 0},
+        }
+    )
+    id: str
+    ws: str = Field(description="the WebSocket path that streams this run's events")
+    events_url: str
+    scenario: str
+    mode: Literal["live", "step"]
+    backend: str
+    status: Literal["running", "ended"]
+    end: RunEnd | None = Field(description="how it ended, once it has")
+    limits: dict[str, int | float]
+    created: float = Field(description="Unix time the run was asked for")
+    supervisor: int | None = Field(description="the pid of the run's supervisor process")
+    counts: RunCounts
+
+
+class Health(BaseModel):
+    model_config = _example({"status": "ok", "runs": 1, "max_runs": 8})
+    status: Literal["ok"]
+    runs: int = Field(description="runs alive now")
+    max_runs: int
