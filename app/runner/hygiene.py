@@ -63,18 +63,20 @@ def become_scenario_root(tty_fd: int, chan_fd: int, limits: dict[str, Any], cwd:
     os.chdir(cwd)
 
 
-def wait_for_death(pid: int, timeout: float) -> tuple[int, bool] | None:
+def wait_for_death(pid: int, timeout: float) -> tuple[int | None, bool] | None:
     """(wait status, reaped here) once pid is a zombie or gone; None if still alive.
 
     A zombie's /proc stat already holds its wait status, so we can report how it died while
-    leaving the reaping to its own parent, as the kernel intends. One of ours we reap.
+    leaving the reaping to its own parent, as the kernel intends. One of ours we reap. One
+    already reaped by someone else gives (None, False): only that parent knows the status.
     """
     end = time.monotonic() + timeout
     me = os.getpid()
     while True:
         st = procfs.stat(pid)
         if st is None:
-            return reap(pid), True
+            status = reap(pid)
+            return status, status is not None
         if st.state in ("Z", "X"):
             if st.ppid == me:
                 status = reap(pid)
@@ -85,12 +87,13 @@ def wait_for_death(pid: int, timeout: float) -> tuple[int, bool] | None:
         time.sleep(0.0002)
 
 
-def reap(pid: int) -> int:
+def reap(pid: int) -> int | None:
+    """Wait for pid, one of our children; None when it is not (or no longer) ours."""
     try:
         _, status = os.waitpid(pid, 0)
         return status
     except ChildProcessError:
-        return 0
+        return None
 
 
 def kill(pid: int) -> bool:

@@ -289,11 +289,11 @@ class Supervisor:
         if found is None:
             return None
         status, here = found
-        if not here and procfs.stat(proc.pid) is None:
+        if status is None:
             # Its parent reaped it first, in a wait4 whose report is on its way: the status
             # it carries is the kernel's own, so let that report tell the death.
             parent = self.world.procs.get(proc.ppid)
-            if parent is not None and self.await_message(parent, 0.2):
+            if parent is not None and self.await_message(parent, 1.0):
                 self.read_chan(self.chan_of(parent).fileno())
         proc.reaped = proc.reaped or here
         return status
@@ -304,7 +304,10 @@ class Supervisor:
         proc.blocked_on = None
         if proc.exited or proc.killed:
             return  # already told, by its parent's wait4
-        status = status or 0
+        if status is None:  # reaped unseen, and its parent never said how it ended
+            proc.exited = True
+            self.emit("proc.exit", proc.pid, status="exited", exit_code=None, signal=None)
+            return
         signo = status & 0x7F
         if signo:
             if call and call["call"] == "write" and signo == signal.SIGPIPE:

@@ -79,3 +79,33 @@ def test_fds_from_a_failed_exec_name_the_error(forkserver: ForkServer) -> None:
     events = forkserver.program({"p": [{"op": "close", "fd": 7}]}).finish()
     close = next(calls(events))
     assert (close["ret"], close["errno"]) == (-1, "EBADF")
+
+
+def test_cpu_time_is_limited_for_exec_d_programs_too(forkserver: ForkServer) -> None:
+    def stage(end: str, std: int, argv: list[str]) -> list[dict]:
+        return [
+            {"op": "dup2", "fd": end, "to": std},
+            {"op": "close", "fd": "p[0]"},
+            {"op": "close", "fd": "p[1]"},
+            {"op": "exec", "argv": argv},
+        ]
+
+    program = {
+        "sh": [
+            {"op": "pipe", "name": "p"},
+            {"op": "fork", "child": "seq"},
+            {"op": "fork", "child": "wc"},
+            {"op": "close", "fd": "p[0]"},
+            {"op": "close", "fd": "p[1]"},
+            {"op": "wait", "child": "seq"},
+            {"op": "wait", "child": "wc"},
+        ],
+        "seq": stage("p[1]", 1, ["seq", "999999999999"]),
+        "wc": stage("p[0]", 0, ["wc", "-l"]),
+    }
+    run = forkserver.program(program, limits={"cpu_s": 1, "wall_s": 20})
+    events = run.finish()
+    deaths = {e["signal"] for e in events if e["type"] == "proc.exit" and e["status"] == "killed"}
+    assert deaths & {"SIGXCPU", "SIGKILL"}, [e for e in events if e["type"] == "proc.exit"]
+    assert events[-1]["reason"] == "exited"
+    assert wait_gone(run.pids()) == set()
