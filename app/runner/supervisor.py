@@ -23,7 +23,7 @@ from collections import deque
 from typing import Any
 
 from app.kernel import procfs
-from app.runner import channel, hygiene
+from app.runner import channel, diagnose, hygiene
 from app.runner.world import Proc, World
 
 BLOCK_PROBE_S = 0.001
@@ -138,7 +138,9 @@ class Supervisor:
         self.schedule()
         now = time.monotonic()
         if now >= self.deadline:
-            raise RunOver("timeout", f"the run reached its time limit of {self.limits['wall_s']} s")
+            why = diagnose.stuck(self.world.snapshot())
+            limit = f"the run reached its time limit of {self.limits['wall_s']} s"
+            raise RunOver("timeout", "; ".join([limit, *why]))
         timeout = min(self.deadline - now, POLL_S if self.watching() else 0.25)
         if self.holder is not None:
             timeout = min(timeout, BLOCK_PROBE_S)
