@@ -79,15 +79,8 @@ class Supervisor:
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
-        master, slave = os.openpty()
-        hygiene.make_raw(slave)
-        self.pty_master = master
-        os.set_blocking(master, False)
-        self.sel.register(master, selectors.EVENT_READ, "pty")
+        # The run exists: say so before preparing it, since a viewer waits for this event.
         self.out.setblocking(True)
-        self.sel.register(self.out, selectors.EVENT_READ, "control")
-        root_role = next(iter(self.program))
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.emit(
             "run.start",
             None,
@@ -97,6 +90,17 @@ class Supervisor:
             limits=self.limits,
             backend="runner",
         )
+        for name, text in RUN_FILES.items():
+            with open(os.path.join(self.request["cwd"], name), "w") as f:
+                f.write(text)
+        master, slave = os.openpty()
+        hygiene.make_raw(slave)
+        self.pty_master = master
+        os.set_blocking(master, False)
+        self.sel.register(master, selectors.EVENT_READ, "pty")
+        self.sel.register(self.out, selectors.EVENT_READ, "control")
+        root_role = next(iter(self.program))
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:  # the first scenario process: a clean fd table, then its steps
             hygiene.become_scenario_root(slave, theirs.detach(), self.limits, self.request["cwd"])
@@ -549,10 +553,7 @@ def serve_run(out: socket.socket, request: dict[str, Any]) -> None:
     """The whole life of one run's supervisor process: contain, run, report, clean up."""
     os.setsid()
     hygiene.become_subreaper()
-    cwd = tempfile.mkdtemp(prefix="pipescope-run-")
-    for name, text in RUN_FILES.items():
-        with open(os.path.join(cwd, name), "w") as f:
-            f.write(text)
+    cwd = tempfile.mkdtemp(prefix="pipescope-run-")  # its files are written once it started
     sup = Supervisor(out, {**request, "cwd": cwd})
     reason, message = sup.run()
     doomed = [p.pid for p in sup.world.live()]
