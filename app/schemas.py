@@ -168,7 +168,9 @@ class RunInfo(BaseModel):
     end: RunEnd | None = Field(description="how it ended, once it has")
     limits: dict[str, int | float]
     created: float = Field(description="Unix time the run was asked for")
-    supervisor: int | None = Field(description="the pid of the run's supervisor process")
+    supervisor: int | None = Field(
+        description="the pid of the run's supervisor; null until the fork server says (~1 ms)"
+    )
     counts: RunCounts
 
 

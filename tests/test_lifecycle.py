@@ -28,9 +28,11 @@ def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
 
 
 def run_pids(client: Client, run: dict[str, Any]) -> set[int]:
+    """The run's processes, and its supervisor (known once the fork server has answered)."""
     events = client.events(run["id"])
-    procs = {p["pid"] for e in events for p in e["state"]["procs"]}
-    return procs | {run["supervisor"]}
+    supervisor = client.run(run["id"])["supervisor"]
+    assert supervisor is not None
+    return {p["pid"] for e in events for p in e["state"]["procs"]} | {supervisor}
 
 
 def children(pid: int) -> set[int]:
@@ -65,7 +67,7 @@ def test_a_viewer_that_leaves_mid_run_leaves_no_process_behind(own: Client) -> N
     info = own.wait_ended(run["id"])
     assert info["end"]["reason"] == "viewer-left"
     end = own.events(run["id"])[-1]
-    assert set(end["killed"]) == pids - {run["supervisor"]}
+    assert set(end["killed"]) == pids - {info["supervisor"]}
     assert wait_gone(pids) == set()
 
 

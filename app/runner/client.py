@@ -2,9 +2,9 @@
 
 The server never forks (a fork of a process running an event loop and threads is a hazard);
 the fork server, started here before the first request, forks each run's supervisor. A
-request is one SEQPACKET packet carrying the run's own event socket; the reply names the
-supervisor's pid. Closing the control socket makes the fork server kill every run it started,
-reap them, and exit.
+request is one SEQPACKET packet carrying the run's own event socket; the reply, read in the
+background, names the supervisor's pid. Closing the control socket makes the fork server
+kill every run it started, reap them, and exit.
 """
 
 from __future__ import annotations
@@ -31,16 +31,13 @@ class ForkServerClient:
     def __init__(self) -> None:
         self.proc: asyncio.subprocess.Process | None = None
         self.control: socket.socket | None = None
-        self.lock = asyncio.Lock()  # one request and its reply at a time
-        self.broken = False
+        self.pending: dict[str, asyncio.Future[int]] = {}  # run id -> its supervisor's pid
+        self.replies: asyncio.Task[None] | None = None
+        self.restarting = asyncio.Lock()
 
     @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
-
-    @property
-    def returncode(self) -> int | None:
-        return self.proc.returncode if self.proc else None
+    def alive(self) -> bool:
+        return self.control is not None and self.proc is not None and self.proc.returncode is None
 
     async def start(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -58,35 +55,30 @@ class ForkServerClient:
         finally:
             theirs.close()
         ours.setblocking(False)
-        self.control, self.broken = ours, False
+        self.control = ours
         hello = await self._recv()
         if hello.get("k") != "ready":
             raise RunnerUnavailable(f"the fork server said {hello!r} instead of ready")
+        self.replies = asyncio.get_running_loop().create_task(self._read_replies())
 
-    async def start_run(self, request: dict[str, Any]) -> tuple[socket.socket, int]:
-        """Start a run; returns our end of its event socket and its supervisor's pid."""
-        async with self.lock:
-            if self.broken or self.control is None or self.returncode is not None:
-                await self._restart()
-            mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-            try:
-                self._send({"k": "start", "request": request}, theirs.fileno())
-            except OSError as err:
-                mine.close()
-                self.broken = True
-                raise RunnerUnavailable(f"the fork server is gone ({err})") from err
-            finally:
-                theirs.close()
-            try:
-                reply = await self._recv()
-            except RunnerUnavailable:
-                mine.close()
-                self.broken = True  # a late reply would answer the next request: start anew
-                raise
-        if reply.get("k") != "started" or reply.get("run") != request["run"]:
+    async def start_run(self, request: dict[str, Any]) -> tuple[socket.socket, asyncio.Future[int]]:
+        """Ask for a run; returns our end of its event socket at once, and the supervisor's
+        pid to come. Events may flow before the pid is known: nobody waits for the reply."""
+        if not self.alive:
+            async with self.restarting:
+                if not self.alive:
+                    await self.stop()
+                    await self.start()
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self._send({"k": "start", "request": request}, theirs.fileno())
+        except OSError as err:
             mine.close()
-            raise RunnerUnavailable(f"the fork server answered {reply!r}")
-        return mine, int(reply["pid"])
+            raise RunnerUnavailable(f"the fork server is gone ({err})") from err
+        finally:
+            theirs.close()
+        pid = self.pending[request["run"]] = asyncio.get_running_loop().create_future()
+        return mine, pid
 
     def kill_run(self, run_id: str) -> None:
         """SIGKILL a run's supervisor and everything under it (no reply is sent)."""
@@ -96,6 +88,12 @@ class ForkServerClient:
 
     async def stop(self) -> None:
         """Every run's processes killed and reaped, then the fork server gone."""
+        if self.replies is not None:
+            self.replies.cancel()
+            with suppress(asyncio.CancelledError):
+                await self.replies
+            self.replies = None
+        self._fail(RunnerUnavailable("the fork server was stopped"))
         if self.control is not None:
             self.control.close()
             self.control = None
@@ -106,22 +104,36 @@ class ForkServerClient:
                 self.proc.kill()
                 await self.proc.wait()
 
-    async def _restart(self) -> None:
-        await self.stop()
-        await self.start()
+    async def _read_replies(self) -> None:
+        """Replies come in the order of the requests; each names its run."""
+        try:
+            while True:
+                reply = await self._recv(timeout=None)
+                pid = self.pending.pop(str(reply.get("run")), None)
+                if pid is not None and not pid.done():
+                    pid.set_result(int(reply["pid"]))
+        except RunnerUnavailable as err:
+            self._fail(err)
+            if self.control is not None:
+                self.control.close()
+                self.control = None  # the next run starts a new fork server
+
+    def _fail(self, err: RunnerUnavailable) -> None:
+        for pid in self.pending.values():
+            if not pid.done():
+                pid.set_exception(err)
+        self.pending.clear()
 
     def _send(self, msg: dict[str, Any], *fds: int) -> None:
         # A packet this small goes at once; BlockingIOError would mean the fork server hangs.
         assert self.control is not None
         channel.send(self.control, msg, fds)
 
-    async def _recv(self) -> dict[str, Any]:
+    async def _recv(self, timeout: float | None = REPLY_TIMEOUT_S) -> dict[str, Any]:
         assert self.control is not None
         loop = asyncio.get_running_loop()
         try:
-            data = await asyncio.wait_for(
-                loop.sock_recv(self.control, channel.MAX_PACKET), REPLY_TIMEOUT_S
-            )
+            data = await asyncio.wait_for(loop.sock_recv(self.control, channel.MAX_PACKET), timeout)
         except (OSError, TimeoutError) as err:
             raise RunnerUnavailable(f"the fork server did not answer ({err!r})") from err
         if not data:

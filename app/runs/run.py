@@ -52,18 +52,26 @@ class Run:
         self._closing: tuple[str, str] | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._pidfd: int | None = None
+        self._supervisor: asyncio.Future[int] | None = None
         self._last_read = self.started
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- life ------------------------------------------------------------------------------
-    async def attach(self, sock: socket.socket, supervisor: int) -> None:
-        self.supervisor = supervisor
-        try:
-            self._pidfd = os.pidfd_open(supervisor)
-        except OSError:
-            self._pidfd = None  # already gone, or pidfds unavailable: nothing to wait for
+    async def attach(self, sock: socket.socket, supervisor: asyncio.Future[int]) -> None:
+        """Take the run's event socket; its supervisor's pid comes when the fork server says."""
+        self._supervisor = supervisor
+        supervisor.add_done_callback(self._learn_supervisor)
         reader, self._writer = await asyncio.open_unix_connection(sock=sock)
         self._spawn(self._pump(reader))
+
+    def _learn_supervisor(self, supervisor: asyncio.Future[int]) -> None:
+        if supervisor.cancelled() or supervisor.exception() is not None or self.done.is_set():
+            return
+        self.supervisor = supervisor.result()
+        try:
+            self._pidfd = os.pidfd_open(self.supervisor)
+        except OSError:
+            self._pidfd = None  # already gone, or pidfds unavailable: nothing to wait for
 
     async def _pump(self, reader: asyncio.StreamReader) -> None:
         partial = b""
@@ -115,6 +123,9 @@ class Run:
 
     async def _await_supervisor(self) -> None:
         """Wait until the supervisor has exited (its processes die before it does)."""
+        if self._supervisor is not None:
+            with suppress(Exception):  # no pid: the fork server never started it
+                await asyncio.wait_for(asyncio.shield(self._supervisor), EXIT_WAIT_S)
         if self._pidfd is None:
             return
         loop = asyncio.get_running_loop()
