@@ -17,7 +17,7 @@ export function animateTransition(layer, ev, prev, duration) {
   const a = centre(from);
   const b = centre(to);
   if (!a || !b) return;
-  const chip = h("div", { class: `flight ${ev.call}` }, quote(ev.data, ev.data_truncated));
+  const chip = h("div", { class: `flight ${ev.call}` }, quote(ev.data, ev.data_truncated, 24));
   layer.append(chip);
   const animation = chip.animate(
     [

@@ -12,13 +12,19 @@ const ERRNO_TEXT = {
   ENOENT: "No such file or directory",
 };
 
-export function quote(data, truncated = false) {
-  return `"${data ?? ""}"${truncated ? "..." : ""}`;
+/** A C string as strace shows it: quoted, and cut after max characters with `...`. */
+export function quote(data, truncated = false, max = Infinity) {
+  const text = data ?? "";
+  const cut = text.length > max;
+  return `"${cut ? text.slice(0, max) : text}"${truncated || cut ? "..." : ""}`;
 }
+
+// Constants (F_SETFL, O_NONBLOCK, SIGPIPE, SIG_IGN) print bare, as strace prints them.
+const CONSTANT = /^[A-Z][A-Z0-9_|]*$/;
 
 function plain(value) {
   if (Array.isArray(value)) return `[${value.map(plain).join(", ")}]`;
-  if (typeof value === "string") return quote(value);
+  if (typeof value === "string") return CONSTANT.test(value) ? value : quote(value);
   if (value && typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
@@ -27,7 +33,7 @@ function plain(value) {
  * A call with its arguments. `ev` may be a call.enter / call.block / call.return event or a
  * proc's `next` ({call, args}); bytes not known yet (a read before it returns) print as `…`.
  */
-export function callText(ev) {
+export function callText(ev, max = 32) {
   const a = ev.args ?? {};
   const done = ev.type === "call.return";
   switch (ev.call) {
@@ -41,12 +47,12 @@ export function callText(ev) {
     case "close":
       return `close(${a.fd})`;
     case "read": {
-      const buf = done && ev.ret >= 0 ? quote(ev.data, ev.data_truncated) : "…";
+      const buf = done && ev.ret >= 0 ? quote(ev.data, ev.data_truncated, max) : "…";
       return `read(${a.fd}, ${buf}, ${a.count})`;
     }
     case "write": {
       const data = done && ev.data !== null && ev.data !== undefined ? ev.data : a.buf;
-      return `write(${a.fd}, ${quote(data, done && ev.data_truncated)}, ${a.count})`;
+      return `write(${a.fd}, ${quote(data, done && ev.data_truncated, max)}, ${a.count})`;
     }
     case "dup2":
       return `dup2(${a.oldfd}, ${a.newfd})`;
@@ -56,6 +62,8 @@ export function callText(ev) {
       return `wait4(${a.pid ?? -1}, …)`;
     case "exit_group":
       return `exit_group(${a.status ?? 0})`;
+    case "clock_nanosleep":
+      return `clock_nanosleep(${a.ms ?? "?"} ms)`;
     default:
       return `${ev.call}(${Object.entries(a).map(([, v]) => plain(v)).join(", ")})`;
   }

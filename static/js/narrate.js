@@ -5,6 +5,11 @@ import { t } from "./i18n.js";
 import { callFd, pipeOf, who } from "./world.js";
 
 export function narrate(ev, prev) {
+  const text = sentence(ev, prev);
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function sentence(ev, prev) {
   const s = ev.state;
   const name = ev.pid ? who(s, ev.pid) : "";
   switch (ev.type) {
@@ -12,18 +17,14 @@ export function narrate(ev, prev) {
       return t("say.run.start", { mode: t(`say.mode.${ev.mode}`) });
     case "proc.start": {
       const isFirst = s.procs[0]?.pid === ev.pid;
-      return t(isFirst ? "say.proc.start.first" : "say.proc.start.child", {
-        pid: ev.pid,
-        name: who(s, ev.pid),
-        ppid: ev.ppid,
-      });
+      return t(isFirst ? "say.proc.start.first" : "say.proc.start.child", { who: name, ppid: ev.ppid });
     }
     case "call.enter":
-      return t("say.call.enter", { who: name, call: callText(ev) });
+      return t("say.call.enter", { who: name, call: callText(ev, 24) });
     case "call.block": {
       const call = ev.blocked_on?.call;
       if (call === "read" || call === "write") return t(`say.call.block.${call}`, { who: name });
-      return t("say.call.block", { who: name, call: callText(ev), wchan: ev.blocked_on?.wchan ?? "?" });
+      return t("say.call.block", { who: name, call: callText(ev, 24), wchan: ev.blocked_on?.wchan ?? "?" });
     }
     case "call.return":
       return narrateReturn(ev, prev, name) + (ev.blocked ? ` ${t("say.ret.after_block")}` : "");
@@ -54,7 +55,7 @@ function narrateReturn(ev, prev, name) {
     return t("say.ret.error", { who: name, call: ev.call, errno: ev.errno });
   }
   const row = callFd(ev, s, prev?.state);
-  const data = quote(ev.data, ev.data_truncated);
+  const data = quote(ev.data, ev.data_truncated, 40);
   switch (ev.call) {
     case "pipe":
     case "pipe2":
@@ -73,6 +74,6 @@ function narrateReturn(ev, prev, name) {
       }
       return t("say.ret.write.tty", { who: name, n: ev.ret, data });
     default:
-      return t("say.ret.other", { call: callText(ev), ret: ev.ret, who: name });
+      return t("say.ret.other", { call: callText(ev, 24), ret: ev.ret, who: name });
   }
 }

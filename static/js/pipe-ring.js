@@ -5,7 +5,7 @@ import { h } from "./dom.js";
 import { quote } from "./format.js";
 import { t } from "./i18n.js";
 import { icon } from "./icons.js";
-import { pipeFlow, pipeOf } from "./world.js";
+import { callFd, pipeFlow, pipeOf } from "./world.js";
 
 const PAGE = 4096;
 const C = 100; // centre of the ring in SVG units
@@ -32,7 +32,7 @@ function pipeBox(pipe, ev, prev, freed) {
       dataset: { pipe: pipe.id },
       "aria-label": `${t("pipe.title")} ${pipe.id}`,
     },
-    h("div", { class: "ports" }, port(pipe, "write"), port(pipe, "read")),
+    h("div", { class: "ports" }, port(pipe, "write", outcome(ev, prev, pipe)), port(pipe, "read", outcome(ev, prev, pipe))),
     h(
       "header",
       {},
@@ -51,7 +51,7 @@ function pipeBox(pipe, ev, prev, freed) {
       { class: "bytes", "data-testid": "pipe-bytes", dataset: { bytes: pipe.bytes ?? "", capacity: pipe.capacity ?? "" } },
       pipe.bytes === null ? t("pipe.bytes_unknown", { capacity: pipe.capacity }) : t("pipe.bytes", { bytes: pipe.bytes, capacity: pipe.capacity }),
     ),
-    moved ? h("p", { class: `delta ${moved.dir}`, "data-testid": "pipe-delta" }, `${moved.dir === "in" ? "+" : "−"}${ev.ret} `, h("code", {}, quote(ev.data, ev.data_truncated))) : null,
+    moved ? h("p", { class: `delta ${moved.dir}`, "data-testid": "pipe-delta" }, `${moved.dir === "in" ? "+" : "−"}${ev.ret} `, h("code", {}, quote(ev.data, ev.data_truncated, 24))) : null,
     h(
       "p",
       { class: "pipe-state" },
@@ -62,14 +62,27 @@ function pipeBox(pipe, ev, prev, freed) {
 }
 
 /** Where the fd lines arrive: the write end (data flows in) and the read end (out). */
-function port(pipe, end) {
+function port(pipe, end, happened) {
   const open = end === "write" ? pipe.writers : pipe.readers;
+  const badge = happened?.end === end ? happened : null;
   return h(
     "div",
     { class: `port port-${end}${open === 0 ? " none-open" : ""}`, dataset: { pipe: pipe.id, end } },
     icon(end),
     h("strong", {}, t(`fd.end.${end}`)),
+    badge ? h("span", { class: `port-badge ${badge.kind}`, "data-testid": "port-badge", dataset: { kind: badge.kind } }, icon(badge.icon), badge.text) : null,
   );
+}
+
+/** An EOF, EAGAIN or EPIPE that the current event met at an end of this pipe. */
+function outcome(ev, prev, pipe) {
+  if (ev.type !== "call.return" || (ev.call !== "read" && ev.call !== "write")) return null;
+  const row = callFd(ev, ev.state, prev?.state);
+  if (row?.pipe !== pipe.id) return null;
+  const end = ev.call === "write" ? "write" : "read";
+  if (ev.call === "read" && ev.ret === 0) return { end, kind: "eof", icon: "eof", text: "EOF" };
+  if (ev.errno === "EPIPE" || ev.errno === "EAGAIN") return { end, kind: ev.errno.toLowerCase(), icon: "warn", text: ev.errno };
+  return null;
 }
 
 function count(end, testid, label, n) {

@@ -96,9 +96,9 @@ function effectOf(ev) {
     case "proc.start":
       return { kind: "born", icon: "born", text: t("fx.born") };
     case "call.enter":
-      return { kind: "call", icon: "call", text: t("fx.calling", { call: callText(ev) }) };
+      return { kind: "call", icon: "call", text: t("fx.calling", { call: callText(ev, 16) }) };
     case "call.block":
-      return { kind: "block", icon: "blocked", text: `${t("fx.blocked")}: ${callText(ev)}` };
+      return { kind: "block", icon: "blocked", text: `${t("fx.blocked")}: ${callText(ev, 16)}` };
     case "signal":
       return { kind: ev.signal === "SIGPIPE" ? "sigpipe" : "signal", icon: "signal", text: t(`fx.signal.${ev.action}`, { signal: ev.signal }) };
     case "call.return":
@@ -114,12 +114,12 @@ function returnEffect(ev) {
     if (ev.errno === "EAGAIN") return { kind: "eagain", icon: "warn", text: t("fx.eagain"), tip: t("fx.eagain.tip") };
     return { kind: "error", icon: "warn", text: t("fx.error", { errno: ev.errno }) };
   }
-  const data = quote(ev.data, ev.data_truncated);
+  const data = quote(ev.data, ev.data_truncated, 24);
   if (ev.call === "read" && ev.ret === 0) return { kind: "eof", icon: "eof", text: t("fx.eof"), tip: t("fx.eof.tip") };
   if (ev.call === "read") return { kind: "read", icon: "read", text: t("fx.read", { n: ev.ret }), data };
   if (ev.call === "write") return { kind: "wrote", icon: "write", text: t("fx.wrote", { n: ev.ret }), data };
   if (ev.call === "fork") return { kind: "forked", icon: "born", text: t("fx.forked", { pid: ev.ret }) };
-  return { kind: "returned", icon: "returned", text: `${callText(ev)} = ${ev.ret}` };
+  return { kind: "returned", icon: "returned", text: `${callText(ev, 16)} = ${ev.ret}` };
 }
 
 function fdTable(proc, ev, prev) {
@@ -176,7 +176,7 @@ function fdRow(proc, fd, active, closed = false) {
 
 function nextCall(proc, opts) {
   if (!proc.next) return null;
-  const call = callText(proc.next);
+  const call = callText(proc.next, 16);
   return h(
     "div",
     { class: "next", "data-testid": "proc-next" },

@@ -18,6 +18,9 @@ def test_sigpipe_kills_the_writer_and_says_so(page: Page, shots: Path) -> None:
     expect(parent.get_by_test_id("proc-fx")).to_have_attribute("data-fx", "epipe")
     expect(parent.get_by_test_id("proc-fx")).to_contain_text("EPIPE")
     expect(page.get_by_test_id("pipe-readers")).to_have_attribute("data-count", "0")
+    # ...and at the pipe's end where it happened.
+    badge = page.locator('.port[data-end="write"] [data-testid="port-badge"]')
+    expect(badge).to_have_text("EPIPE")
     expect(log_line(page, "call.return", "write")).to_contain_text("= -1 EPIPE (Broken pipe)")
 
     go_to(page, log_line(page, "signal"))
@@ -43,6 +46,7 @@ def test_eof_when_the_last_write_end_closes(page: Page) -> None:
     expect(child.get_by_test_id("proc-fx")).to_have_attribute("data-fx", "eof")
     expect(child.get_by_test_id("proc-fx")).to_contain_text("EOF: read returned 0")
     expect(page.get_by_test_id("pipe-writers")).to_have_attribute("data-count", "0")
+    expect(page.locator('.port[data-end="read"] [data-testid="port-badge"]')).to_have_text("EOF")
 
 
 def test_step_mode_reader_first_blocks_until_the_parent_writes(page: Page, shots: Path) -> None:
