@@ -1,0 +1,50 @@
+"""Time from POST /api/runs to the run's first event on its WebSocket, over 200 runs.
+
+Each run: POST on a kept-alive connection, open the WebSocket the reply names, take the first
+message; then the run goes to its end before the next one starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from _service import Http, events_of, machine, percentile, server
+from websockets.asyncio.client import connect
+
+RUNS = 200
+WARM = 10  # first-use imports and caches in the server
+
+
+async def one_run(http: Http, ws_base: str) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    run = await http.post("/api/runs", {"scenario": "hello-pipe"})
+    t1 = time.perf_counter()
+    async with connect(ws_base + run["ws"]) as ws:
+        first = events_of(await ws.recv())
+        t2 = time.perf_counter()
+        assert first[0]["seq"] == 0 and first[0]["type"] == "run.start"
+        async for _ in ws:  # the server closes it after run.end
+            pass
+    return (t1 - t0) * 1000, (t2 - t0) * 1000
+
+
+async def main() -> None:
+    with server() as srv:
+        http = await Http.open(srv)
+        times = [await one_run(http, srv.ws_url) for _ in range(WARM + RUNS)][WARM:]
+        http.close()
+    print(f"machine: {machine()}")
+    print(f"runs: {RUNS} hello-pipe runs, live, one after another")
+    for name, values in (
+        ("POST /api/runs -> 201", [t[0] for t in times]),
+        ("POST /api/runs -> first event on the WebSocket", [t[1] for t in times]),
+    ):
+        print(
+            f"{name}: p50 {percentile(values, 50):.2f} ms, p99 {percentile(values, 99):.2f} ms, "
+            f"max {max(values):.2f} ms"
+        )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
