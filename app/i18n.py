@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from pathlib import Path
 
 from starlette.requests import Request
 
+from app.templating import STATIC_DIR
+
 LANGS = ("en", "zh")
 COOKIE = "lang"
-STRINGS_FILE = Path(__file__).resolve().parents[1] / "static" / "i18n" / "strings.json"
+STRINGS_FILE = STATIC_DIR / "i18n" / "strings.json"
 
 
 @cache

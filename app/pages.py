@@ -6,18 +6,15 @@ browser modules in `static/js/` do the rest against the JSON API and the WebSock
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from app.i18n import COOKIE, LANGS, choose_lang, strings, translate
 from app.scenarios.catalog import Scenario, all_scenarios, get
+from app.templating import templates
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-templates = Jinja2Templates(directory=TEMPLATES)
 ONE_YEAR = 365 * 24 * 3600
 
 router = APIRouter()
