@@ -1,0 +1,54 @@
+# pipescope in a container:
+#   docker build -t pipescope . && docker run --rm -p 8000:8000 pipescope
+# For a shared server add --init --pids-limit 512 --memory 2g (see README, "Docker").
+# Without --cap-add SYS_PTRACE, Docker's seccomp profile refuses pidfd_getfd: pipes then
+# show `bytes: null` (the ring is still modelled from the calls), and nothing else changes.
+
+# -- the Python dependencies, in a venv the final image copies ------------------------------
+FROM python:3.11-slim AS deps
+WORKDIR /src
+COPY pyproject.toml ./
+COPY app ./app
+# Install the project to get its dependencies, then drop the installed copy of `app`: the
+# server runs from /srv/pipescope, where templates/, static/ and examples/ sit beside it.
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-cache-dir . \
+ && /opt/venv/bin/pip uninstall --yes pipescope
+
+# -- the C examples, compiled where the compiler is, for the strace backend -----------------
+# The strace backend runs these unmodified programs under strace. They are built here so the
+# final image carries no compiler; if that backend ever compiles at run time, it needs gcc
+# and libc6-dev in the final stage instead (and this stage can go).
+FROM python:3.11-slim AS examples
+RUN apt-get update \
+ && apt-get install --yes --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY examples/c ./examples/c
+RUN mkdir -p examples/c/bin \
+ && for src in examples/c/*.c; do \
+      gcc -O1 -Wall -o "examples/c/bin/$(basename "$src" .c)" "$src" || exit 1; \
+    done
+
+# -- the image: Python, strace, the app; no compiler, no test tools -------------------------
+FROM python:3.11-slim
+RUN apt-get update \
+ && apt-get install --yes --no-install-recommends strace \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --create-home --uid 10001 --shell /usr/sbin/nologin pipescope
+COPY --from=deps /opt/venv /opt/venv
+WORKDIR /srv/pipescope
+COPY app ./app
+COPY templates ./templates
+COPY static ./static
+COPY examples ./examples
+COPY --from=examples /src/examples/c/bin ./examples/c/bin
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+USER pipescope
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PIPESCOPE_PORT', '8000'), timeout=2)"
+# 0.0.0.0 inside the container; `-p 127.0.0.1:8000:8000` keeps it to this machine.
+CMD ["python", "-m", "app", "--host", "0.0.0.0"]
