@@ -13,21 +13,16 @@ export function animateTransition(layer, ev, prev, duration) {
   if (reducedMotion.matches || duration < 120 || ev.type !== "call.return" || ev.ret <= 0) return;
   const route = routeOf(ev, prev);
   if (!route) return;
-  const [from, to] = route;
-  const a = centre(from);
-  const b = centre(to);
-  if (!a || !b) return;
+  const points = route.map(centre);
+  if (points.some((p) => !p)) return;
   const chip = h("div", { class: `flight ${ev.call}` }, quote(ev.data, ev.data_truncated, 24));
   layer.append(chip);
-  const animation = chip.animate(
-    [
-      { transform: `translate(${a.x}px, ${a.y}px) translate(-50%, -50%)`, opacity: 0 },
-      { opacity: 1, offset: 0.15 },
-      { opacity: 1, offset: 0.85 },
-      { transform: `translate(${b.x}px, ${b.y}px) translate(-50%, -50%)`, opacity: 0 },
-    ],
-    { duration, easing: "ease-in-out" },
-  );
+  // Along the line the student sees: from the fd, through the pipe's end, into the ring.
+  const at = (p) => `translate(${p.x}px, ${p.y}px) translate(-50%, -50%)`;
+  const frames = points.map((p, i) => ({ transform: at(p), offset: i / (points.length - 1), opacity: 1 }));
+  frames[0].opacity = 0;
+  frames[frames.length - 1].opacity = 0.2;
+  const animation = chip.animate(frames, { duration, easing: "ease-in-out" });
   animation.onfinish = () => chip.remove();
   animation.oncancel = () => chip.remove();
 }
@@ -42,7 +37,7 @@ function routeOf(ev, prev) {
     const port = document.querySelector(`.port[data-pipe="${CSS.escape(flow.pipe)}"][data-end="${end}"]`);
     const ring = port?.closest(".pipe")?.querySelector(".ring");
     if (!ring) return null;
-    return flow.dir === "in" ? [row, ring] : [ring, row];
+    return flow.dir === "in" ? [row, port, ring] : [ring, port, row];
   }
   const fd = fdOf(ev.state, ev.pid, ev.args.fd);
   if (ev.call === "write" && fd?.kind === "tty") return [row, document.querySelector("[data-testid=terminal]")];

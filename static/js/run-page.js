@@ -9,6 +9,7 @@ import { render } from "./render.js";
 import { RunControl } from "./run-control.js";
 import { SourceView } from "./source.js";
 import { Timeline } from "./timeline.js";
+import { drawWires } from "./wires.js";
 
 const scenario = JSON.parse($("#scenario").textContent);
 const byId = (id) => $(`[data-testid="${id}"]`);
@@ -62,7 +63,9 @@ function redraw() {
 
 initLang();
 onLangChange(() => redraw());
-new ResizeObserver(() => redraw()).observe(view.stage);
+// A new width moves the cards and pipes: only the lines between them need drawing again
+// (a full redraw here would also cut short the bytes flying for the current step).
+new ResizeObserver(() => drawWires(view.stage, view.wires)).observe(view.stage);
 redraw();
 
 byId("run-form").addEventListener("submit", (event) => {
