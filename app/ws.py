@@ -2,9 +2,10 @@
 
 Server to viewer: every event from seq 0 in order, one event object or a JSON array of events
 per message, then a normal close once `run.end` has gone. A control message that cannot be
-used gets `{"error": ..., "field": ...}` back (no `type`, so it never looks like an event);
-the socket stays open. Viewer to server: `{"op": "step", "pid": N}`, `{"op": "play",
-"interval_ms": N}`, `{"op": "pause"}`, `{"op": "kill"}`.
+used gets `{"error": ..., "field": ...}` back (no `type`, so it never looks like an event)
+and the socket stays open; an unknown run gets one too, then a close with code 4404.
+Viewer to server: `{"op": "step", "pid": N}`, `{"op": "play", "interval_ms": N}`,
+`{"op": "pause"}`, `{"op": "kill"}`.
 
 A page from another origin may not open it (a browser sends any page's cookies and Origin
 along with a WebSocket upgrade, so Origin is the only check there is): same-origin and the
@@ -30,6 +31,7 @@ from app.runs.run import Run
 
 router = APIRouter()
 CONTROL = TypeAdapter[ControlOp](ControlOp)
+OPS = ("step", "play", "pause", "kill")
 UNKNOWN_RUN = 4404  # an application close code: 4000 + the HTTP status it stands for
 
 
@@ -45,8 +47,12 @@ def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> 
 def error_message(err: ValidationError | RunError | ValueError) -> str:
     if isinstance(err, ValidationError):
         first = err.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or None
-        return json.dumps({"error": first["msg"], "field": field})
+        loc = list(first["loc"])
+        if first["type"].startswith("union_tag"):
+            loc = ["op"]
+        elif loc and loc[0] in OPS:
+            loc = loc[1:]  # the op the message named, which pydantic puts first
+        return json.dumps({"error": first["msg"], "field": ".".join(map(str, loc)) or None})
     if isinstance(err, RunError):
         return json.dumps({"error": err.message, "field": err.field})
     return json.dumps({"error": str(err), "field": None})
@@ -85,8 +91,11 @@ class Viewer:
         listening = asyncio.create_task(self.listen())
         try:
             done, _ = await asyncio.wait({sending, listening}, return_when=asyncio.FIRST_COMPLETED)
-            if sending in done and sending.exception() is None:
-                await self.websocket.close(code=1000, reason="the run has ended")
+            if sending in done:
+                if sending.exception() is None:
+                    await self.websocket.close(code=1000, reason="the run has ended")
+                else:  # it took nothing for send_timeout seconds: let it reconnect
+                    await self.websocket.close(code=1013, reason="too slow; connect again")
         except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError):
             pass
         finally:

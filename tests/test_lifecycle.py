@@ -144,8 +144,10 @@ def test_stopping_the_server_kills_and_reaps_every_run(start_server: Any) -> Non
         pids = set().union(*(run_pids(client, run) for run in runs))
         pids |= children(srv.pid)  # the fork server
         client.http.close()
-        srv.proc.send_signal(signal.SIGTERM)
-        # uvicorn shuts down gracefully, then dies of the signal it got, as a service should
-        assert srv.proc.wait(WAIT_S) in (0, -signal.SIGTERM)
+        with client.watch(runs[0]) as ws:  # a viewer still watching does not hold it up
+            receive_until(ws, lambda e: e["type"] == "proc.start", [])
+            srv.proc.send_signal(signal.SIGTERM)
+            # uvicorn shuts down gracefully, then dies of the signal it got, as services do
+            assert srv.proc.wait(WAIT_S) in (0, -signal.SIGTERM)
         assert "Application shutdown complete" in srv.log_text()
         assert wait_gone(pids) == set()
