@@ -79,20 +79,7 @@ class Supervisor:
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
-        # The run exists: say so before preparing it, since a viewer waits for this event.
-        self.out.setblocking(True)
-        self.emit(
-            "run.start",
-            None,
-            run=self.request["run"],
-            scenario=self.request.get("scenario", "custom"),
-            mode=self.request.get("mode", "live"),
-            limits=self.limits,
-            backend="runner",
-        )
-        for name, text in RUN_FILES.items():
-            with open(os.path.join(self.request["cwd"], name), "w") as f:
-                f.write(text)
+        self.announce("runner")
         master, slave = os.openpty()
         hygiene.make_raw(slave)
         self.pty_master = master
@@ -114,16 +101,38 @@ class Supervisor:
         self.await_ready(proc)  # its table is clean once it asks for its first call
         self.emit("proc.start", pid, ppid=proc.ppid, name=proc.name, role=root_role)
 
+    def announce(self, backend: str) -> None:
+        """The run exists: say so before preparing it, since a viewer waits for this event;
+        then the files its programs find in their directory."""
+        self.out.setblocking(True)
+        self.emit(
+            "run.start",
+            None,
+            run=self.request["run"],
+            scenario=self.request.get("scenario", "custom"),
+            mode=self.request.get("mode", "live"),
+            limits=self.limits,
+            backend=backend,
+        )
+        for name, text in RUN_FILES.items():
+            with open(os.path.join(self.request["cwd"], name), "w") as f:
+                f.write(text)
+
     def add_proc(self, pid: int, ppid: int, role: str, chan: socket.socket) -> Proc:
+        proc = self.new_proc(pid, ppid, role)
+        self.chans[chan.fileno()] = (chan, proc)
+        chan.setblocking(True)
+        self.sel.register(chan, selectors.EVENT_READ, "proc")
+        return proc
+
+    def new_proc(self, pid: int, ppid: int, role: str) -> Proc:
+        """A process of the run, with a pidfd to ask the kernel about its pipes."""
         proc = Proc(pid=pid, ppid=ppid, role=role, order=len(self.world.procs))
         try:
             proc.pidfd = os.pidfd_open(pid)
         except OSError:
             proc.pidfd = None
         self.world.procs[pid] = proc
-        self.chans[chan.fileno()] = (chan, proc)
-        chan.setblocking(True)
-        self.sel.register(chan, selectors.EVENT_READ, "proc")
         return proc
 
     # -- the loop --------------------------------------------------------------------------
@@ -549,12 +558,15 @@ RUN_FILES = {
 }
 
 
-def serve_run(out: socket.socket, request: dict[str, Any]) -> None:
-    """The whole life of one run's supervisor process: contain, run, report, clean up."""
+def serve_run(
+    out: socket.socket, request: dict[str, Any], supervisor: type[Supervisor] = Supervisor
+) -> None:
+    """The whole life of one run's supervisor process: contain, run, report, clean up.
+    (The strace backend brings its own supervisor: app.strace.supervisor.serve_trace.)"""
     os.setsid()
     hygiene.become_subreaper()
     cwd = tempfile.mkdtemp(prefix="pipescope-run-")  # its files are written once it started
-    sup = Supervisor(out, {**request, "cwd": cwd})
+    sup = supervisor(out, {**request, "cwd": cwd})
     reason, message = sup.run()
     doomed = [p.pid for p in sup.world.live()]
     if reason != "viewer-left":
