@@ -60,7 +60,12 @@ class ForkServer:
                     signal.signal(sig, signal.SIG_DFL)
                 code = 0
                 try:
-                    serve_run(out, msg["request"])
+                    if msg["request"].get("backend") == "strace":
+                        from app.strace.supervisor import serve_trace  # only traced runs pay
+
+                        serve_trace(out, msg["request"])
+                    else:
+                        serve_run(out, msg["request"])
                 except BaseException:  # a supervisor must never fall back into this loop
                     code = 70
                 os._exit(code)

@@ -1,0 +1,1 @@
+"""Tracing unmodified programs with strace, into the same event contract as the runner."""

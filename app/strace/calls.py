@@ -1,0 +1,200 @@
+"""From strace's words to the runner's: call names, named arguments, and what a call moved.
+
+strace prints what the kernel was asked (`pipe2`, `clone3`, `dup3`, ...); the page speaks the
+runner's vocabulary (`pipe`, `fork`, `dup2`, ...), with arguments named as in the man pages.
+Bytes a read or write moved are re-escaped by the runner's own rule, so the same bytes read
+the same whichever backend saw them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from app.runner.escape import escape
+from app.strace.lines import split_args
+
+# What each system call is called on the page. Everything else keeps its own name.
+RENAMES = {
+    "pipe2": "pipe",
+    "clone": "fork",
+    "clone3": "fork",
+    "vfork": "fork",
+    "dup3": "dup2",
+    "execveat": "execve",
+    "exit": "exit_group",
+    "nanosleep": "clock_nanosleep",
+}
+# Process lifecycle: shown even when no pipe or standard fd is involved.
+LIFECYCLE = {
+    "fork",
+    "execve",
+    "wait4",
+    "waitid",
+    "exit_group",
+    "kill",
+    "tgkill",
+    "clock_nanosleep",
+    "close_range",
+}
+FORKS = {"clone", "clone3", "vfork", "fork"}
+STD_FDS = (0, 1, 2)
+
+_FD = re.compile(r"^(-?\d+)(?:<(.*)>)?$")
+_STRING = re.compile(r'^"(.*)"(\.\.\.)?$', re.DOTALL)
+_TIMESPEC = re.compile(r"tv_sec=(\d+), tv_nsec=(\d+)")
+_ESCAPES = {"n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "a": 7, "b": 8, "\\": 92, '"': 34}
+
+
+def fd_of(arg: str) -> tuple[int | None, str | None]:
+    """`3<pipe:[7]>` -> (3, "pipe:[7]"); `AT_FDCWD</tmp>` -> (None, "/tmp")."""
+    m = _FD.match(arg)
+    if m:
+        return int(m.group(1)), m.group(2)
+    return None, None
+
+
+def unescape(arg: str) -> tuple[bytes, bool] | None:
+    """A string as strace -x prints it, back to bytes; the flag says strace cut it short."""
+    m = _STRING.match(arg)
+    if not m:
+        return None
+    body, out, i = m.group(1), bytearray(), 0
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt == "x":
+                out.append(int(body[i + 2 : i + 4], 16))
+                i += 4
+                continue
+            if nxt.isdigit():  # octal, as strace prints a NUL without -x: \0
+                digits = re.match(r"[0-7]{1,3}", body[i + 1 :])
+                assert digits is not None
+                out.append(int(digits.group(0), 8))
+                i += 1 + len(digits.group(0))
+                continue
+            out.append(_ESCAPES.get(nxt, ord(nxt)))
+            i += 2
+            continue
+        out.extend(c.encode())
+        i += 1
+    return bytes(out), bool(m.group(2))
+
+
+def strings(arg: str) -> list[str]:
+    """`["wc", "-l"]` -> ["wc", "-l"]."""
+    inner = arg[1:-1] if arg.startswith("[") and arg.endswith("]") else arg
+    out = []
+    for item in split_args(inner):
+        got = unescape(item)
+        out.append(got[0].decode("utf-8", "replace") if got else item)
+    return out
+
+
+def number(arg: str) -> int | str:
+    try:
+        return int(arg, 0)
+    except ValueError:
+        return arg
+
+
+def page_name(name: str, args: list[str]) -> str:
+    """The runner's name for a call; a clone that makes a thread is not a fork."""
+    if name in ("clone", "clone3") and any("CLONE_THREAD" in a for a in args):
+        return "clone"
+    return RENAMES.get(name, name)
+
+
+def named_args(name: str, args: list[str]) -> dict[str, Any]:
+    """The arguments strace printed, named as the runner names them. At a call's entry
+    strace prints only its inputs; its outputs (a read's bytes, a pipe's fds) come later."""
+    call = page_name(name, args)
+    a = args
+    if call == "pipe":
+        return {"flags": number(a[1]) if len(a) > 1 else 0}  # at entry: not printed yet
+    if call == "fork":
+        return {}
+    if call in ("close", "dup") and a:
+        return {"fd" if call == "close" else "oldfd": fd_of(a[0])[0]}
+    if call == "dup2" and len(a) >= 2:
+        out: dict[str, Any] = {"oldfd": fd_of(a[0])[0], "newfd": fd_of(a[1])[0]}
+        if len(a) > 2 and a[2] != "0":
+            out["flags"] = a[2]
+        return out
+    if call in ("read", "write") and a:
+        out = {"fd": fd_of(a[0])[0]}
+        if len(a) >= 3:
+            if call == "write":
+                got = unescape(a[1])
+                if got is not None:
+                    shown, cut = escape(got[0])
+                    out["buf"] = shown
+                    if cut or got[1]:
+                        out["buf_truncated"] = True
+            out["count"] = number(a[2])
+        return out
+    if call == "execve" and a:
+        path = unescape(a[1] if name == "execveat" and len(a) > 1 else a[0])
+        argv = a[2] if name == "execveat" and len(a) > 2 else a[1] if len(a) > 1 else "[]"
+        return {"path": path[0].decode("utf-8", "replace") if path else a[0], "argv": strings(argv)}
+    if call == "wait4" and a:
+        return {"pid": number(a[0])}
+    if call == "exit_group" and a:
+        return {"status": number(a[0])}
+    if call == "fcntl" and len(a) >= 2:
+        out = {"fd": fd_of(a[0])[0], "cmd": a[1]}
+        if len(a) > 2:
+            out["flags" if a[1] == "F_SETFL" else "arg"] = number(a[2])
+        return out
+    if call == "clock_nanosleep":
+        m = _TIMESPEC.search(", ".join(a))
+        return {"ms": int(m.group(1)) * 1000 + int(m.group(2)) // 1_000_000} if m else {}
+    if call in ("kill", "tgkill") and len(a) >= 2:
+        return {"pid": number(a[0]), "sig": a[-1]}
+    if call == "ioctl" and len(a) >= 2:
+        return {"fd": fd_of(a[0])[0], "request": a[1]}
+    return {"raw": ", ".join(a)}
+
+
+def returned_args(name: str, args: list[str]) -> dict[str, Any]:
+    """What the call filled in, named: `fds` for pipe."""
+    if page_name(name, args) == "pipe" and args:
+        return {"fds": [fd_of(x)[0] for x in split_args(args[0].strip("[]"))]}
+    return {}
+
+
+def moved(name: str, args: list[str], ret: int | None) -> tuple[str | None, bool]:
+    """The bytes a read or write moved, escaped and capped as the runner does."""
+    if name not in ("read", "write") or ret is None or ret <= 0 or len(args) < 2:
+        return None, False
+    got = unescape(args[1])
+    if got is None:
+        return None, False
+    data, cut_by_strace = got
+    shown, cut = escape(data[:ret])
+    return shown, cut or (cut_by_strace and ret > len(data))
+
+
+def targets(args: list[str], decor: str | None = None) -> list[tuple[int | None, str | None]]:
+    """Every fd a call names, with what -y says it is, the returned one included."""
+    found: list[tuple[int | None, str | None]] = []
+    for arg in args:
+        for item in split_args(arg.strip("[]")) if arg.startswith("[") else [arg]:
+            fd, target = fd_of(item)
+            if fd is not None and target is not None:
+                found.append((fd, target))
+    if decor is not None:
+        found.append((None, decor))
+    return found
+
+
+def interesting(call: str, args: list[str], decor: str | None = None) -> bool:
+    """Shown by default: process lifecycle, and calls on a pipe or on fds 0, 1 and 2.
+    The loader's and libc's calls (opening libc.so, reading locale files) are not."""
+    if call in LIFECYCLE:
+        return True
+    for fd, target in targets(args, decor):
+        if fd in STD_FDS or (target or "").startswith("pipe:"):
+            return True
+    return False

@@ -1,0 +1,105 @@
+"""What a traced run may run, checked again where it is run: the trace spec.
+
+A spec is plain data, built by a scenario from checked parameters:
+
+    {"example": "hello_pipe", "values": {}, "roles": ["parent", "child"], "all_calls": false}
+    {"pipeline": [["ls"], ["wc", "-l"]], "all_calls": false}
+
+An example must be one of the C examples; a pipeline's every stage must pass the runner's
+own exec rules (an allowlisted program, safe arguments). Nothing here ever reaches a shell:
+the launcher gets each argument as its own argv entry.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+from app.strace import build
+
+MAX_STAGES = 8
+LAUNCH_TTY_FD = 3  # where the launcher finds the terminal (strace has our log on fd 2)
+PATH = "/usr/bin:/bin"
+STRACE = shutil.which("strace") or "/usr/bin/strace"
+# Pipe, process and fd calls. `?` lets a name this architecture lacks pass (arm64 has no
+# pipe, dup2, open or fork); `%process` is fork, clone, exec, exit and wait.
+TRACED = (
+    "%process,?pipe,pipe2,close,?close_range,dup,?dup2,dup3,read,write,readv,writev,"
+    "?open,openat,fcntl,ioctl,?nanosleep,clock_nanosleep,kill,tgkill,rt_sigaction,setsid"
+)
+STRACE_OPTIONS = ("-f", "-q", "-ttt", "-T", "-y", "-x", "-s", "64", "--seccomp-bpf")
+_STAGE_SPLIT = re.compile(r"\s*\|\s*")
+
+
+class SpecError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Traced:
+    argv: list[str]  # strace's whole command line
+    root_role: str
+    child_roles: tuple[str, ...]
+    all_calls: bool
+    title: str
+
+
+def pipeline_stages(command: str) -> list[list[str]]:
+    """`seq 100 | sort -r` -> [["seq", "100"], ["sort", "-r"]], each stage checked."""
+    stages = [part.split() for part in _STAGE_SPLIT.split(command.strip())]
+    check_stages(stages)
+    return stages
+
+
+def check_stages(stages: list[list[str]]) -> None:
+    # The runner's own exec rules; imported here, as the runner imports no pydantic otherwise.
+    from pydantic import ValidationError
+
+    from app.scenarios.program import ExecStep
+
+    if not 1 <= len(stages) <= MAX_STAGES:
+        raise SpecError(f"a pipeline has 1 to {MAX_STAGES} commands")
+    for stage in stages:
+        try:
+            ExecStep(op="exec", argv=stage)
+        except ValidationError as err:
+            raise SpecError(err.errors()[0]["msg"]) from None
+        if "|" in stage:
+            raise SpecError("'|' separates commands; it is not an argument")
+
+
+def resolve(spec: dict[str, Any]) -> Traced:
+    """The checked command line for strace, and how to name what it starts."""
+    all_calls = bool(spec.get("all_calls", False))
+    command = [STRACE, *STRACE_OPTIONS, "-e", f"trace={TRACED}", "--"]
+    launch = [build.binary(build.LAUNCHER), str(LAUNCH_TTY_FD)]
+    if "example" in spec:
+        name = str(spec["example"])
+        if name not in build.example_names():
+            raise SpecError(f"{name!r} is not one of the C examples")
+        known = build.parameters(name)
+        values = {k: int(v) for k, v in dict(spec.get("values", {})).items() if k in known}
+        if any(abs(v) > 1 << 30 for v in values.values()):
+            raise SpecError("a parameter value is out of range")
+        roles = [str(r) for r in spec.get("roles", [])] or ["parent"]
+        return Traced(
+            command + launch + [build.binary(name, values)],
+            roles[0],
+            tuple(roles[1:]),
+            all_calls,
+            f"{name}.c",
+        )
+    stages = [[str(a) for a in stage] for stage in spec.get("pipeline", [])]
+    check_stages(stages)
+    argv = [*stages[0]]
+    for stage in stages[1:]:
+        argv += ["|", *stage]
+    return Traced(
+        command + launch + argv,
+        "shell",
+        tuple(stage[0] for stage in stages) if len(stages) > 1 else (),
+        all_calls,
+        " | ".join(" ".join(s) for s in stages),
+    )

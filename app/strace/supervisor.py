@@ -1,0 +1,253 @@
+"""One traced run: an unmodified program under strace, told as the runner tells its own.
+
+The run's supervisor starts strace the way the runner starts a scenario's first process (its
+own session under this subreaper, fds 0, 1 and 2 on a terminal, C's signal dispositions, the
+run's limits, a scratch directory), with one difference: strace's stderr is the trace log
+(see tracelog.py), and the launcher it starts points fd 2 back at the terminal.
+
+Each write strace makes is read while strace waits on it, and so while every traced process
+is stopped: the state each event carries is read from /proc and FIONREAD at that still point.
+A call already asleep in the kernel is the one thing that can still move (see tracelog.py).
+Blocking is confirmed the runner's way: a shown call with no return yet, whose process the
+kernel has asleep in a pipe, a wait or a sleep (wchan), gets a call.block.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import socket
+import time
+from typing import Any
+
+from app.kernel import procfs
+from app.runner import diagnose, hygiene
+from app.runner.channel import CHANNEL_FD
+from app.runner.supervisor import RunOver, Supervisor, serve_run
+from app.runner.world import Proc
+from app.strace import calls, spec
+from app.strace.tracelog import LOG_FD, TraceLog
+from app.strace.track import Step, Tracker
+
+BUSY_POLL_S = 0.00005  # strace is between two writes: it will be back in microseconds
+IDLE_POLL_S = 0.001  # strace waits for a traced process: look at /proc this often
+ENV = {"PATH": spec.PATH, "LC_ALL": "C", "TERM": "dumb", "HOME": "/"}
+
+
+class TraceSupervisor(Supervisor):
+    def __init__(self, out: socket.socket, request: dict[str, Any]) -> None:
+        super().__init__(out, {**request, "program": {"procs": {}}})
+        self.traced = spec.resolve(request["trace"])
+        self.tracker = Tracker(
+            self.traced.root_role,
+            self.traced.child_roles,
+            spec.LAUNCH_TTY_FD,
+            self.traced.all_calls,
+        )
+        self.log = TraceLog()
+        self.strace_pid = 0
+        self.partial = ""  # the line strace is in the middle of writing
+        self.complaints: list[str] = []  # what strace itself said (`strace: ...`)
+
+    # -- start -----------------------------------------------------------------------------
+    def start(self) -> None:
+        self.announce("strace")
+        cwd = self.request["cwd"]
+        self.pty_master, slave = os.openpty()
+        hygiene.make_raw(slave)
+        os.set_blocking(self.pty_master, False)
+        self.sel.register(self.out, selectors.EVENT_READ, "control")
+        pid = os.fork()
+        if pid == 0:
+            try:  # strace gets the table a shell gives, plus the log on 2 and the tty on 3
+                hygiene.become_scenario_root(slave, self.log.w, self.limits, cwd)
+                os.dup2(CHANNEL_FD, LOG_FD)
+                os.dup2(0, spec.LAUNCH_TTY_FD)
+                os.execve(spec.STRACE, self.traced.argv, ENV)
+            finally:
+                os._exit(127)
+        os.close(slave)
+        self.strace_pid = pid
+        self.log.started(pid)
+
+    # -- the loop --------------------------------------------------------------------------
+    def tick(self) -> None:
+        if time.monotonic() >= self.deadline:
+            why = diagnose.stuck(self.world.snapshot())
+            limit = f"the run reached its time limit of {self.limits['wall_s']} s"
+            raise RunOver("timeout", "; ".join([limit, *why]))
+        state = self.log.state()
+        if state == "pending":
+            self.controls(0)
+            if self.may_go():
+                data = self.log.pending()
+                if data is not None and self.take(data) and not self.playing:
+                    self.step_credit.pop(0)  # one step shows one moment that has something in it
+                self.log.release()
+            else:
+                self.controls(0.01)
+        elif state == "idle":
+            self.quiet()
+            self.controls(IDLE_POLL_S)
+        elif state == "busy":
+            self.controls(BUSY_POLL_S)
+        else:
+            self.finish()
+
+    def controls(self, wait: float) -> None:
+        for key, _ in self.sel.select(wait):
+            if key.data == "control":
+                self.read_control()
+
+    def may_go(self) -> bool:
+        """Step mode and a play interval hold strace on its write: the whole run waits."""
+        if self.step_credit:
+            return True
+        if not self.playing:
+            return False
+        return not self.interval or time.monotonic() >= self.last_grant + self.interval
+
+    # -- what strace wrote -------------------------------------------------------------------
+    def take(self, data: bytes) -> bool:
+        """Tell what one write of strace's says; True when it gave an event."""
+        if self.tracker.root is None:
+            kids = procfs.children(self.strace_pid)
+            if kids:
+                self.tracker.set_root(kids[0])
+        text = self.partial + data.decode("utf-8", "replace")
+        *whole, rest = text.split("\n")
+        steps: list[Step] = []
+        for line in whole:
+            if line.startswith("strace: "):
+                self.complaints.append(line)
+            steps += self.tracker.feed(line)
+        if rest and (whole or not self.partial):  # a line begins: its call is going in
+            steps += self.tracker.entry(rest)
+        self.partial = rest
+        emitted = False
+        for step in steps:
+            emitted = self.tell(step) or emitted
+        if emitted:
+            self.last_grant = time.monotonic()
+        return emitted
+
+    def tell(self, step: Step) -> bool:
+        kind, pid = step.pop("type"), step.pop("pid")
+        proc = self.world.procs.get(pid)
+        if kind == "proc.start":
+            proc = self.add_traced(pid, step["ppid"], step["role"])
+            step |= {"ppid": proc.ppid, "name": proc.name}
+        elif proc is None:
+            return False
+        elif kind == "call.enter":
+            proc.in_call = step
+        elif kind == "call.return":
+            self.returned_traced(proc, step)
+        elif kind == "signal":
+            step["action"] = action(pid, step["signo"], step["action"])
+            if step["action"] == "ignore" and not self.traced.all_calls:
+                return False
+        elif kind == "proc.exit":
+            proc.in_call = proc.blocked_on = None
+            proc.exited, proc.killed = step["status"] == "exited", step["status"] == "killed"
+            proc.exit_code, proc.signal = step["exit_code"], step["signal"]
+        self.emit(kind, pid, **step)
+        return True
+
+    def add_traced(self, pid: int, ppid: int | None, role: str) -> Proc:
+        if ppid is None:
+            st = procfs.stat(pid)
+            ppid = st.ppid if st else 0
+        proc = self.new_proc(pid, ppid, role)
+        if len(self.world.live()) > int(self.limits["max_procs"]):
+            raise RunOver(
+                "limit", f"the program started more than {self.limits['max_procs']} processes"
+            )
+        return proc
+
+    def returned_traced(self, proc: Proc, step: Step) -> None:
+        call, args, ret = step["call"], step["args"], step["ret"]
+        proc.in_call = proc.blocked_on = None
+        if call == "execve" and ret == 0:
+            proc.program = list(args.get("argv") or [args.get("path", "?")])
+        if call in ("read", "write") and ret > 0 and not step["blocked"]:
+            self.world.refresh_fds()
+            self.world.apply_call(proc, call, args, ret)
+        if call == "wait4" and ret > 0 and ret in self.world.procs:
+            self.world.procs[ret].reaped = True
+        if call in ("write", "writev") and ret > 0 and self.is_tty(proc, args.get("fd", -1)):
+            self.drain_pty(0.05, expect=ret)  # in the state now, as the runner has it
+
+    # -- while strace waits for the program ----------------------------------------------------
+    def quiet(self) -> None:
+        """Nothing to read: look for calls that sleep, output, and orphans to reap."""
+        for proc in self.world.live():
+            opened = self.tracker.in_call(proc.pid)
+            if opened is None or opened.blocked:
+                continue
+            found = procfs.blocked_in_kernel(proc.pid)
+            if found is None:
+                continue
+            where, fd = found
+            opened.blocked = True
+            proc.blocked_on = {
+                "call": opened.call,
+                "fd": fd,
+                "pipe": proc.fd_pipe(fd) if fd is not None else None,
+                "wchan": where,
+            }
+            args = calls.named_args(opened.name, opened.args)
+            self.emit(
+                "call.block",
+                proc.pid,
+                call=opened.call,
+                args=args,
+                line=None,
+                blocked_on=proc.blocked_on,
+            )
+        if not any(self.writes_tty(p) for p in self.world.live()):
+            text = self.read_pty()  # a write still out tells its own bytes when it returns
+            if text:
+                self.emit("output", None, data=text)
+        if self.reap_orphans():
+            self.emit(
+                "state.change", None, reason="an orphan was reaped by pipescope, as init would"
+            )
+
+    def writes_tty(self, proc: Proc) -> bool:
+        opened = self.tracker.in_call(proc.pid)
+        if opened is None or opened.call not in ("write", "writev") or not opened.args:
+            return False
+        return self.is_tty(proc, calls.fd_of(opened.args[0])[0] or -1)
+
+    def finish(self) -> None:
+        """strace has ended: it does so once every traced process has."""
+        hygiene.reap(self.strace_pid)
+        self.log.close()
+        text = self.drain_pty(0.01)
+        if text:
+            self.emit("output", None, data=text)
+        self.reap_orphans()
+        if not self.world.procs:
+            said = "; ".join(self.complaints) or "strace started nothing"
+            raise RunOver("error", f"the program could not be traced: {said}")
+        if self.world.live():
+            raise RunOver("error", "strace ended before the program did")
+        raise RunOver("exited", "every process has exited")
+
+
+def action(pid: int, signo: int, guess: str) -> str:
+    """What the signal does to pid, from its masks in /proc/PID/status."""
+    text = procfs.read_text(f"/proc/{pid}/status") or ""
+    masks = dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+    bit = 1 << (signo - 1) if signo > 0 else 0
+    if int(masks.get("SigCgt", "0"), 16) & bit:
+        return "handle"
+    if int(masks.get("SigIgn", "0"), 16) & bit:
+        return "ignore"
+    return guess  # the default action
+
+
+def serve_trace(out: socket.socket, request: dict[str, Any]) -> None:
+    """The whole life of one traced run: serve_run's, with this supervisor."""
+    serve_run(out, request, TraceSupervisor)
