@@ -4,7 +4,7 @@
 // already drew from state; nothing here is needed to show a position correctly.
 
 import { h } from "./dom.js";
-import { quote } from "./format.js";
+import { dataText } from "./format.js";
 import { pipeFlow, fdOf } from "./world.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
@@ -15,7 +15,7 @@ export function animateTransition(layer, ev, prev, duration) {
   if (!route) return;
   const points = route.map(centre);
   if (points.some((p) => !p)) return;
-  const chip = h("div", { class: `flight ${ev.call}` }, quote(ev.data, ev.data_truncated, 24));
+  const chip = h("div", { class: `flight ${ev.call}` }, dataText(ev));
   layer.append(chip);
   // Along the line the student sees: from the fd, through the pipe's end, into the ring.
   const at = (p) => `translate(${p.x}px, ${p.y}px) translate(-50%, -50%)`;

@@ -19,6 +19,20 @@ export function quote(data, truncated = false, max = Infinity) {
   return `"${cut ? text.slice(0, max) : text}"${truncated || cut ? "..." : ""}`;
 }
 
+/**
+ * The bytes a read or write moved, short enough for a card: as runs of one repeated byte
+ * when the event gives them (`"A"×4096 + "B"×904` shows a write cut by another writer),
+ * else the quoted text.
+ */
+export function dataText(ev, max = 24) {
+  const runs = ev.data_runs;
+  // Only long runs say more than the text itself ("hello" is five runs of one byte).
+  if (runs?.length && runs.every(([, count]) => count >= 8)) {
+    return runs.map(([byte, count]) => `${quote(byte)}×${count}`).join(" + ");
+  }
+  return quote(ev.data, ev.data_truncated, max);
+}
+
 // Constants (F_SETFL, O_NONBLOCK, SIGPIPE, SIG_IGN) print bare, as strace prints them.
 const CONSTANT = /^[A-Z][A-Z0-9_|]*$/;
 

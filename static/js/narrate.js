@@ -1,6 +1,6 @@
 // The caption: what the current event means, in words a student can follow.
 
-import { quote, callText } from "./format.js";
+import { callText, dataText, quote } from "./format.js";
 import { t } from "./i18n.js";
 import { callFd, pipeOf, who } from "./world.js";
 
@@ -55,7 +55,7 @@ function narrateReturn(ev, prev, name) {
     return t("say.ret.error", { who: name, call: ev.call, errno: ev.errno });
   }
   const row = callFd(ev, s, prev?.state);
-  const data = quote(ev.data, ev.data_truncated, 40);
+  const data = dataText(ev, 40);
   switch (ev.call) {
     case "pipe":
     case "pipe2":

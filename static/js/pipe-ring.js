@@ -2,7 +2,7 @@
 // marked, bytes / capacity in numbers, and its two ends as the ports the fd lines reach.
 
 import { h } from "./dom.js";
-import { quote } from "./format.js";
+import { dataText } from "./format.js";
 import { t } from "./i18n.js";
 import { icon } from "./icons.js";
 import { callFd, pipeFlow, pipeOf } from "./world.js";
@@ -51,7 +51,7 @@ function pipeBox(pipe, ev, prev, freed) {
       { class: "bytes", "data-testid": "pipe-bytes", dataset: { bytes: pipe.bytes ?? "", capacity: pipe.capacity ?? "" } },
       pipe.bytes === null ? t("pipe.bytes_unknown", { capacity: pipe.capacity }) : t("pipe.bytes", { bytes: pipe.bytes, capacity: pipe.capacity }),
     ),
-    moved ? h("p", { class: `delta ${moved.dir}`, "data-testid": "pipe-delta" }, `${moved.dir === "in" ? "+" : "−"}${ev.ret} `, h("code", {}, quote(ev.data, ev.data_truncated, 24))) : null,
+    moved ? h("p", { class: `delta ${moved.dir}`, "data-testid": "pipe-delta" }, `${moved.dir === "in" ? "+" : "−"}${ev.ret} `, h("code", {}, dataText(ev))) : null,
     h(
       "p",
       { class: "pipe-state" },

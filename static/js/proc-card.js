@@ -2,7 +2,7 @@
 // event did to it, its fd table as /proc shows it, and in step mode its next call.
 
 import { h } from "./dom.js";
-import { callText, quote } from "./format.js";
+import { callText, dataText } from "./format.js";
 import { t } from "./i18n.js";
 import { icon } from "./icons.js";
 import { procOf, roleName } from "./world.js";
@@ -114,7 +114,7 @@ function returnEffect(ev) {
     if (ev.errno === "EAGAIN") return { kind: "eagain", icon: "warn", text: t("fx.eagain"), tip: t("fx.eagain.tip") };
     return { kind: "error", icon: "warn", text: t("fx.error", { errno: ev.errno }) };
   }
-  const data = quote(ev.data, ev.data_truncated, 24);
+  const data = dataText(ev);
   if (ev.call === "read" && ev.ret === 0) return { kind: "eof", icon: "eof", text: t("fx.eof"), tip: t("fx.eof.tip") };
   if (ev.call === "read") return { kind: "read", icon: "read", text: t("fx.read", { n: ev.ret }), data };
   if (ev.call === "write") return { kind: "wrote", icon: "write", text: t("fx.wrote", { n: ev.ret }), data };
