@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,34 +140,50 @@ class Client:
             assert time.monotonic() < end, f"no such event yet; the last: {events[-1:]}"
             time.sleep(0.02)
 
-    def watch(self, run: dict[str, Any], **kw: Any) -> ClientConnection:
+    @contextlib.contextmanager
+    def watch(self, run: dict[str, Any], **kw: Any) -> Iterator[Viewer]:
         ws_url = "ws" + self.url.removeprefix("http") + run["ws"]
-        return connect(ws_url, open_timeout=WAIT_S, max_size=None, **kw)
+        with connect(ws_url, open_timeout=WAIT_S, max_size=None, **kw) as ws:
+            yield Viewer(ws)
 
 
-def receive(ws: ClientConnection, timeout: float = WAIT_S) -> list[dict[str, Any]]:
-    """The next message, as a list: events (one or a batch) or one error reply."""
-    data = json.loads(ws.recv(timeout=timeout))
-    return data if isinstance(data, list) else [data]
+class Viewer:
+    """One WebSocket viewer of a run. A message is one event or a batch of them; `next`
+    hands out events one at a time, so none of a batch is lost between two waits."""
 
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.pending: deque[dict[str, Any]] = deque()
+        self.messages = 0
 
-def receive_until(
-    ws: ClientConnection, done: Callable[[dict[str, Any]], bool], seen: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """Receive events into `seen` until one satisfies `done`; return it."""
-    while True:
-        for message in receive(ws):
-            assert "error" not in message, message
-            seen.append(message)
-            if done(message):
-                return message
+    def send(self, message: dict[str, Any] | str | bytes) -> None:
+        self.ws.send(json.dumps(message) if isinstance(message, dict) else message)
 
+    def next(self, timeout: float = WAIT_S) -> dict[str, Any]:
+        """The next event, or error reply."""
+        if not self.pending:
+            data = json.loads(self.ws.recv(timeout=timeout))
+            self.messages += 1
+            self.pending.extend(data if isinstance(data, list) else [data])
+        return self.pending.popleft()
 
-def receive_all(ws: ClientConnection) -> list[dict[str, Any]]:
-    """Every event until the server closes the socket after `run.end`."""
-    seen: list[dict[str, Any]] = []
-    receive_until(ws, lambda e: e["type"] == "run.end", seen)
-    return seen
+    def until(
+        self, done: Callable[[dict[str, Any]], bool], seen: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """Events (into `seen`) until one satisfies `done`; that one."""
+        while True:
+            event = self.next()
+            assert "error" not in event, event
+            if seen is not None:
+                seen.append(event)
+            if done(event):
+                return event
+
+    def rest(self) -> list[dict[str, Any]]:
+        """Every event up to `run.end`, after which the server closes the socket."""
+        seen: list[dict[str, Any]] = []
+        self.until(lambda e: e["type"] == "run.end", seen)
+        return seen
 
 
 def pid_gone(pid: int) -> bool:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from pydantic import TypeAdapter
-from service_client import Client, check_hello_pipe, receive_all
+from service_client import Client, check_hello_pipe
 
 from app.events import Event
 from app.schemas import flood_program
@@ -18,8 +18,8 @@ def test_hello_pipe_over_rest_and_websocket(api: Client) -> None:
     run = api.start(scenario="hello-pipe")
     assert run["ws"] == f"/ws/runs/{run['id']}"
     assert run["scenario"] == "hello-pipe" and run["mode"] == "live"
-    with api.watch(run) as ws:
-        events = receive_all(ws)
+    with api.watch(run) as viewer:
+        events = viewer.rest()
     check_hello_pipe(events)
     EVENTS.validate_python(events)  # the contract of docs/events.md, field for field
     assert events[0]["run"] == run["id"]
@@ -53,8 +53,8 @@ def test_a_composed_program_runs_as_custom(api: Client) -> None:
     program = flood_program(writes=1, size=3)
     run = api.start(program=program)
     assert run["scenario"] == "custom"
-    with api.watch(run) as ws:
-        events = receive_all(ws)
+    with api.watch(run) as viewer:
+        events = viewer.rest()
     assert events[0]["scenario"] == "custom" and events[-1]["reason"] == "exited"
     reads = [e["ret"] for e in events if e["type"] == "call.return" and e["call"] == "read"]
     assert reads == [3, 0]  # the bytes, then EOF once the last writer closed

@@ -3,7 +3,6 @@ finished runs kept within bounds, and the server stopping."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from service_client import WAIT_S, Client, Server, receive_all, receive_until, serve, wait_gone
+from service_client import WAIT_S, Client, Server, serve, wait_gone
 
 GRACE_S = 0.5
 
@@ -56,12 +55,12 @@ def wait_idle(client: Client) -> None:
 def test_a_viewer_that_leaves_mid_run_leaves_no_process_behind(own: Client) -> None:
     run = own.start(scenario="hello-pipe", mode="step")
     events: list[dict[str, Any]] = []
-    with own.watch(run) as ws:
-        receive_until(ws, lambda e: e["type"] == "proc.start", events)
+    with own.watch(run) as viewer:
+        viewer.until(lambda e: e["type"] == "proc.start", events)
         for _ in range(2):  # pipe, then fork: two processes hold the pipe
-            ws.send(json.dumps({"op": "step"}))
-            receive_until(ws, lambda e: e["type"] == "call.return", events)
-        receive_until(ws, lambda e: e["type"] == "proc.start", events)
+            viewer.send({"op": "step"})
+            viewer.until(lambda e: e["type"] == "call.return", events)
+        viewer.until(lambda e: e["type"] == "proc.start", events)
     pids = run_pids(own, run)
     assert len(pids) == 3  # parent, child, and the run's supervisor
     info = own.wait_ended(run["id"])
@@ -99,18 +98,18 @@ def test_the_ninth_run_at_once_gets_429(own: Client) -> None:
 def test_fifty_runs_leave_fds_and_children_where_they_were(own: Client) -> None:
     server: Server = own.server  # type: ignore[attr-defined]
     for _ in range(2):  # warm: first-use imports and pools are not leaks
-        with own.watch(own.start(scenario="hello-pipe")) as ws:
-            receive_all(ws)
+        with own.watch(own.start(scenario="hello-pipe")) as viewer:
+            viewer.rest()
     wait_idle(own)
     fds, kids = fd_count(server.pid), children(server.pid)
     for i in range(50):  # in a row: each ends before the next starts
         run = own.start(scenario="hello-pipe", mode="step" if i % 10 == 0 else "live")
         if i % 10 == 0:  # some are left by their viewer mid-run
-            with own.watch(run) as ws:
-                receive_until(ws, lambda e: e["type"] == "proc.start", [])
+            with own.watch(run) as viewer:
+                viewer.until(lambda e: e["type"] == "proc.start", [])
         elif i % 2:
-            with own.watch(run) as ws:
-                receive_all(ws)
+            with own.watch(run) as viewer:
+                viewer.rest()
         own.wait_ended(run["id"])
     wait_idle(own)
     assert children(server.pid) == kids  # the fork server, and nothing else
@@ -144,8 +143,8 @@ def test_stopping_the_server_kills_and_reaps_every_run(start_server: Any) -> Non
         pids = set().union(*(run_pids(client, run) for run in runs))
         pids |= children(srv.pid)  # the fork server
         client.http.close()
-        with client.watch(runs[0]) as ws:  # a viewer still watching does not hold it up
-            receive_until(ws, lambda e: e["type"] == "proc.start", [])
+        with client.watch(runs[0]) as viewer:  # a viewer still watching does not hold it up
+            viewer.until(lambda e: e["type"] == "proc.start", [])
             srv.proc.send_signal(signal.SIGTERM)
             # uvicorn shuts down gracefully, then dies of the signal it got, as services do
             assert srv.proc.wait(WAIT_S) in (0, -signal.SIGTERM)

@@ -7,13 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from service_client import (
-    Client,
-    check_hello_pipe,
-    receive,
-    receive_all,
-    receive_until,
-)
+from service_client import Client, check_hello_pipe
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from app.schemas import flood_program
@@ -28,8 +22,8 @@ def test_step_mode_driven_over_the_socket(api: Client) -> None:
     run = api.start(scenario="hello-pipe", mode="step")
     events: list[dict[str, Any]] = []
     steps = 0
-    with api.watch(run) as ws:
-        last = receive_until(ws, lambda e: e["type"] == "proc.start", events)
+    with api.watch(run) as viewer:
+        last = viewer.until(lambda e: e["type"] == "proc.start", events)
         named_child = False
         while last["type"] != "run.end":
             # Each step lets exactly one process into one call: the one we name. The first
@@ -37,11 +31,11 @@ def test_step_mode_driven_over_the_socket(api: Client) -> None:
             pid = waiting(last)[0]
             if len(waiting(last)) == 2 and not named_child:
                 pid, named_child = waiting(last)[1], True
-            ws.send(json.dumps({"op": "step", "pid": pid}))
+            viewer.send({"op": "step", "pid": pid})
             steps += 1
-            enter = receive_until(ws, lambda e: e["type"] == "call.enter", events)
+            enter = viewer.until(lambda e: e["type"] == "call.enter", events)
             assert enter["pid"] == pid
-            last = receive_until(ws, lambda e: bool(waiting(e)) or e["type"] == "run.end", events)
+            last = viewer.until(lambda e: bool(waiting(e)) or e["type"] == "run.end", events)
     check_hello_pipe(events)
     assert named_child and steps == sum(e["type"] == "call.enter" for e in events)
     assert events[0]["mode"] == "step"
@@ -50,12 +44,10 @@ def test_step_mode_driven_over_the_socket(api: Client) -> None:
 def test_a_late_viewer_gets_the_whole_run(api: Client) -> None:
     run = api.start(scenario="hello-pipe")
     api.wait_ended(run["id"])
-    with api.watch(run) as ws:
-        first = receive(ws)
-        assert len(first) > 1  # it was behind by the whole run: the events came as a batch
-        assert first[0]["seq"] == 0
-        rest = receive_all(ws) if first[-1]["type"] != "run.end" else []
-    events = first + rest
+    with api.watch(run) as viewer:
+        events = viewer.rest()
+        # It was behind by the whole run, so the events came in batches, not one by one.
+        assert viewer.messages < len(events)
     check_hello_pipe(events)
     assert events == api.events(run["id"])
 
@@ -64,8 +56,8 @@ def test_several_viewers_see_the_same_run(api: Client) -> None:
     run = api.start(scenario="eof", mode="step")
     with api.watch(run) as one, api.watch(run) as two:
         assert api.run(run["id"])["counts"]["viewers"] == 2
-        one.send(json.dumps({"op": "play", "interval_ms": 0}))
-        seen_one, seen_two = receive_all(one), receive_all(two)
+        one.send({"op": "play", "interval_ms": 0})
+        seen_one, seen_two = one.rest(), two.rest()
     assert seen_one == seen_two
     assert seen_one[-1]["reason"] == "exited"
 
@@ -73,8 +65,8 @@ def test_several_viewers_see_the_same_run(api: Client) -> None:
 def test_a_bad_message_gets_an_error_and_the_run_goes_on(api: Client) -> None:
     run = api.start(scenario="hello-pipe", mode="step")
     events: list[dict[str, Any]] = []
-    with api.watch(run) as ws:
-        receive_until(ws, lambda e: e["type"] == "proc.start", events)
+    with api.watch(run) as viewer:
+        viewer.until(lambda e: e["type"] == "proc.start", events)
         bad = [
             ("not json", None, "not JSON"),
             (json.dumps([1, 2]), None, ""),
@@ -85,49 +77,48 @@ def test_a_bad_message_gets_an_error_and_the_run_goes_on(api: Client) -> None:
             (json.dumps({"op": "pause", "now": True}), "now", "Extra"),
         ]
         for text, field, words in bad:
-            ws.send(text)
-            [reply] = receive(ws)
+            viewer.send(text)
+            reply = viewer.next()
             assert set(reply) == {"error", "field"}, reply
             assert reply["field"] == field, (text, reply)
             assert words in reply["error"], (text, reply)
-        ws.send(b"\x00binary")
-        assert "JSON text" in receive(ws)[0]["error"]
-        ws.send(json.dumps({"op": "play", "interval_ms": 0}))
-        events += receive_all(ws)
+        viewer.send(b"\x00binary")
+        assert "JSON text" in viewer.next()["error"]
+        viewer.send({"op": "play", "interval_ms": 0})
+        events += viewer.rest()
     check_hello_pipe(events)
 
 
 def test_a_viewer_that_reads_nothing_holds_up_neither_run_nor_others(api: Client) -> None:
     run = api.start(program=flood_program(300), mode="step")
     with api.watch(run) as stalled, api.watch(run) as keen:
-        keen.send(json.dumps({"op": "play"}))
+        keen.send({"op": "play"})
         # The keen viewer gets the whole run while the other has read nothing at all.
-        seen_keen = receive_all(keen)
+        seen_keen = keen.rest()
         assert seen_keen[-1]["reason"] == "exited"
         assert api.run(run["id"])["status"] == "ended"
-        seen_stalled = receive_all(stalled)
+        seen_stalled = stalled.rest()
     assert seen_stalled == seen_keen == api.events(run["id"])
     writes = [e for e in seen_keen if e["type"] == "call.return" and e["call"] == "write"]
     assert len(writes) == 300
 
 
 def test_an_unknown_run_is_said_and_closed(api: Client) -> None:
-    with api.watch({"ws": "/ws/runs/nope"}) as ws:
-        [reply] = receive(ws)
-        assert "no run 'nope'" in reply["error"]
+    with api.watch({"ws": "/ws/runs/nope"}) as viewer:
+        assert "no run 'nope'" in viewer.next()["error"]
         with pytest.raises(ConnectionClosed) as closed:
-            ws.recv(timeout=5)
+            viewer.ws.recv(timeout=5)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
 
 
 def test_a_page_from_another_origin_may_not_open_it(api: Client) -> None:
     run = api.start(scenario="hello-pipe")
-    with pytest.raises(InvalidStatus) as refused:
-        api.watch(run, origin="http://evil.example")  # type: ignore[arg-type]
+    with pytest.raises(InvalidStatus) as refused, api.watch(run, origin="http://evil.example"):
+        pass
     assert refused.value.response.status_code == 403
     host = api.url.removeprefix("http://")
-    with api.watch(run, origin=f"http://{host}") as ws:  # type: ignore[arg-type]
-        assert receive_all(ws)[-1]["type"] == "run.end"
+    with api.watch(run, origin=f"http://{host}") as viewer:
+        assert viewer.rest()[-1]["type"] == "run.end"
 
 
 def test_configured_origins_may_open_it(start_server: Any) -> None:
@@ -135,8 +126,8 @@ def test_configured_origins_may_open_it(start_server: Any) -> None:
         client = Client(srv.url)
         run = client.start(scenario="hello-pipe")
         for origin in ("http://good.example", "https://also.example"):
-            with client.watch(run, origin=origin) as ws:
-                assert receive_all(ws)[-1]["type"] == "run.end"
-        with pytest.raises(InvalidStatus):
-            client.watch(run, origin="http://evil.example")
+            with client.watch(run, origin=origin) as viewer:
+                assert viewer.rest()[-1]["type"] == "run.end"
+        with pytest.raises(InvalidStatus), client.watch(run, origin="http://evil.example"):
+            pass
         client.http.close()
