@@ -19,6 +19,12 @@ export function quote(data, truncated = false, max = Infinity) {
   return `"${cut ? text.slice(0, max) : text}"${truncated || cut ? "..." : ""}`;
 }
 
+/** Raw terminal text escaped as strace escapes bytes, for one line (an `output` event). */
+export function escapeText(text) {
+  const named = { "\n": "\\n", "\t": "\\t", "\r": "\\r", '"': '\\"', "\\": "\\\\" };
+  return (text ?? "").replace(/[\n\t\r"\\]/g, (c) => named[c]);
+}
+
 /**
  * The bytes a read or write moved, short enough for a card: as runs of one repeated byte
  * when the event gives them (`"A"×4096 + "B"×904` shows a write cut by another writer),
@@ -110,7 +116,7 @@ export function straceLine(ev) {
     case "proc.exit":
       return ev.status === "killed" ? `${who}+++ killed by ${ev.signal} +++` : `${who}+++ exited with ${ev.exit_code} +++`;
     case "output":
-      return `${who}[terminal] ${quote(ev.data)}`;
+      return `${who}[terminal] ${quote(escapeText(ev.data))}`;
     case "state.change":
       return `${who}--- ${ev.reason} ---`;
     case "run.end":

@@ -1,11 +1,13 @@
 // The caption: what the current event means, in words a student can follow.
 
-import { callText, dataText, quote } from "./format.js";
+import { callText, dataText, escapeText, quote } from "./format.js";
 import { t } from "./i18n.js";
-import { callFd, pipeOf, who } from "./world.js";
+import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
 
 export function narrate(ev, prev) {
   const text = sentence(ev, prev);
+  // "Parent (12) wrote…", but a program keeps its name's case: "ls (13) made fd 1…".
+  if (procOf(ev.state, ev.pid)?.program) return text;
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
@@ -35,7 +37,7 @@ function sentence(ev, prev) {
         ? t("say.exit.killed", { who: name, signal: ev.signal })
         : t("say.exit.exited", { who: name, code: ev.exit_code });
     case "output":
-      return t("say.output", { data: quote(ev.data) });
+      return t("say.output", { data: quote(escapeText(ev.data), false, 40) });
     case "state.change":
       return t("say.state.change", { reason: ev.reason });
     case "run.end": {
@@ -64,6 +66,14 @@ function narrateReturn(ev, prev, name) {
       return t("say.ret.fork", { who: name, ret: ev.ret });
     case "close":
       return t("say.ret.close", { who: name, fd: ev.args.fd });
+    case "dup2": {
+      const target = fdOf(s, ev.pid, ev.args.newfd)?.target ?? "?";
+      return t("say.ret.dup2", { who: name, newfd: ev.args.newfd, oldfd: ev.args.oldfd, target });
+    }
+    case "execve":
+      return t("say.ret.execve", { who: name, program: (procOf(s, ev.pid)?.program ?? ev.args.argv ?? []).join(" ") });
+    case "wait4":
+      return t("say.ret.wait4", { who: name, ret: ev.ret });
     case "read":
       if (ev.ret === 0) return t("say.ret.eof", { who: name });
       return t("say.ret.read", { who: name, n: ev.ret, data });

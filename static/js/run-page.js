@@ -52,6 +52,8 @@ function draw(index, animate) {
   const prev = index > 0 ? timeline.events[index - 1] : null;
   shownSteppable = steppable(index);
   render(view, ev, prev, { steppable: shownSteppable, onStep: (pid) => run.step(pid) });
+  // Read each step aloud when the student moves, not every frame of a playback.
+  view.caption.setAttribute("aria-live", timeline.playing ? "off" : "polite");
   if (ev && animate) animateTransition(flights, ev, prev, Math.min(timeline.intervalMs * 0.85, 800));
 }
 
