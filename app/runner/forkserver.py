@@ -9,6 +9,7 @@ When the server goes away, every run goes with it.
 from __future__ import annotations
 
 import os
+import resource
 import selectors
 import signal
 import socket
@@ -105,7 +106,12 @@ class ForkServer:
 
 
 def main() -> None:
-    control = socket.socket(fileno=int(sys.argv[1]))
+    fd = int(sys.argv[1])
+    # Keep only stdio and the control socket: a parent on uvloop passes on every inheritable
+    # fd it has (libuv ignores close_fds), and each supervisor would hold them all.
+    os.closerange(3, fd)
+    os.closerange(fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+    control = socket.socket(fileno=fd)
     hygiene.die_with_parent()
     ForkServer(control).serve()
 
