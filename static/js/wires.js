@@ -31,7 +31,10 @@ function wire(row, port, box, end, cards) {
   const toRight = px > c.left + c.width / 2 - box.left;
   const sx = (toRight ? c.right : c.left) - box.left;
   const sy = r.top + r.height / 2 - box.top;
-  const d = cardBelow(card, c, cards) ? gutterPath(sx, sy, px, py, toRight, Number(row.dataset.fd), box) : curvePath(sx, sy, px, py, toRight);
+  const span = { left: Math.min(sx, px) + box.left, right: Math.max(sx, px) + box.left, top: sy + box.top, bottom: py + box.top };
+  const crowded = cards.some(({ card: other, rect: o }) => other !== card && overlaps(o, span));
+  const fd = Number(row.dataset.fd);
+  const d = crowded ? gutterPath(sx, sy, px, py, toRight, fd, box) : curvePath(sx, sy, px, py, toRight);
   const closed = row.classList.contains("closed");
   const active = row.classList.contains("active");
   const kind = end === "write" ? "w" : "r";
@@ -48,10 +51,11 @@ function wire(row, port, box, end, cards) {
   );
 }
 
-// Another card right below this one (a phone's single column, or a second row of cards):
-// a straight curve down would cross it, so the line runs down the margin beside the cards.
-function cardBelow(card, c, cards) {
-  return cards.some(({ card: other, rect: o }) => other !== card && o.top >= c.bottom - 1 && o.left < c.right && o.right > c.left);
+// When another card lies between the row and the port (a phone's single column, a second
+// row of cards), a direct curve would cross it: the line runs down the margin beside its
+// own card instead, where the fixed columns leave room, and turns to the port below them.
+function overlaps(a, b) {
+  return a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top;
 }
 
 function curvePath(sx, sy, px, py, toRight) {
