@@ -28,9 +28,11 @@ def own(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
 
 def run_pids(client: Client, run: dict[str, Any]) -> set[int]:
     """The run's processes, and its supervisor (known once the fork server has answered)."""
+    end = time.monotonic() + WAIT_S
+    while (supervisor := client.run(run["id"])["supervisor"]) is None:
+        assert time.monotonic() < end, "the fork server never said who the supervisor is"
+        time.sleep(0.01)
     events = client.events(run["id"])
-    supervisor = client.run(run["id"])["supervisor"]
-    assert supervisor is not None
     return {p["pid"] for e in events for p in e["state"]["procs"]} | {supervisor}
 
 
