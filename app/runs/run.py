@@ -80,7 +80,7 @@ class Run:
             while chunk := await reader.read(CHUNK):
                 self._last_read = time.monotonic()
                 *lines, partial = (partial + chunk).split(b"\n")
-                self.recording.extend([line.decode() for line in lines if line])
+                self.recording.extend([line.decode(errors="replace") for line in lines if line])
                 if len(self.recording) > limit:  # the runner caps this; never trust a flood
                     self._closing = ("limit", f"the run sent more than {limit} events")
                     break
