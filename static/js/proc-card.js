@@ -179,7 +179,7 @@ function nextCall(proc, opts) {
   const call = callText(proc.next, 16);
   return h(
     "div",
-    { class: "next", "data-testid": "proc-next" },
+    { class: "proc-next", "data-testid": "proc-next" },
     h("span", { class: "label" }, `${t("proc.next")}: `),
     h("code", {}, call),
     opts.steppable
