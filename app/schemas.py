@@ -62,11 +62,12 @@ class ScenarioParam(BaseModel):
         }
     )
     name: str
-    type: Literal["int", "bool"]
-    default: int | bool
+    type: Literal["int", "bool", "str"]
+    default: int | bool | str
     min: int | None
     max: int | None
     label: Text
+    pattern: str | None = Field(default=None, description="a str param's allowed form (regex)")
 
 
 SCENARIO_EXAMPLE: dict[str, Any] = {

@@ -22,21 +22,23 @@ LANGS = ("en", "zh")
 @dataclass(frozen=True)
 class Param:
     name: str
-    kind: type[int] | type[bool]
-    default: int | bool
+    kind: type[int] | type[bool] | type[str]
+    default: int | bool | str
     label: Text
     min: int | None = None
     max: int | None = None
+    pattern: str | None = None  # a str param's allowed characters, as a regex
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.name,
-            "type": "bool" if self.kind is bool else "int",
+            "type": {bool: "bool", int: "int", str: "str"}[self.kind],
             "default": self.default,
             "min": self.min,
             "max": self.max,
             "label": self.label,
         }
+        return out | ({"pattern": self.pattern} if self.pattern else {})
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ class Scenario:
 
     def params_model(self) -> type[BaseModel]:
         fields: dict[str, Any] = {
-            p.name: (p.kind, Field(default=p.default, ge=p.min, le=p.max)) for p in self.params
+            p.name: (p.kind, Field(default=p.default, ge=p.min, le=p.max, pattern=p.pattern))
+            for p in self.params
         }
         return create_model(
             f"{self.name}-params", __config__=ConfigDict(extra="forbid", strict=False), **fields

@@ -107,6 +107,7 @@ export class RunControl {
     const values = {};
     for (const input of document.querySelectorAll('[data-testid="run-form"] [data-type]')) {
       if (input.dataset.type === "bool") values[input.name] = input.checked;
+      else if (input.dataset.type === "str") values[input.name] = input.value;
       else values[input.name] = input.value.trim() !== "" && !Number.isNaN(Number(input.value)) ? Number(input.value) : input.value;
     }
     return values;
