@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.runner.escape import escape
+from app.runner.escape import escape, runs
 from app.strace.lines import split_args
 
 # What each system call is called on the page. Everything else keeps its own name.
@@ -43,6 +43,7 @@ STD_FDS = (0, 1, 2)
 _FD = re.compile(r"^(-?\d+)(?:<(.*)>)?$")
 _STRING = re.compile(r'^"(.*)"(\.\.\.)?$', re.DOTALL)
 _TIMESPEC = re.compile(r"tv_sec=(\d+), tv_nsec=(\d+)")
+Runs = list[tuple[str, int]] | None
 _ESCAPES = {"n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "a": 7, "b": 8, "\\": 92, '"': 34}
 
 
@@ -152,6 +153,9 @@ def named_args(name: str, args: list[str]) -> dict[str, Any]:
         return {"ms": int(m.group(1)) * 1000 + int(m.group(2)) // 1_000_000} if m else {}
     if call in ("kill", "tgkill") and len(a) >= 2:
         return {"pid": number(a[0]), "sig": a[-1]}
+    if call == "rt_sigaction" and len(a) >= 2:
+        handler = re.search(r"sa_handler=(\w+)", a[1])
+        return {"sig": a[0], "handler": handler.group(1) if handler else None}
     if call == "ioctl" and len(a) >= 2:
         return {"fd": fd_of(a[0])[0], "request": a[1]}
     return {"raw": ", ".join(a)}
@@ -164,16 +168,18 @@ def returned_args(name: str, args: list[str]) -> dict[str, Any]:
     return {}
 
 
-def moved(name: str, args: list[str], ret: int | None) -> tuple[str | None, bool]:
-    """The bytes a read or write moved, escaped and capped as the runner does."""
+def moved(name: str, args: list[str], ret: int | None) -> tuple[str | None, bool, Runs]:
+    """The bytes a read or write moved, escaped and capped as the runner does, and as runs of
+    one byte when strace printed them all (it prints 64: `-s 64`)."""
     if name not in ("read", "write") or ret is None or ret <= 0 or len(args) < 2:
-        return None, False
+        return None, False, None
     got = unescape(args[1])
     if got is None:
-        return None, False
+        return None, False, None
     data, cut_by_strace = got
     shown, cut = escape(data[:ret])
-    return shown, cut or (cut_by_strace and ret > len(data))
+    whole = not cut_by_strace or ret <= len(data)
+    return shown, cut or not whole, runs(data[:ret]) if whole else None
 
 
 def targets(args: list[str], decor: str | None = None) -> list[tuple[int | None, str | None]]:
@@ -194,6 +200,8 @@ def interesting(call: str, args: list[str], decor: str | None = None) -> bool:
     The loader's and libc's calls (opening libc.so, reading locale files) are not."""
     if call in LIFECYCLE:
         return True
+    if call == "rt_sigaction":  # only what decides how a write to a closed pipe ends
+        return len(args) >= 2 and args[0] == "SIGPIPE" and args[1] != "NULL"
     for fd, target in targets(args, decor):
         if fd in STD_FDS or (target or "").startswith("pipe:"):
             return True

@@ -65,7 +65,7 @@ def check_stages(stages: list[list[str]]) -> None:
         try:
             ExecStep(op="exec", argv=stage)
         except ValidationError as err:
-            raise SpecError(err.errors()[0]["msg"]) from None
+            raise SpecError(err.errors()[0]["msg"].removeprefix("Value error, ")) from None
         if "|" in stage:
             raise SpecError("'|' separates commands; it is not an argument")
 

@@ -125,7 +125,10 @@ class TraceSupervisor(Supervisor):
             steps += self.tracker.entry(rest)
         self.partial = rest
         emitted = False
-        for step in steps:
+        for step, after in zip(steps, [*steps[1:], None], strict=False):
+            if after and after["type"] == "proc.start" and step.get("call") == "fork":
+                self.add_traced(after["pid"], after["ppid"], after["role"])  # as the runner:
+                # a fork's return shows the child, whose proc.start follows
             emitted = self.tell(step) or emitted
         if emitted:
             self.last_grant = time.monotonic()
@@ -135,7 +138,7 @@ class TraceSupervisor(Supervisor):
         kind, pid = step.pop("type"), step.pop("pid")
         proc = self.world.procs.get(pid)
         if kind == "proc.start":
-            proc = self.add_traced(pid, step["ppid"], step["role"])
+            proc = proc or self.add_traced(pid, step["ppid"], step["role"])
             step |= {"ppid": proc.ppid, "name": proc.name}
         elif proc is None:
             return False

@@ -55,6 +55,7 @@ class Tracker:
         self.procs: dict[int, Tracked] = {}
         self.owner: dict[int, int] = {}  # thread id -> its process
         self.open: dict[int, OpenCall] = {}  # thread id -> the call it is in
+        self.seen: set[int] = set()  # every process ever tracked
         self.root: int | None = None
 
     # -- who -------------------------------------------------------------------------------
@@ -64,8 +65,9 @@ class Tracker:
 
     def know(self, pid: int, ppid: int | None) -> list[Step]:
         """Start tracking pid; its proc.start, unless it is still in set-up."""
-        if pid in self.procs or pid in self.owner:
-            return []
+        if pid in self.seen or pid in self.owner:
+            return []  # known, or already gone: a vfork child may die before vfork returns
+        self.seen.add(pid)
         if self.root is None:
             self.root = pid
         is_root = pid == self.root
@@ -172,7 +174,7 @@ class Tracker:
         else:
             child = []
         if shown:
-            data, cut = calls.moved(name, args, line.ret)
+            data, cut, runs = calls.moved(name, args, line.ret)
             named = calls.named_args(name, args) | calls.returned_args(name, args)
             steps.append(
                 {
@@ -185,6 +187,7 @@ class Tracker:
                     "errno": line.errno,
                     "data": data,
                     "data_truncated": cut,
+                    "data_runs": runs,
                     "duration": line.duration,
                     "blocked": opened.blocked,
                 }
