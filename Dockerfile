@@ -15,25 +15,13 @@ RUN python -m venv /opt/venv \
  && /opt/venv/bin/pip install --no-cache-dir . \
  && /opt/venv/bin/pip uninstall --yes pipescope
 
-# -- the C examples, compiled where the compiler is, for the strace backend -----------------
-# The strace backend runs these unmodified programs under strace. They are built here so the
-# final image carries no compiler; if that backend ever compiles at run time, it needs gcc
-# and libc6-dev in the final stage instead (and this stage can go).
-FROM python:3.11-slim AS examples
-RUN apt-get update \
- && apt-get install --yes --no-install-recommends gcc libc6-dev \
- && rm -rf /var/lib/apt/lists/*
-WORKDIR /src
-COPY examples/c ./examples/c
-RUN mkdir -p examples/c/bin \
- && for src in examples/c/*.c; do \
-      gcc -O1 -Wall -o "examples/c/bin/$(basename "$src" .c)" "$src" || exit 1; \
-    done
-
-# -- the image: Python, strace, the app; no compiler, no test tools -------------------------
+# -- the image: Python, strace, gcc, the app; no test tools ---------------------------------
+# The strace backend compiles the C examples with gcc at run time, on first use and again for
+# each set of parameter values (app/strace/build.py), into ~/.cache/pipescope/bin when the
+# checkout is not writable: so gcc and libc6-dev are here, not in a build stage.
 FROM python:3.11-slim
 RUN apt-get update \
- && apt-get install --yes --no-install-recommends strace \
+ && apt-get install --yes --no-install-recommends strace gcc libc6-dev \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 --shell /usr/sbin/nologin pipescope
 COPY --from=deps /opt/venv /opt/venv
@@ -42,7 +30,6 @@ COPY app ./app
 COPY templates ./templates
 COPY static ./static
 COPY examples ./examples
-COPY --from=examples /src/examples/c/bin ./examples/c/bin
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
