@@ -29,7 +29,7 @@ function sentence(ev, prev) {
       return t("say.call.block", { who: name, call: callText(ev, 24), wchan: ev.blocked_on?.wchan ?? "?" });
     }
     case "call.return":
-      return narrateReturn(ev, prev, name) + (ev.blocked ? ` ${t("say.ret.after_block")}` : "");
+      return narrateReturn(ev, prev, name) + (ev.blocked ? t("say.sep") + t("say.ret.after_block") : "");
     case "signal":
       return t(`say.signal.${ev.action}`, { signal: ev.signal, who: name });
     case "proc.exit":
@@ -41,8 +41,13 @@ function sentence(ev, prev) {
     case "state.change":
       return t("say.state.change", { reason: ev.reason });
     case "run.end": {
-      const end = t("say.run.end", { message: ev.message });
-      return ev.killed?.length ? `${end} ${t("say.run.end.killed", { pids: ev.killed.join(", ") })}` : end;
+      // The reason in the page's language; the server's message (in English) names who was
+      // blocked and on what, so it follows when it says more than the reason does.
+      const key = `say.end.${ev.reason}`;
+      const reason = t(key) === key ? ev.reason : t(key);
+      let end = t("say.run.end", { reason });
+      if (ev.message && ev.message !== reason) end += t("say.sep") + t("say.run.end.detail", { message: ev.message });
+      return ev.killed?.length ? end + t("say.sep") + t("say.run.end.killed", { pids: ev.killed.join(", ") }) : end;
     }
     default:
       return ev.type;
