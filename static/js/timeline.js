@@ -33,8 +33,13 @@ export class Timeline {
       this.events[ev.seq] = ev;
       if (ev.type === "run.end") this.ended = true;
     }
-    if (this.pos < 0) this.go(0, { animate: false });
-    else this.onMove(this.pos, { animate: false, onlyCount: true });
+    if (this.pos < 0) {
+      this.go(0, { animate: false });
+      // The first event gets its full interval on screen before playback moves on.
+      if (this.playing && !this.timer) this.timer = setTimeout(() => this.tick(), this.intervalMs);
+      return;
+    }
+    this.onMove(this.pos, { animate: false, onlyCount: true });
     if (this.playing && !this.timer) this.tick();
   }
 
