@@ -28,13 +28,11 @@ def stuck(state: dict[str, Any]) -> list[str]:
         who = f"pid {proc['pid']} ({proc['name']}) is blocked in {on['call']}"
         pipe = on.get("pipe")
         if on["call"] == "read" and pipe:
-            ends = holders(state, pipe, "write")
-            lines.append(
-                f"{who} on {pipe}: it is empty and write ends are still open: {', '.join(ends)}"
-            )
+            writers = ", ".join(holders(state, pipe, "write"))
+            lines.append(f"{who} on {pipe}: it is empty and write ends are still open: {writers}")
         elif on["call"] == "write" and pipe:
-            ends = ", ".join(holders(state, pipe, "read")) or "none"
-            lines.append(f"{who} on {pipe}: it is full and no read frees a page; read ends: {ends}")
+            readers = ", ".join(holders(state, pipe, "read")) or "none"
+            lines.append(f"{who} on {pipe}: it is full, and no read frees a page: {readers}")
         elif on["call"] == "wait4":
             kids = [
                 f"pid {p['pid']} ({p['name']})"

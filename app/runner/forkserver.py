@@ -11,9 +11,11 @@ from __future__ import annotations
 import os
 import resource
 import selectors
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 from typing import Any, NoReturn
 
 from app.kernel import procfs
@@ -25,6 +27,8 @@ class ForkServer:
     def __init__(self, control: socket.socket) -> None:
         self.control = control
         self.supervisors: dict[int, str] = {}
+        # Every run's scratch directory lives here, so none outlives this process.
+        self.runs_dir = tempfile.mkdtemp(prefix="pipescope-runs-")
 
     def serve(self) -> None:
         hygiene.become_subreaper()
@@ -60,6 +64,7 @@ class ForkServer:
                 for sig in (signal.SIGCHLD, signal.SIGTERM):
                     signal.signal(sig, signal.SIG_DFL)
                 code = 0
+                msg["request"]["runs_dir"] = self.runs_dir
                 try:
                     if msg["request"].get("backend") == "strace":
                         from app.strace.supervisor import serve_trace  # only traced runs pay
@@ -95,13 +100,16 @@ class ForkServer:
             if pid not in self.supervisors:
                 hygiene.kill_tree(pid)
                 hygiene.kill(pid)
-        for pid in list(self.supervisors):
+        for pid, run in list(self.supervisors.items()):
             if procfs.stat(pid) is None:
                 del self.supervisors[pid]
+                # A supervisor killed outright could not remove its directory.
+                shutil.rmtree(os.path.join(self.runs_dir, f"pipescope-run-{run}"), True)
         hygiene.reap_all()
 
     def shutdown(self) -> NoReturn:
         hygiene.kill_tree(os.getpid())
+        shutil.rmtree(self.runs_dir, ignore_errors=True)
         os._exit(0)
 
 

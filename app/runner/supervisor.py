@@ -558,6 +558,15 @@ RUN_FILES = {
 }
 
 
+def run_dir(request: dict[str, Any]) -> str:
+    """The run's scratch directory. The fork server names a base per session and removes a
+    run's directory once its supervisor is gone, however that supervisor ended."""
+    base = request.get("runs_dir") or tempfile.gettempdir()
+    path = os.path.join(base, f"pipescope-run-{request['run']}")
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    return path
+
+
 def serve_run(
     out: socket.socket, request: dict[str, Any], supervisor: type[Supervisor] = Supervisor
 ) -> None:
@@ -565,12 +574,22 @@ def serve_run(
     (The strace backend brings its own supervisor: app.strace.supervisor.serve_trace.)"""
     os.setsid()
     hygiene.become_subreaper()
-    cwd = tempfile.mkdtemp(prefix="pipescope-run-")  # its files are written once it started
-    sup = supervisor(out, {**request, "cwd": cwd})
-    reason, message = sup.run()
-    doomed = [p.pid for p in sup.world.live()]
-    if reason != "viewer-left":
+    cwd = run_dir(request)  # its files are written once it started
+    try:
+        sup = supervisor(out, {**request, "cwd": cwd})
+    except Exception as exc:  # a run that cannot even start still says why, and ends
+        traceback.print_exc()
+        sup = Supervisor(out, {**request, "cwd": cwd, "program": {"procs": {}}})
         with contextlib.suppress(RunOver):
-            sup.emit("run.end", None, reason=reason, message=message, killed=doomed)
-    hygiene.kill_tree(os.getpid())
-    shutil.rmtree(cwd, ignore_errors=True)
+            sup.announce(request.get("backend", "runner"))
+        reason, message = "error", f"the run could not start: {exc}"
+    else:
+        reason, message = sup.run()
+    try:
+        doomed = [p.pid for p in sup.world.live()]
+        if reason != "viewer-left":
+            with contextlib.suppress(RunOver):
+                sup.emit("run.end", None, reason=reason, message=message, killed=doomed)
+    finally:
+        hygiene.kill_tree(os.getpid())
+        shutil.rmtree(cwd, ignore_errors=True)
