@@ -29,6 +29,7 @@ from app.runner.world import Proc, World
 BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
 REPLY_WAIT_S = 2.0
+ALARM_GRACE_S = 10
 FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve"})
 
 
@@ -558,6 +559,10 @@ RUN_FILES = {
 }
 
 
+def _shut_down(signo: int, frame: object) -> None:
+    raise RunOver("shutdown", "the runner stopped: the server is shutting down")
+
+
 def run_dir(request: dict[str, Any]) -> str:
     """The run's scratch directory. The fork server names a base per session and removes a
     run's directory once its supervisor is gone, however that supervisor ended."""
@@ -574,6 +579,12 @@ def serve_run(
     (The strace backend brings its own supervisor: app.strace.supervisor.serve_trace.)"""
     os.setsid()
     hygiene.become_subreaper()
+    # Backstops, should this process ever wedge: the fork server's death ends the run here
+    # (SIGTERM -> RunOver, cleanup below), and an alarm past the wall limit ends this
+    # process outright, whose orphans the fork server (a subreaper too) then kills.
+    signal.signal(signal.SIGTERM, _shut_down)
+    hygiene.die_with_parent(signal.SIGTERM)
+    signal.alarm(int(float(request["limits"]["wall_s"])) + ALARM_GRACE_S)
     cwd = run_dir(request)  # its files are written once it started
     try:
         sup = supervisor(out, {**request, "cwd": cwd})
@@ -585,6 +596,7 @@ def serve_run(
         reason, message = "error", f"the run could not start: {exc}"
     else:
         reason, message = sup.run()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # nothing may cut the cleanup short
     try:
         doomed = [p.pid for p in sup.world.live()]
         if reason != "viewer-left":

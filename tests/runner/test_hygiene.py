@@ -109,3 +109,14 @@ def test_cpu_time_is_limited_for_exec_d_programs_too(forkserver: ForkServer) -> 
     assert deaths & {"SIGXCPU", "SIGKILL"}, [e for e in events if e["type"] == "proc.exit"]
     assert events[-1]["reason"] == "exited"
     assert wait_gone(run.pids()) == set()
+
+
+def test_a_fork_server_killed_outright_still_takes_its_runs_with_it() -> None:
+    own = ForkServer()
+    run = own.program(escapee_program(), limits={"wall_s": 30})
+    run.until(lambda e: e["type"] == "call.block" and e["call"] == "clock_nanosleep")
+    os.kill(own.proc.pid, signal.SIGKILL)  # its supervisors learn it through PDEATHSIG
+    events = run.finish()
+    own.proc.wait(timeout=10)
+    assert events[-1]["type"] == "run.end" and events[-1]["reason"] == "shutdown"
+    assert wait_gone(run.pids() | {run.supervisor}) == set()
