@@ -44,6 +44,7 @@ _FD = re.compile(r"^(-?\d+)(?:<(.*)>)?$")
 _STRING = re.compile(r'^"(.*)"(\.\.\.)?$', re.DOTALL)
 _TIMESPEC = re.compile(r"tv_sec=(\d+), tv_nsec=(\d+)")
 Runs = list[tuple[str, int]] | None
+_ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|[0-7]{1,3}|.)", re.DOTALL)
 _ESCAPES = {"n": 10, "t": 9, "r": 13, "v": 11, "f": 12, "a": 7, "b": 8, "\\": 92, '"': 34}
 
 
@@ -60,27 +61,16 @@ def unescape(arg: str) -> tuple[bytes, bool] | None:
     m = _STRING.match(arg)
     if not m:
         return None
-    body, out, i = m.group(1), bytearray(), 0
-    while i < len(body):
-        c = body[i]
-        if c == "\\" and i + 1 < len(body):
-            nxt = body[i + 1]
-            if nxt == "x":
-                out.append(int(body[i + 2 : i + 4], 16))
-                i += 4
-                continue
-            if nxt.isdigit():  # octal, as strace prints a NUL without -x: \0
-                digits = re.match(r"[0-7]{1,3}", body[i + 1 :])
-                assert digits is not None
-                out.append(int(digits.group(0), 8))
-                i += 1 + len(digits.group(0))
-                continue
-            out.append(_ESCAPES.get(nxt, ord(nxt)))
-            i += 2
-            continue
-        out.extend(c.encode())
-        i += 1
-    return bytes(out), bool(m.group(2))
+    return _ESCAPE.sub(_byte, m.group(1).encode()), bool(m.group(2))
+
+
+def _byte(m: re.Match[bytes]) -> bytes:
+    code = m.group(1)
+    if code[:1] == b"x":
+        return bytes([int(code[1:], 16)])
+    if code[:1].isdigit():  # octal, as strace prints a NUL without -x: \0
+        return bytes([int(code, 8) & 0xFF])
+    return bytes([_ESCAPES.get(code.decode(), code[0])])
 
 
 def strings(arg: str) -> list[str]:

@@ -13,7 +13,6 @@ processes are traced (`[pid  4711] `), or with no pid at all (stderr, one proces
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _LEAD = re.compile(r"^(?:\[pid\s+(\d+)\] |(\d+)\s+)?(\d+\.\d+) ")
@@ -31,6 +30,8 @@ _RESULT = re.compile(
     r"(?: \([^)]*\))?"
     r"(?: <(?P<dur>\d+\.\d+|unavailable)>)?$"
 )
+# Strings (stepped over whole) and the characters the argument syntax is made of.
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[()\[\]{}<>,]')
 _OPEN = "([{"
 _CLOSE = ")]}"
 
@@ -88,15 +89,12 @@ def read_call(line: Line, rest: str) -> None:
         if line.kind == "call":
             line.kind = "unfinished"
         return  # `<... x resumed> <unfinished ...>`: killed inside the call
-    end = closing_paren(rest)
-    if end is None:
-        line.kind = "other"
-        return
-    line.args = split_args(rest[:end])
-    m = _RESULT.match(rest[end:])
+    args, end = scan_args(rest, to_close=True)
+    m = _RESULT.match(rest[end:]) if end is not None else None
     if not m:
         line.kind = "other"
         return
+    line.args = args
     ret = m.group("ret")
     line.ret = None if ret == "?" else int(ret, 0)
     line.decor, line.errno = m.group("decor"), m.group("errno")
@@ -104,47 +102,26 @@ def read_call(line: Line, rest: str) -> None:
     line.duration = float(dur) if dur and dur != "unavailable" else None
 
 
-def unquoted(text: str) -> Iterator[tuple[int, str]]:
-    """(index, character) of each character outside the double-quoted strings."""
-    quoted = False
-    i = 0
-    while i < len(text):
-        c = text[i]
-        if quoted:
-            if c == "\\":
-                i += 1  # an escaped character, perhaps a quote
-            elif c == '"':
-                quoted = False
-        elif c == '"':
-            quoted = True
-        else:
-            yield i, c
-        i += 1
-
-
-def closing_paren(text: str) -> int | None:
-    """Index of the `)` that closes the call's argument list, skipping quoted strings and
-    nested brackets: a written string may well hold `) = 5`."""
-    depth = 0
-    for i, c in unquoted(text):
-        if c in _OPEN:
-            depth += 1
-        elif c in _CLOSE:
-            if depth == 0:
-                return i if c == ")" else None
-            depth -= 1
-    return None
-
-
 def split_args(text: str) -> list[str]:
     """The top-level arguments of an argument list, as printed: `3<pipe:[7]>`, `"hi\\n"`,
     `[3<pipe:[7]>, 4<pipe:[7]>]`. Commas inside strings, brackets and -y's `<...>` stay."""
+    return scan_args(text)[0]
+
+
+def scan_args(text: str, to_close: bool = False) -> tuple[list[str], int | None]:
+    """The arguments, and with to_close where the `)` closing the list is: a written string
+    may well hold `) = 5`, so strings are stepped over whole (by a regex, escapes and all)."""
     out: list[str] = []
     depth = angle = start = 0
-    for i, c in unquoted(text):
+    end = None
+    for m in _TOKENS.finditer(text):
+        c, i = m.group(0), m.start()
         if c in _OPEN:
             depth += 1
         elif c in _CLOSE:
+            if depth == 0 and to_close:
+                end = i if c == ")" else None
+                break
             depth -= 1
         elif c == "<" and i > 0 and (text[i - 1].isalnum() or text[i - 1] == "_"):
             angle += 1  # `3<pipe:[7]>`, `AT_FDCWD</tmp>`: a -y decoration opens
@@ -153,7 +130,10 @@ def split_args(text: str) -> list[str]:
         elif c == "," and depth == 0 and not angle:
             out.append(text[start:i].strip())
             start = i + 1
-    last = text[start:].strip()
+    else:
+        if to_close:
+            return [], None
+    last = text[start : len(text) if end is None else end].strip()
     if last or out:
         out.append(last)
-    return out
+    return out, end

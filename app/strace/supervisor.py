@@ -29,8 +29,9 @@ from app.strace import calls, spec
 from app.strace.tracelog import LOG_FD, TraceLog
 from app.strace.track import Step, Tracker
 
-BUSY_POLL_S = 0.00005  # strace is between two writes: it will be back in microseconds
-IDLE_POLL_S = 0.001  # strace waits for a traced process: look at /proc this often
+QUIET_S = 0.0005  # strace has waited this long: look for calls asleep, output, orphans
+SPIN_S = 0.001  # while strace has been waiting this long, give way rather than sleep
+IDLE_POLL_S = 0.002  # then look at /proc this often
 ENV = {"PATH": spec.PATH, "LC_ALL": "C", "TERM": "dumb", "HOME": "/"}
 
 
@@ -48,6 +49,7 @@ class TraceSupervisor(Supervisor):
         self.strace_pid = 0
         self.partial = ""  # the line strace is in the middle of writing
         self.complaints: list[str] = []  # what strace itself said (`strace: ...`)
+        self.idle_since = 0.0  # when strace began to wait for the program
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -78,6 +80,7 @@ class TraceSupervisor(Supervisor):
             raise RunOver("timeout", "; ".join([limit, *why]))
         state = self.log.state()
         if state == "pending":
+            self.idle_since = 0.0
             self.controls(0)
             if self.may_go():
                 data = self.log.pending()
@@ -87,12 +90,25 @@ class TraceSupervisor(Supervisor):
             else:
                 self.controls(0.01)
         elif state == "idle":
-            self.quiet()
-            self.controls(IDLE_POLL_S)
+            self.idle_since = self.idle_since or time.monotonic()
+            if time.monotonic() - self.idle_since >= QUIET_S:
+                self.quiet()
+            self.controls(0)
+            self.wait_a_little()
         elif state == "busy":
-            self.controls(BUSY_POLL_S)
+            os.sched_yield()  # strace is between two writes: it is back in microseconds
         else:
             self.finish()
+
+    def wait_a_little(self) -> None:
+        """strace waits for the program. Most often it is back within microseconds, so give
+        way (sleeping costs a timer's slack, and epoll waits whole milliseconds); a program
+        that sleeps or blocks is looked at less often, the longer it stays quiet."""
+        quiet_for = time.monotonic() - self.idle_since
+        if quiet_for < SPIN_S:
+            os.sched_yield()
+        else:
+            time.sleep(min(quiet_for / 4, IDLE_POLL_S))
 
     def controls(self, wait: float) -> None:
         for key, _ in self.sel.select(wait):
