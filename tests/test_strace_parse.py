@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from app.strace import calls, lines
+from app.strace.source_lines import SourceLines
 from app.strace.track import Tracker
 
 DATA = Path(__file__).parent / "data" / "strace"
@@ -234,3 +235,27 @@ def test_a_line_without_a_pid_is_the_one_process_traced() -> None:
     # The shell's last lines come after both children died: no pid on them, still the shell.
     last = [e for e in events if e["type"] == "proc.exit"][-1]
     assert last["pid"] == events[0]["pid"]
+
+
+def test_each_call_is_the_next_line_of_its_role_that_makes_it() -> None:
+    source = SourceLines(
+        {
+            "child": [
+                ["close", 20, False],
+                ["read", 21, True],
+                ["close", 23, False],
+                ["exit_group", 25, False],
+            ]
+        }
+    )
+    said = [
+        source.line("child", c) for c in ("close", "read", "read", "read", "close", "exit_group")
+    ]
+    assert said == [20, 21, 21, 21, 23, 25]
+    assert source.line("child", "write") is None  # no step makes it: no line
+    assert source.line("parent", "close") is None  # no steps for this role
+    shell = SourceLines({"ls": [["dup2", 13, False], ["execve", 16, False], ["close", 17, False]]})
+    shell.exec_done("ls")  # the execve that started the program: before any step
+    assert shell.line("ls", "dup2") == 13 and shell.line("ls", "execve") == 16
+    shell.exec_done("ls")  # an execve among its steps: another program runs now
+    assert shell.line("ls", "close") is None

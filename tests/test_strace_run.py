@@ -111,6 +111,8 @@ def test_the_traced_seed_program_tells_the_runner_s_story(fs: ForkServer) -> Non
     for role in ("parent", "child"):
         # the same calls with the same arguments, returns and bytes, process by process
         assert traced.calls(role) == ran.calls(role), role
+        # and each is the same line of hello_pipe.c
+        assert [e["line"] for e in traced.returns(role)] == [e["line"] for e in ran.returns(role)]
         for mine, theirs in zip(traced.returns(role), ran.returns(role), strict=True):
             # the caller's own fd table after each of its calls: read from /proc both times
             assert traced.table(mine) == ran.table(theirs), (role, mine["call"], mine["args"])

@@ -2,7 +2,8 @@
 
 A spec is plain data, built by a scenario from checked parameters:
 
-    {"example": "hello_pipe", "values": {}, "roles": ["parent", "child"], "all_calls": false}
+    {"example": "hello_pipe", "values": {}, "roles": ["parent", "child"], "all_calls": false,
+     "lines": {"parent": [["pipe", 23, false], ...], ...}}
     {"pipeline": [["ls"], ["wc", "-l"]], "all_calls": false}
 
 An example must be one of the C examples; a pipeline's every stage must pass the runner's
@@ -44,6 +45,7 @@ class Traced:
     child_roles: tuple[str, ...]
     all_calls: bool
     title: str
+    lines: dict[str, list[list[Any]]]  # the C source's lines, per role (source_lines.py)
 
 
 def pipeline_stages(command: str) -> list[list[str]]:
@@ -90,6 +92,7 @@ def resolve(spec: dict[str, Any]) -> Traced:
             tuple(roles[1:]),
             all_calls,
             f"{name}.c",
+            dict(spec.get("lines", {})),
         )
     stages = [[str(a) for a in stage] for stage in spec.get("pipeline", [])]
     check_stages(stages)
@@ -102,4 +105,5 @@ def resolve(spec: dict[str, Any]) -> Traced:
         tuple(stage[0] for stage in stages) if len(stages) > 1 else (),
         all_calls,
         " | ".join(" ".join(s) for s in stages),
+        {},
     )

@@ -44,6 +44,7 @@ class TraceSupervisor(Supervisor):
             self.traced.child_roles,
             spec.LAUNCH_TTY_FD,
             self.traced.all_calls,
+            self.traced.lines,
         )
         self.log = TraceLog()
         self.strace_pid = 0
@@ -221,7 +222,7 @@ class TraceSupervisor(Supervisor):
                 proc.pid,
                 call=opened.call,
                 args=args,
-                line=None,
+                line=opened.line,
                 blocked_on=proc.blocked_on,
             )
         if not any(self.writes_tty(p) for p in self.world.live()):

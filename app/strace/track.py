@@ -15,6 +15,7 @@ from typing import Any
 
 from app.strace import calls
 from app.strace.lines import Line, parse
+from app.strace.source_lines import SourceLines
 
 Step = dict[str, Any]
 DEFAULT_IGNORED = {"SIGCHLD", "SIGWINCH", "SIGURG", "SIGCONT"}
@@ -26,6 +27,8 @@ class OpenCall:
     call: str  # the page's name for it: fork, pipe, ...
     args: list[str]
     shown: bool
+    plain: bool = True  # shown without all_calls: a call the C source makes itself
+    line: int | None = None  # its line in the C source, when known
     entered: bool = False  # its call.enter went out
     blocked: bool = False  # its call.block went out
 
@@ -47,11 +50,13 @@ class Tracker:
         child_roles: tuple[str, ...] = (),
         setup_fd: int | None = None,
         all_calls: bool = False,
+        lines: dict[str, list[list[Any]]] | None = None,
     ) -> None:
         self.root_role = root_role
         self.child_roles = list(child_roles)
         self.setup_fd = setup_fd
         self.all_calls = all_calls
+        self.source = SourceLines(lines or {})
         self.procs: dict[int, Tracked] = {}
         self.owner: dict[int, int] = {}  # thread id -> its process
         self.open: dict[int, OpenCall] = {}  # thread id -> the call it is in
@@ -141,16 +146,24 @@ class Tracker:
 
     def enter(self, tid: int, pid: int, name: str, args: list[str]) -> list[Step]:
         call = calls.page_name(name, args)
-        shown = self.all_calls or calls.interesting(call, args) or call == "pipe"
-        self.open[tid] = opened = OpenCall(name, call, args, shown)
-        if not shown or self.procs[pid].in_setup:
+        plain = calls.interesting(call, args) or call == "pipe"
+        self.open[tid] = opened = OpenCall(name, call, args, self.all_calls or plain, plain)
+        if not opened.shown or self.procs[pid].in_setup:
             return []
         opened.entered = True
         return [self.enter_step(pid, opened)]
 
     def enter_step(self, pid: int, call: OpenCall) -> Step:
+        if call.plain:
+            call.line = self.source.line(self.procs[pid].role, call.call)
         args = calls.named_args(call.name, call.args)
-        return {"type": "call.enter", "pid": pid, "call": call.call, "args": args, "line": None}
+        return {
+            "type": "call.enter",
+            "pid": pid,
+            "call": call.call,
+            "args": args,
+            "line": call.line,
+        }
 
     def leave(self, tid: int, pid: int, line: Line) -> list[Step]:
         opened = self.open.pop(tid)
@@ -165,6 +178,8 @@ class Tracker:
             steps.append(self.enter_step(pid, opened))
         if line.ret is None:
             return steps  # `= ?`: exit_group, or a death inside the call; proc.exit follows
+        if opened.call == "execve" and line.ret == 0:
+            self.source.exec_done(proc.role)  # another program now: not these lines
         if name in calls.FORKS and line.ret > 0:
             if opened.call == "fork":
                 child = self.know(line.ret, pid)
@@ -182,7 +197,7 @@ class Tracker:
                     "pid": pid,
                     "call": opened.call,
                     "args": named,
-                    "line": None,
+                    "line": opened.line,
                     "ret": line.ret,
                     "errno": line.errno,
                     "data": data,

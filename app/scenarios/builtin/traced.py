@@ -16,6 +16,7 @@ from app.scenarios.catalog import Param, Scenario, get, register
 from app.scenarios.program import ALLOWED_PROGRAMS
 from app.scenarios.source import c_source
 from app.strace.build import parameters
+from app.strace.source_lines import hints
 from app.strace.spec import SpecError, pipeline_stages
 
 # The runner scenarios whose C program is traced too, and the C file each one shows.
@@ -54,11 +55,13 @@ def traced_example(runner: Scenario, example: str, order: int) -> Scenario:
 
     def build(values: dict[str, Any]) -> dict[str, Any]:
         written = {ALIASES.get(p.name, p.name): int(values[p.name]) for p in params}
+        steps = runner.program({p.name: values[p.name] for p in params}).model_dump()
         return {
             "example": example,
             "values": written,
             "roles": list(program.procs),
             "all_calls": bool(values["all_calls"]),
+            "lines": hints(steps["procs"]),  # the runner's steps know the C lines
         }
 
     return Scenario(
