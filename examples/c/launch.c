@@ -38,8 +38,12 @@ int main(int argc, char **argv)
 		stage[nstages++] = &argv[i + 1];
 	}
 	if (nstages == 1) {
-		execvp(stage[0][0], stage[0]);
-		perror(stage[0][0]);
+		char *path = stage[0][0], *name = strrchr(path, '/');
+
+		if (name) /* a compiled example: it is called by its name, as a shell calls ./a.out */
+			stage[0][0] = name + 1;
+		execvp(path, stage[0]);
+		perror(path);
 		return 127;
 	}
 	for (i = 0; i < nstages; i++) {
