@@ -27,6 +27,7 @@ class ForkServer:
     def __init__(self, control: socket.socket) -> None:
         self.control = control
         self.supervisors: dict[int, str] = {}
+        self.spare: tuple[int, socket.socket] | None = None
         # Every run's scratch directory lives here, so none outlives this process.
         self.runs_dir = tempfile.mkdtemp(prefix="pipescope-runs-")
 
@@ -41,6 +42,7 @@ class ForkServer:
         sel.register(self.control, selectors.EVENT_READ, "control")
         sel.register(rfd, selectors.EVENT_READ, "signal")
         channel.send(self.control, {"k": "ready", "pid": os.getpid()})
+        self.spare = self.fork_spare((rfd, wfd))
         while True:
             for key, _ in sel.select(1.0):
                 if key.data == "signal":
@@ -55,34 +57,52 @@ class ForkServer:
 
     def handle(self, msg: dict[str, Any], fds: list[int], keep: tuple[int, int]) -> None:
         if msg["k"] == "start" and fds:
-            pid = os.fork()
-            if pid == 0:
-                out = socket.socket(fileno=fds[0])
-                for fd in (*keep, self.control.fileno()):
-                    os.close(fd)
-                signal.set_wakeup_fd(-1)
-                for sig in (signal.SIGCHLD, signal.SIGTERM):
-                    signal.signal(sig, signal.SIG_DFL)
-                code = 0
-                msg["request"]["runs_dir"] = self.runs_dir
-                try:
-                    if msg["request"].get("backend") == "strace":
-                        from app.strace.supervisor import serve_trace  # only traced runs pay
-
-                        serve_trace(out, msg["request"])
-                    else:
-                        serve_run(out, msg["request"])
-                except BaseException:  # a supervisor must never fall back into this loop
-                    code = 70
-                os._exit(code)
+            request = {**msg["request"], "runs_dir": self.runs_dir}
+            pid, handoff = self.spare or self.fork_spare(keep)
+            self.spare = None
+            channel.send(handoff, {"request": request}, (fds[0],))
+            handoff.close()
             for fd in fds:
                 os.close(fd)
-            self.supervisors[pid] = msg["request"]["run"]
-            channel.send(self.control, {"k": "started", "run": msg["request"]["run"], "pid": pid})
+            self.supervisors[pid] = request["run"]
+            channel.send(self.control, {"k": "started", "run": request["run"], "pid": pid})
+            self.spare = self.fork_spare(keep)  # after the reply: off the next start's path
         elif msg["k"] == "kill":
             for pid, run in list(self.supervisors.items()):
                 if run == msg["run"]:
                     self.kill_run(pid)
+
+    def fork_spare(self, keep: tuple[int, int]) -> tuple[int, socket.socket]:
+        """A supervisor forked ahead of its run, waiting to be handed one: starting a run
+        then costs a message, not a fork, on the way to its first event."""
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid != 0:
+            theirs.close()
+            return pid, mine
+        mine.close()
+        for fd in (*keep, self.control.fileno()):
+            os.close(fd)
+        signal.set_wakeup_fd(-1)
+        for sig in (signal.SIGCHLD, signal.SIGTERM):
+            signal.signal(sig, signal.SIG_DFL)
+        hygiene.die_with_parent()  # until it has a run, a spare dies with the fork server
+        msg, fds = channel.recv(theirs)
+        theirs.close()
+        if msg is None or not fds:
+            os._exit(0)
+        code = 0
+        try:
+            out = socket.socket(fileno=fds[0])
+            if msg["request"].get("backend") == "strace":
+                from app.strace.supervisor import serve_trace  # only traced runs pay
+
+                serve_trace(out, msg["request"])
+            else:
+                serve_run(out, msg["request"])
+        except BaseException:  # a supervisor must never fall back into the fork server's loop
+            code = 70
+        os._exit(code)
 
     def kill_run(self, pid: int) -> None:
         for child in procfs.descendants(pid):
@@ -97,7 +117,7 @@ class ForkServer:
             st = procfs.stat(pid)
             if st is not None and st.state == "Z":
                 continue
-            if pid not in self.supervisors:
+            if pid not in self.supervisors and (self.spare is None or pid != self.spare[0]):
                 hygiene.kill_tree(pid)
                 hygiene.kill(pid)
         for pid, run in list(self.supervisors.items()):
