@@ -97,7 +97,7 @@ function ring(pipe) {
     "svg",
     {
       class: "ring",
-      viewBox: "-14 -14 228 228",
+      viewBox: "-30 -22 260 244", // room for the head and tail labels beside the ring
       role: "img",
       "data-testid": "ring",
       dataset: { head, tail, nslots, used: head - tail },
