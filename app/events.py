@@ -83,10 +83,24 @@ class PipeState(_Strict):
     ring: Ring
 
 
+class GoneFd(_Strict):
+    pid: int
+    fd: int
+    target: str
+    pipe: str | None
+    end: Literal["read", "write", "both"] | None
+
+
+class Gone(_Strict):
+    fds: list[GoneFd]
+    pipes: list[PipeState]
+
+
 class WorldState(_Strict):
     procs: list[ProcState]
     pipes: list[PipeState]
     output: str
+    gone: Gone
 
 
 class _EventBase(_Strict):
@@ -202,6 +216,8 @@ EVENT_MODELS: tuple[type[_EventBase], ...] = (
 
 STATE_MODELS: tuple[type[_Strict], ...] = (
     WorldState,
+    Gone,
+    GoneFd,
     ProcState,
     FdEntry,
     BlockedOn,

@@ -24,7 +24,7 @@ from typing import Any
 
 from app.kernel import procfs
 from app.runner import channel, diagnose, hygiene
-from app.runner.world import Proc, World
+from app.runner.world import Proc, World, gone
 
 BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
@@ -64,6 +64,7 @@ class Supervisor:
     # -- events ----------------------------------------------------------------------------
     def emit(self, type_: str, pid: int | None, **fields: Any) -> None:
         state = self.world.snapshot()
+        state["gone"] = gone(self.last_state, state)
         event: dict[str, Any] = {"v": 1, "seq": self.seq, "t": round(time.monotonic() - self.t0, 6)}
         event |= {"type": type_, "pid": pid, **fields, "state": state}
         self.seq += 1

@@ -149,3 +149,22 @@ class World:
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
             "output": self.output,
         }
+
+
+NOTHING_GONE: dict[str, list[dict[str, Any]]] = {"fds": [], "pipes": []}
+
+
+def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """What the last event took away: fds closed or replaced (close, dup2 over, exit) and
+    pipes freed with their last end, as they were. Each event carries this, so a page draws
+    a closed row fading out from that event alone, never looking at the one before."""
+    now = {(p["pid"], r["fd"], r["target"]) for p in after["procs"] for r in p["fds"]}
+    fds = [
+        {"pid": p["pid"], "fd": r["fd"], "target": r["target"], "pipe": r["pipe"], "end": r["end"]}
+        for p in before.get("procs", [])
+        for r in p["fds"]
+        if (p["pid"], r["fd"], r["target"]) not in now
+    ]
+    alive = {pipe["id"] for pipe in after["pipes"]}
+    pipes = [pipe for pipe in before.get("pipes", []) if pipe["id"] not in alive]
+    return {"fds": fds, "pipes": pipes}

@@ -12,7 +12,12 @@ import asyncio
 import json
 from typing import Any
 
-EMPTY_STATE: dict[str, Any] = {"procs": [], "pipes": [], "output": ""}
+EMPTY_STATE: dict[str, Any] = {
+    "procs": [],
+    "pipes": [],
+    "output": "",
+    "gone": {"fds": [], "pipes": []},
+}
 
 
 class Recording:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
+from app.runner.world import NOTHING_GONE
 from app.runs.control import ControlOp, KillOp, StepOp, refuse_step
 from app.runs.errors import RunConflict
 from app.runs.recording import Recording
@@ -118,7 +119,7 @@ class Run:
             "reason": reason,
             "message": message,
             "killed": killed,
-            "state": state,
+            "state": {**state, "gone": NOTHING_GONE},  # the server ends it: nothing was closed
         }
 
     async def _await_supervisor(self) -> None:

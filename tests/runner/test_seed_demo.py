@@ -69,3 +69,20 @@ def test_fd_tables_hide_the_runners_own_channels(forkserver: ForkServer) -> None
             assert all(row["fd"] < 1000 for row in proc["fds"])
             kinds = {row["kind"] for row in proc["fds"]}
             assert "socket" not in kinds, (e["seq"], proc)
+
+
+def test_each_event_names_what_it_took_away(forkserver: ForkServer) -> None:
+    events = forkserver.scenario("hello-pipe").finish()
+    parent = events[1]["pid"]
+    closes = [e for e in calls(events) if e["call"] == "close"]
+    first = closes[0]
+    pipe_id = first["state"]["gone"]["fds"][0]["pipe"]
+    assert first["state"]["gone"]["fds"] == [
+        {"pid": parent, "fd": 3, "target": pipe_id, "pipe": pipe_id, "end": "read"}
+    ]
+    assert first["state"]["gone"]["pipes"] == []
+    last = closes[-1]  # the child closes the last end: the kernel frees the pipe
+    assert [p["id"] for p in last["state"]["gone"]["pipes"]] == [pipe_id]
+    assert last["state"]["pipes"] == []
+    quiet = [e for e in events if e["type"] == "call.enter"]
+    assert all(e["state"]["gone"] == {"fds": [], "pipes": []} for e in quiet)
