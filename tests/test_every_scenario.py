@@ -1,0 +1,28 @@
+"""Every scenario, runner and traced alike, runs over REST and the WebSocket to its end."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import TypeAdapter
+from service_client import Client, wait_gone
+
+from app.events import Event
+from app.scenarios import catalog
+
+EVENTS = TypeAdapter(list[Event])
+TIMES_OUT = {"forgot-close", "trace-forgot-close"}  # its lesson is that it never ends
+
+
+@pytest.mark.parametrize("name", [s.name for s in catalog.all_scenarios()])
+def test_each_scenario_runs_to_its_end_over_the_websocket(api: Client, name: str) -> None:
+    run = api.start(scenario=name)
+    with api.watch(run) as viewer:
+        events = viewer.rest()
+    EVENTS.validate_python(events)
+    end = events[-1]
+    assert end["type"] == "run.end"
+    assert end["reason"] == ("timeout" if name in TIMES_OUT else "exited"), end["message"]
+    assert [e["seq"] for e in events] == list(range(len(events)))
+    assert any(e["type"] == "call.return" and e["call"] == "pipe" for e in events)
+    pids = {p["pid"] for e in events for p in e["state"]["procs"]}
+    assert wait_gone(pids) == set()
