@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.scenarios.builtin.shapes import draining_reader, writer_closing, writer_opening
 from app.scenarios.catalog import Param, Scenario, register
-from app.scenarios.source import c_source, line_of
+from app.scenarios.source import c_source, line_of, locator
 
 HELLO = c_source("hello_pipe")
 
@@ -61,28 +62,16 @@ EOF_C = c_source("eof")
 
 
 def _eof(_: dict[str, Any]) -> dict[str, Any]:
-    def at(snippet: str) -> int:
-        return line_of(EOF_C, snippet)
-
+    at = locator(EOF_C)
+    writes = [("one ", '"one "'), ("two ", '"two "'), ("three\n", '"three')]
     return {
         "procs": {
             "parent": [
-                {"op": "pipe", "name": "fd", "line": at("pipe(fd);")},
-                {"op": "fork", "child": "child", "line": at("fork()")},
-                {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]);")},
-                {"op": "write", "fd": "fd[1]", "data": "one ", "line": at('"one "')},
-                {"op": "write", "fd": "fd[1]", "data": "two ", "line": at('"two "')},
-                {"op": "write", "fd": "fd[1]", "data": "three\n", "line": at('"three')},
-                {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]); /*")},
-                {"op": "wait", "child": "child", "line": at("wait(NULL);")},
-                {"op": "exit", "code": 0, "line": at("return 0;")},
+                *writer_opening(at, "child"),
+                *({"op": "write", "fd": "fd[1]", "data": d, "line": at(s)} for d, s in writes),
+                *writer_closing(at, "child"),
             ],
-            "child": [
-                {"op": "close", "fd": "fd[1]", "line": line_of(EOF_C, "close(fd[1]);", 2)},
-                {"op": "read", "fd": "fd[0]", "count": 16, "until_eof": True, "line": at("read(")},
-                {"op": "close", "fd": "fd[0]", "line": line_of(EOF_C, "close(fd[0]);", 2)},
-                {"op": "exit", "code": 0, "line": at("return 0;")},
-            ],
+            "child": draining_reader(at, count=16),
         }
     }
 
@@ -112,31 +101,15 @@ FORGOT = c_source("forgot_close")
 
 
 def _forgot(_: dict[str, Any]) -> dict[str, Any]:
-    def at(snippet: str) -> int:
-        return line_of(FORGOT, snippet)
-
+    at = locator(FORGOT)
     return {
         "procs": {
             "parent": [
-                {"op": "pipe", "name": "fd", "line": at("pipe(fd);")},
-                {"op": "fork", "child": "child", "line": at("fork()")},
-                {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]);")},
+                *writer_opening(at, "child"),
                 {"op": "write", "fd": "fd[1]", "data": "hello pipe\n", "line": at("write(")},
-                {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]);")},
-                {"op": "wait", "child": "child", "line": at("wait(NULL);")},
-                {"op": "exit", "code": 0, "line": at("return 0;")},
+                *writer_closing(at, "child"),
             ],
-            "child": [
-                {
-                    "op": "read",
-                    "fd": "fd[0]",
-                    "count": 1024,
-                    "until_eof": True,
-                    "line": at("read("),
-                },
-                {"op": "close", "fd": "fd[0]", "line": line_of(FORGOT, "close(fd[0]);", 2)},
-                {"op": "exit", "code": 0, "line": at("return 0;")},
-            ],
+            "child": draining_reader(at, count=1024, closes_write_end=False),
         }
     }
 

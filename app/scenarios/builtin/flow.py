@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.scenarios.builtin.shapes import draining_reader, writer_closing, writer_opening
 from app.scenarios.catalog import Param, Scenario, register
 from app.scenarios.source import c_source, locator
 
@@ -15,38 +16,16 @@ def _full(p: dict[str, Any]) -> dict[str, Any]:
     at = locator(FULL)
     writes = -(-p["total"] // p["chunk"])
     nonblock = [{"op": "nonblock", "fd": "fd[1]", "line": at("fcntl(fd[1]")}]
+    chunks = {"op": "write", "fd": "fd[1]", "size": p["chunk"], "repeat": writes}
     return {
         "procs": {
             "writer": [
-                {"op": "pipe", "name": "fd", "line": at("pipe(fd);")},
-                {"op": "fork", "child": "reader", "line": at("fork()")},
-                {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]);")},
+                *writer_opening(at, "reader"),
                 *(nonblock if p["nonblock"] else []),
-                {
-                    "op": "write",
-                    "fd": "fd[1]",
-                    "size": p["chunk"],
-                    "repeat": writes,
-                    "until_error": True,
-                    "line": at("if (write("),
-                },
-                {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]);")},
-                {"op": "wait", "child": "reader", "line": at("wait(NULL);")},
-                {"op": "exit", "line": at("return 0;")},
+                {**chunks, "until_error": True, "line": at("if (write(")},
+                *writer_closing(at, "reader"),
             ],
-            "reader": [
-                {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]);", 2)},
-                {"op": "sleep", "ms": p["reader_delay_ms"], "line": at("usleep(")},
-                {
-                    "op": "read",
-                    "fd": "fd[0]",
-                    "count": 4096,
-                    "until_eof": True,
-                    "line": at("read("),
-                },
-                {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]);", 2)},
-                {"op": "exit", "line": at("return 0;")},
-            ],
+            "reader": draining_reader(at, count=4096, delay_ms=p["reader_delay_ms"]),
         }
     }
 
@@ -101,18 +80,14 @@ SIZE = c_source("pipe_size")
 
 def _size(p: dict[str, Any]) -> dict[str, Any]:
     at = locator(SIZE)
+    opening = writer_opening(at, "reader")
+    resize = {"op": "pipe_size", "fd": "fd[1]", "size": p["size"], "line": at("F_SETPIPE_SZ, size")}
     return {
         "procs": {
             "writer": [
-                {"op": "pipe", "name": "fd", "line": at("pipe(fd);")},
-                {
-                    "op": "pipe_size",
-                    "fd": "fd[1]",
-                    "size": p["size"],
-                    "line": at("F_SETPIPE_SZ, size"),
-                },
-                {"op": "fork", "child": "reader", "line": at("fork()")},
-                {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]);")},
+                opening[0],
+                resize,
+                *opening[1:],
                 {
                     "op": "write",
                     "fd": "fd[1]",
@@ -120,23 +95,9 @@ def _size(p: dict[str, Any]) -> dict[str, Any]:
                     "repeat": 12,
                     "line": at("write(fd[1]"),
                 },
-                {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]);")},
-                {"op": "wait", "child": "reader", "line": at("wait(NULL);")},
-                {"op": "exit", "line": at("return 0;")},
+                *writer_closing(at, "reader"),
             ],
-            "reader": [
-                {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]);", 2)},
-                {"op": "sleep", "ms": 300, "line": at("usleep(")},
-                {
-                    "op": "read",
-                    "fd": "fd[0]",
-                    "count": 4096,
-                    "until_eof": True,
-                    "line": at("read("),
-                },
-                {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]);", 2)},
-                {"op": "exit", "line": at("return 0;")},
-            ],
+            "reader": draining_reader(at, count=4096, delay_ms=300),
         }
     }
 
