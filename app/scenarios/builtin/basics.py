@@ -12,9 +12,7 @@ HELLO = c_source("hello_pipe")
 
 
 def _hello(_: dict[str, Any]) -> dict[str, Any]:
-    def at(snippet: str) -> int:
-        return line_of(HELLO, snippet)
-
+    at = locator(HELLO)
     return {
         "procs": {
             "parent": [
@@ -29,7 +27,7 @@ def _hello(_: dict[str, Any]) -> dict[str, Any]:
                 {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]); //子进程")},
                 {"op": "read", "fd": "fd[0]", "count": 1024, "line": at("ret = read(")},
                 {"op": "write", "fd": 1, "from_read": True, "line": at("write(STDOUT_FILENO")},
-                {"op": "close", "fd": "fd[0]", "line": line_of(HELLO, "close(fd[0]);", 2)},
+                {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]);", 2)},
                 {"op": "exit", "code": 0, "line": at("return 0;")},
             ],
         }
