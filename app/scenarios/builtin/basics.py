@@ -6,7 +6,7 @@ from typing import Any
 
 from app.scenarios.builtin.shapes import draining_reader, writer_closing, writer_opening
 from app.scenarios.catalog import Param, Scenario, register
-from app.scenarios.source import c_source, line_of, locator
+from app.scenarios.source import c_source, locator
 
 HELLO = c_source("hello_pipe")
 
@@ -138,8 +138,7 @@ SIGPIPE_C = c_source("sigpipe")
 
 
 def _sigpipe(params: dict[str, Any]) -> dict[str, Any]:
-    def at(snippet: str) -> int:
-        return line_of(SIGPIPE_C, snippet)
+    at = locator(SIGPIPE_C)
 
     ignore = [{"op": "sigpipe", "action": "ignore", "line": at("signal(SIGPIPE")}]
     perror = [
@@ -160,7 +159,7 @@ def _sigpipe(params: dict[str, Any]) -> dict[str, Any]:
             ],
             "child": [
                 {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]);")},
-                {"op": "close", "fd": "fd[0]", "line": line_of(SIGPIPE_C, "close(fd[0]);", 2)},
+                {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]);", 2)},
                 {"op": "exit", "code": 0, "line": at("return 0;")},
             ],
         }
