@@ -1,7 +1,9 @@
-// The transition between two neighbouring events: bytes travel, with their text, from the
-// writer's fd to the pipe's write end, or from the pipe's read end to the reader's fd, or
-// from a process to the terminal. Only ever an animation on top of a frame that render()
-// already drew from state; nothing here is needed to show a position correctly.
+// The transition into an event, played when the student steps forward by one: bytes travel,
+// with their text, from the writer's fd to the pipe's write end, or from the pipe's read end
+// to the reader's fd, or from a process to the terminal. What moves, and where, is read from
+// the current event alone (the call names its fd; its state names that fd's pipe). Only ever
+// an animation on top of a frame that render() already drew; nothing here is needed to show
+// a position correctly.
 
 import { h } from "./dom.js";
 import { dataText } from "./format.js";
@@ -9,9 +11,9 @@ import { pipeFlow, fdOf } from "./world.js";
 
 const reducedMotion = window.matchMedia("(prefers-reduced-motion: reduce)");
 
-export function animateTransition(layer, ev, prev, duration) {
+export function animateTransition(layer, ev, duration) {
   if (reducedMotion.matches || duration < 120 || ev.type !== "call.return" || ev.ret <= 0) return;
-  const route = routeOf(ev, prev);
+  const route = routeOf(ev);
   if (!route) return;
   const points = route.map(centre);
   if (points.some((p) => !p)) return;
@@ -28,10 +30,10 @@ export function animateTransition(layer, ev, prev, duration) {
 }
 
 /** Which two elements the bytes travel between, or null when none moved visibly. */
-function routeOf(ev, prev) {
+function routeOf(ev) {
   const row = document.querySelector(`tr[data-testid="fd-row"][data-pid="${ev.pid}"][data-fd="${ev.args.fd}"]`);
   if (!row) return null;
-  const flow = pipeFlow(ev, prev?.state);
+  const flow = pipeFlow(ev);
   if (flow) {
     const end = flow.dir === "in" ? "write" : "read";
     const port = document.querySelector(`.port[data-pipe="${CSS.escape(flow.pipe)}"][data-end="${end}"]`);

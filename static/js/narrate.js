@@ -4,14 +4,14 @@ import { callText, dataText, escapeText, quote } from "./format.js";
 import { t } from "./i18n.js";
 import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
 
-export function narrate(ev, prev) {
-  const text = sentence(ev, prev);
+export function narrate(ev) {
+  const text = sentence(ev);
   // "Parent (12) wrote…", but a program keeps its name's case: "ls (13) made fd 1…".
   if (procOf(ev.state, ev.pid)?.program) return text;
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-function sentence(ev, prev) {
+function sentence(ev) {
   const s = ev.state;
   const name = ev.pid ? who(s, ev.pid) : "";
   switch (ev.type) {
@@ -29,7 +29,7 @@ function sentence(ev, prev) {
       return t("say.call.block", { who: name, call: callText(ev, 24), wchan: ev.blocked_on?.wchan ?? "?" });
     }
     case "call.return":
-      return narrateReturn(ev, prev, name) + (ev.blocked ? t("say.sep") + t("say.ret.after_block") : "");
+      return narrateReturn(ev, name) + (ev.blocked ? t("say.sep") + t("say.ret.after_block") : "");
     case "signal":
       return t(`say.signal.${ev.action}`, { signal: ev.signal, who: name });
     case "proc.exit":
@@ -54,14 +54,14 @@ function sentence(ev, prev) {
   }
 }
 
-function narrateReturn(ev, prev, name) {
+function narrateReturn(ev, name) {
   const s = ev.state;
   if (ev.ret === -1) {
     if (ev.errno === "EPIPE") return t("say.ret.epipe", { who: name });
     if (ev.errno === "EAGAIN") return t("say.ret.eagain", { who: name, call: ev.call });
     return t("say.ret.error", { who: name, call: ev.call, errno: ev.errno });
   }
-  const row = callFd(ev, s, prev?.state);
+  const row = callFd(ev);
   const data = dataText(ev, 40);
   switch (ev.call) {
     case "pipe":

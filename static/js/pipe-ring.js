@@ -4,24 +4,25 @@
 import { h } from "./dom.js";
 import { dataText } from "./format.js";
 import { t } from "./i18n.js";
+import { freedPipes } from "./gone.js";
 import { icon } from "./icons.js";
-import { callFd, pipeFlow, pipeOf } from "./world.js";
+import { callFd, pipeFlow } from "./world.js";
 
 const PAGE = 4096;
 const C = 100; // centre of the ring in SVG units
 const R_OUT = 86;
 const R_IN = 58;
 
-export function renderPipes(container, ev, prev) {
-  const pipes = ev.state.pipes.map((pipe) => pipeBox(pipe, ev, prev, false));
+export function renderPipes(container, ev) {
+  const pipes = ev.state.pipes.map((pipe) => pipeBox(pipe, ev, false));
   // A pipe that disappears with this event (its last end closed) stays one frame, faded.
-  const freed = (prev?.state.pipes ?? []).filter((p) => !pipeOf(ev.state, p.id)).map((p) => pipeBox(p, ev, prev, true));
+  const freed = freedPipes(ev.state).map((p) => pipeBox(p, ev, true));
   container.replaceChildren(...pipes, ...freed);
   if (!pipes.length && !freed.length) container.append(h("p", { class: "none" }, t("run.no_pipes")));
 }
 
-function pipeBox(pipe, ev, prev, freed) {
-  const flow = freed ? null : pipeFlow(ev, prev?.state);
+function pipeBox(pipe, ev, freed) {
+  const flow = freed ? null : pipeFlow(ev);
   const moved = flow && flow.pipe === pipe.id ? flow : null;
   const full = pipe.ring.head - pipe.ring.tail >= pipe.ring.nslots;
   return h(
@@ -32,7 +33,7 @@ function pipeBox(pipe, ev, prev, freed) {
       dataset: { pipe: pipe.id },
       "aria-label": `${t("pipe.title")} ${pipe.id}`,
     },
-    h("div", { class: "ports" }, port(pipe, "write", outcome(ev, prev, pipe)), port(pipe, "read", outcome(ev, prev, pipe))),
+    h("div", { class: "ports" }, port(pipe, "write", outcome(ev, pipe)), port(pipe, "read", outcome(ev, pipe))),
     h(
       "header",
       {},
@@ -75,9 +76,9 @@ function port(pipe, end, happened) {
 }
 
 /** An EOF, EAGAIN or EPIPE that the current event met at an end of this pipe. */
-function outcome(ev, prev, pipe) {
+function outcome(ev, pipe) {
   if (ev.type !== "call.return" || (ev.call !== "read" && ev.call !== "write")) return null;
-  const row = callFd(ev, ev.state, prev?.state);
+  const row = callFd(ev);
   if (row?.pipe !== pipe.id) return null;
   const end = ev.call === "write" ? "write" : "read";
   if (ev.call === "read" && ev.ret === 0) return { end, kind: "eof", icon: "eof", text: "EOF" };

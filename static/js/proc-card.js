@@ -4,20 +4,21 @@
 import { h } from "./dom.js";
 import { callText, dataText } from "./format.js";
 import { t } from "./i18n.js";
+import { goneFds } from "./gone.js";
 import { icon } from "./icons.js";
-import { procOf, roleName } from "./world.js";
+import { roleName } from "./world.js";
 
 /**
  * opts.steppable: the page shows the newest event of a step-mode run, so `next` can be let go.
  * opts.onStep(pid): called when the student presses a process's Step button.
  */
-export function renderProcs(container, ev, prev, opts = {}) {
-  const cards = ev.state.procs.map((proc) => card(proc, ev, prev, opts));
+export function renderProcs(container, ev, opts = {}) {
+  const cards = ev.state.procs.map((proc) => card(proc, ev, opts));
   container.replaceChildren(...cards);
   if (!cards.length) container.append(h("p", { class: "none" }, t("run.no_procs")));
 }
 
-function card(proc, ev, prev, opts) {
+function card(proc, ev, opts) {
   const status = statusOf(proc);
   const here = ev.pid === proc.pid;
   return h(
@@ -44,7 +45,7 @@ function card(proc, ev, prev, opts) {
     ),
     proc.program ? h("code", { class: "program" }, proc.program.join(" ")) : null,
     here ? effect(ev) : null,
-    fdTable(proc, ev, prev),
+    fdTable(proc, ev),
     nextCall(proc, opts),
   );
 }
@@ -122,11 +123,13 @@ function returnEffect(ev) {
   return { kind: "returned", icon: "returned", text: `${callText(ev, 16)} = ${ev.ret}` };
 }
 
-function fdTable(proc, ev, prev) {
+function fdTable(proc, ev) {
   const active = ev.pid === proc.pid ? activeFds(ev) : new Set();
+  // The fds this event closed or replaced stay one frame, faded. A dup2 over an open fd has
+  // both: the row it replaced, then the new one under the same number.
+  const closed = goneFds(ev.state, proc.pid).map((fd) => fdRow(proc, fd, false, true));
   const rows = proc.fds.map((fd) => fdRow(proc, fd, active.has(fd.fd)));
-  const closed = closedFds(proc, prev).map((fd) => fdRow(proc, fd, false, true));
-  const body = [...rows, ...closed].sort((a, b) => Number(a.dataset.fd) - Number(b.dataset.fd));
+  const body = [...closed, ...rows].sort((a, b) => Number(a.dataset.fd) - Number(b.dataset.fd));
   return h(
     "table",
     { class: "fds", "data-testid": "fd-table" },
@@ -138,14 +141,6 @@ function fdTable(proc, ev, prev) {
     ),
     h("tbody", {}, body.length ? body : h("tr", {}, h("td", { colspan: 4, class: "none" }, t("proc.fd_empty")))),
   );
-}
-
-/** fds that the previous event's state had and this one has not: closed by this event. */
-function closedFds(proc, prev) {
-  const before = prev && procOf(prev.state, proc.pid);
-  if (!before) return [];
-  const now = new Set(proc.fds.map((f) => f.fd));
-  return before.fds.filter((f) => !now.has(f.fd));
 }
 
 function activeFds(ev) {
@@ -170,7 +165,7 @@ function fdRow(proc, fd, active, closed = false) {
     h("th", { scope: "row", class: "fdnum" }, String(fd.fd)),
     h("td", { class: "kind" }, t(`fd.kind.${fd.kind}`)),
     h("td", { class: "target" }, h("code", {}, fd.target), " ", end, closed ? h("span", { class: "closed-tag" }, t("fd.closed")) : null),
-    h("td", { class: "mode", title: t(`fd.mode.${fd.mode}`) }, fd.mode, ...flags),
+    h("td", { class: "mode", title: fd.mode ? t(`fd.mode.${fd.mode}`) : null }, fd.mode ?? "", ...flags),
   );
 }
 

@@ -1,7 +1,7 @@
-// render(view, event, prev): draw one position of the run from that event's `state` alone.
-// `prev` is only the event just before it (what this event changed: a closed fd's fading
-// row, a freed pipe); replay, stepping back and jumping all come through here, so going back
-// shows exactly what was shown the first time.
+// render(view, event): draw one position of the run from that event alone, never from its
+// neighbours. Its `state` is the world after it, and `state.gone` what it took away (a closed
+// fd's fading row, a freed pipe); replay, stepping back and jumping all come through here, so
+// any position, however it is reached, shows exactly what was shown the first time.
 
 import { narrate } from "./narrate.js";
 import { renderPipes } from "./pipe-ring.js";
@@ -10,7 +10,7 @@ import { t } from "./i18n.js";
 import { drawWires } from "./wires.js";
 
 /** view: {stage, procs, pipes, wires, terminal, caption, source, log, empty} */
-export function render(view, ev, prev, opts = {}) {
+export function render(view, ev, opts = {}) {
   view.empty.hidden = Boolean(ev);
   if (!ev) {
     view.procs.replaceChildren();
@@ -23,11 +23,11 @@ export function render(view, ev, prev, opts = {}) {
   }
   view.stage.dataset.seq = ev.seq;
   view.stage.dataset.type = ev.type;
-  renderProcs(view.procs, ev, prev, opts);
-  renderPipes(view.pipes, ev, prev);
+  renderProcs(view.procs, ev, opts);
+  renderPipes(view.pipes, ev);
   view.terminal.textContent = ev.state.output || t("run.terminal_empty");
   view.terminal.classList.toggle("blank", !ev.state.output);
-  view.caption.textContent = narrate(ev, prev);
+  view.caption.textContent = narrate(ev);
   view.caption.dataset.kind = ev.type;
   view.source.show(ev);
   view.log.highlight(ev.seq);

@@ -49,12 +49,11 @@ function onMove(index, { animate, onlyCount = false }) {
 function draw(index, animate) {
   cancelFlights(flights);
   const ev = timeline.events[index] ?? null;
-  const prev = index > 0 ? timeline.events[index - 1] : null;
   shownSteppable = steppable(index);
-  render(view, ev, prev, { steppable: shownSteppable, onStep: (pid) => run.step(pid) });
+  render(view, ev, { steppable: shownSteppable, onStep: (pid) => run.step(pid) });
   // Read each step aloud when the student moves, not every frame of a playback.
   view.caption.setAttribute("aria-live", timeline.playing ? "off" : "polite");
-  if (ev && animate) animateTransition(flights, ev, prev, Math.min(timeline.intervalMs * 0.85, 800));
+  if (ev && animate) animateTransition(flights, ev, Math.min(timeline.intervalMs * 0.85, 800));
 }
 
 function redraw() {

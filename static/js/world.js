@@ -1,5 +1,6 @@
 // Questions asked of one event's `state` (the whole world after that event).
 
+import { goneFds } from "./gone.js";
 import { t } from "./i18n.js";
 
 export function procOf(state, pid) {
@@ -14,15 +15,14 @@ export function pipeOf(state, id) {
   return state.pipes.find((p) => p.id === id) ?? null;
 }
 
-/** The fd row an event's call is about, looked up in the state before or after it. */
-export function callFd(ev, ...states) {
+/**
+ * The fd row an event's call is about: open after it, or taken away by it (a close names the
+ * fd it closed, which only the event's `gone` still holds).
+ */
+export function callFd(ev) {
   const fd = ev.args?.fd ?? ev.blocked_on?.fd;
   if (fd === undefined || fd === null) return null;
-  for (const state of states) {
-    const row = state && fdOf(state, ev.pid, fd);
-    if (row) return row;
-  }
-  return null;
+  return fdOf(ev.state, ev.pid, fd) ?? goneFds(ev.state, ev.pid).find((g) => g.fd === fd) ?? null;
 }
 
 /** What to call a process in a sentence: "the parent (5975)" / "父进程（5975）". */
@@ -40,10 +40,10 @@ export function who(state, pid) {
 }
 
 /** Whether the event moved bytes through a pipe, and which way: "in", "out" or null. */
-export function pipeFlow(ev, before) {
+export function pipeFlow(ev) {
   if (ev.type !== "call.return" || ev.ret <= 0) return null;
   if (ev.call !== "write" && ev.call !== "read") return null;
-  const row = callFd(ev, ev.state, before);
+  const row = callFd(ev);
   if (!row || row.kind !== "pipe") return null;
   return { dir: ev.call === "write" ? "in" : "out", pipe: row.pipe, fd: row.fd };
 }
