@@ -83,12 +83,8 @@ class PipeState(_Strict):
     ring: Ring
 
 
-class GoneFd(_Strict):
+class GoneFd(FdEntry):
     pid: int
-    fd: int
-    target: str
-    pipe: str | None
-    end: Literal["read", "write", "both"] | None
 
 
 class Gone(_Strict):

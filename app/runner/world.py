@@ -160,7 +160,7 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[s
     a closed row fading out from that event alone, never looking at the one before."""
     now = {(p["pid"], r["fd"], r["target"]) for p in after["procs"] for r in p["fds"]}
     fds = [
-        {"pid": p["pid"], "fd": r["fd"], "target": r["target"], "pipe": r["pipe"], "end": r["end"]}
+        {"pid": p["pid"], **r}
         for p in before.get("procs", [])
         for r in p["fds"]
         if (p["pid"], r["fd"], r["target"]) not in now

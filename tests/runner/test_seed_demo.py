@@ -77,9 +77,9 @@ def test_each_event_names_what_it_took_away(forkserver: ForkServer) -> None:
     closes = [e for e in calls(events) if e["call"] == "close"]
     first = closes[0]
     pipe_id = first["state"]["gone"]["fds"][0]["pipe"]
-    assert first["state"]["gone"]["fds"] == [
-        {"pid": parent, "fd": 3, "target": pipe_id, "pipe": pipe_id, "end": "read"}
-    ]
+    row = {"fd": 3, "kind": "pipe", "target": pipe_id, "pipe": pipe_id, "end": "read"}
+    flags = {"mode": "r", "nonblock": False, "cloexec": False}
+    assert first["state"]["gone"]["fds"] == [{"pid": parent, **row, **flags}]
     assert first["state"]["gone"]["pipes"] == []
     last = closes[-1]  # the child closes the last end: the kernel frees the pipe
     assert [p["id"] for p in last["state"]["gone"]["pipes"]] == [pipe_id]
