@@ -39,7 +39,7 @@ def stuck(state: dict[str, Any]) -> list[str]:
                 for p in state["procs"]
                 if p["ppid"] == proc["pid"] and p["status"] in ("running", "blocked")
             ]
-            lines.append(f"{who}: its children {', '.join(kids) or 'are'} still running")
+            lines.append(f"{who}: it waits for {', '.join(kids) or 'a child'} to end")
         else:
             lines.append(who)
     return lines
