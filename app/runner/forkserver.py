@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 from app.kernel import procfs
 from app.runner import channel, hygiene
-from app.runner.supervisor import serve_run
+from app.runner.serve import serve_run
 
 
 class ForkServer:

@@ -9,27 +9,24 @@ In step mode nothing goes until a viewer says so.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import selectors
-import shutil
 import signal
 import socket
-import tempfile
 import time
 import traceback
-from collections import deque
 from typing import Any
 
 from app.kernel import procfs
 from app.runner import channel, diagnose, hygiene
+from app.runner.terminal import Terminal
+from app.runner.turns import Turns
 from app.runner.world import Proc, World, gone
 
 BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
 REPLY_WAIT_S = 2.0
-ALARM_GRACE_S = 10
 FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve"})
 
 
@@ -39,26 +36,21 @@ class RunOver(Exception):
 
 
 class Supervisor:
+    tty: Terminal  # opened by start(), after run.start is out: a viewer waits for that
+
     def __init__(self, out: socket.socket, request: dict[str, Any]) -> None:
         self.out = out
         self.request = request
         self.program: dict[str, list[dict[str, Any]]] = request["program"]["procs"]
         self.limits: dict[str, Any] = request["limits"]
         self.world = World()
-        self.queue: deque[Proc] = deque()
+        self.turns = Turns(live=request.get("mode", "live") == "live")
         self.holder: Proc | None = None
         self.chans: dict[int, tuple[socket.socket, Proc]] = {}
         self.sel = selectors.DefaultSelector()
         self.seq = 0
         self.t0 = time.monotonic()
         self.deadline = self.t0 + float(self.limits["wall_s"])
-        self.playing = request.get("mode", "live") == "live"
-        self.interval = 0.0
-        self.last_grant = 0.0
-        self.step_credit: list[int | None] = []
-        self.pty_master = -1
-        self.pty_bytes = 0
-        self.next_probe = 0.0
         self.last_state: dict[str, Any] = {}
 
     # -- events ----------------------------------------------------------------------------
@@ -82,22 +74,20 @@ class Supervisor:
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
         self.announce("runner")
-        master, slave = os.openpty()
-        hygiene.make_raw(slave)
-        self.pty_master = master
-        os.set_blocking(master, False)
-        self.sel.register(master, selectors.EVENT_READ, "pty")
+        self.tty = Terminal(self.world)
+        self.sel.register(self.tty.master, selectors.EVENT_READ, "pty")
         self.sel.register(self.out, selectors.EVENT_READ, "control")
         root_role = next(iter(self.program))
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:  # the first scenario process: a clean fd table, then its steps
-            hygiene.become_scenario_root(slave, theirs.detach(), self.limits, self.request["cwd"])
+            cwd = self.request["cwd"]
+            hygiene.become_scenario_root(self.tty.slave, theirs.detach(), self.limits, cwd)
             from app.runner.proc import ScenarioProcess, set_name
 
             set_name(root_role)
             ScenarioProcess(self.program, root_role, {}).run()
-        os.close(slave)
+        self.tty.close_slave()
         theirs.close()
         proc = self.add_proc(pid, os.getpid(), root_role, mine)
         self.await_ready(proc)  # its table is clean once it asks for its first call
@@ -159,8 +149,9 @@ class Supervisor:
         timeout = min(self.deadline - now, POLL_S if self.watching() else 0.25)
         if self.holder is not None:
             timeout = min(timeout, BLOCK_PROBE_S)
-        if self.playing and self.interval and self.queue and self.holder is None:
-            timeout = min(timeout, max(0.0, self.last_grant + self.interval - now))
+        wait = self.turns.wait()
+        if wait is not None and self.holder is None:
+            timeout = min(timeout, wait)
         ready = self.sel.select(max(0.0, timeout))
         # Processes first: a write to the terminal reports its bytes with its own return.
         for key, _ in sorted(ready, key=lambda kv: kv[0].data == "pty"):
@@ -168,7 +159,7 @@ class Supervisor:
                 time.sleep(0.0001)
                 continue
             if key.data == "pty":
-                text = self.read_pty()
+                text = self.tty.read()
                 if text and not self.holder_writes_tty():
                     self.emit("output", None, data=text)
             elif key.data == "control":
@@ -179,7 +170,7 @@ class Supervisor:
         self.watch_unreported()
         self.schedule()
         if not self.world.live() and self.holder is None:
-            text = self.drain_pty(0.01)
+            text = self.tty.drain(0.01)
             if text:
                 self.emit("output", None, data=text)
             raise RunOver("exited", "every process has exited")
@@ -210,7 +201,7 @@ class Supervisor:
             self.channel_closed(proc)
         elif msg["k"] == "ready":
             proc.ready = {"call": msg["call"], "args": msg["args"], "line": msg["line"]}
-            self.queue.append(proc)
+            self.turns.queue.append(proc)
         elif msg["k"] == "ret":
             self.returned(proc, msg, fds)
 
@@ -248,7 +239,7 @@ class Supervisor:
         if call["call"] == "wait4" and msg["ret"] > 0:
             self.reaped(msg["ret"], msg["status"])
         if call["call"] == "write" and msg["ret"] > 0 and self.is_tty(proc, args["fd"]):
-            self.drain_pty(0.05, expect=msg["ret"] - (self.pty_bytes - call["pty_mark"]))
+            self.tty.drain(0.05, expect=msg["ret"] - (self.tty.bytes - call["pty_mark"]))
         # Take each process's next call first, so the state shows what it waits to do: in step
         # mode no other event comes until a viewer steps, and it steps by that `next`.
         self.await_ready(proc)
@@ -288,8 +279,8 @@ class Supervisor:
                 self.sel.unregister(chan)
                 chan.close()
                 del self.chans[fileno]
-        if proc in self.queue:
-            self.queue.remove(proc)
+        if proc in self.turns.queue:
+            self.turns.queue.remove(proc)
         call = proc.in_call
         if self.holder is proc:
             self.holder = None
@@ -457,31 +448,6 @@ class Supervisor:
                 proc.reaped = changed = True
         return changed
 
-    # -- the pty: what the processes print -------------------------------------------------
-    def read_pty(self) -> str:
-        try:
-            data = os.read(self.pty_master, 65536)
-        except (BlockingIOError, OSError):
-            return ""
-        self.pty_bytes += len(data)
-        text = data.decode("utf-8", "replace")
-        self.world.add_output(text)
-        return text
-
-    def drain_pty(self, wait: float, expect: int = 0) -> str:
-        """Take what the tty holds into the state, waiting up to `wait` for `expect` bytes."""
-        end = time.monotonic() + wait
-        taken = ""
-        while True:
-            text = self.read_pty()
-            taken += text
-            if len(taken.encode()) >= expect:
-                return taken
-            if time.monotonic() >= end:
-                return taken
-            if not text:
-                time.sleep(0.0005)
-
     # -- the scheduler ---------------------------------------------------------------------
     def read_control(self) -> None:
         try:
@@ -492,39 +458,20 @@ class Supervisor:
             raise RunOver("viewer-left", "the server closed the run's channel")
         for line in data.splitlines():
             msg = json.loads(line)
-            op = msg.get("op")
-            if op == "kill":
+            if msg.get("op") == "kill":
                 raise RunOver("killed", "the run was stopped on request")
-            if op == "pause":
-                self.playing = False
-            elif op == "play":
-                self.playing = True
-                self.interval = max(0, int(msg.get("interval_ms", 0))) / 1000
-            elif op == "step":
-                self.step_credit.append(msg.get("pid"))
+            self.turns.control(msg)
 
     def schedule(self) -> None:
-        while self.holder is None and self.queue:
-            target: Proc | None = None
-            if self.step_credit:
-                want = self.step_credit.pop(0)
-                target = next((p for p in self.queue if p.pid == want), None) if want else None
-                target = target or self.queue[0]
-            elif self.playing:
-                if self.interval and time.monotonic() < self.last_grant + self.interval:
-                    return
-                target = self.queue[0]
-            else:
-                return
-            self.queue.remove(target)
-            self.grant(target)
+        while self.holder is None and (proc := self.turns.next()) is not None:
+            self.grant(proc)
 
     def grant(self, proc: Proc) -> None:
         ready = proc.ready
         assert ready is not None
         proc.ready = None
-        self.last_grant = time.monotonic()
-        proc.in_call = {**ready, "t": self.last_grant, "blocked": False, "pty_mark": self.pty_bytes}
+        now = time.monotonic()
+        proc.in_call = {**ready, "t": now, "blocked": False, "pty_mark": self.tty.bytes}
         deny = None
         if ready["call"] == "fork" and len(self.world.live()) >= int(self.limits["max_procs"]):
             deny = "EAGAIN"  # as fork(2) says when RLIMIT_NPROC is reached
@@ -558,51 +505,3 @@ RUN_FILES = {
     "notes.md": "# pipes\nfd[0] reads, fd[1] writes\n",
     "words.txt": "pipe\nfork\nread\nwrite\nclose\npipe\n",
 }
-
-
-def _shut_down(signo: int, frame: object) -> None:
-    raise RunOver("shutdown", "the runner stopped: the server is shutting down")
-
-
-def run_dir(request: dict[str, Any]) -> str:
-    """The run's scratch directory. The fork server names a base per session and removes a
-    run's directory once its supervisor is gone, however that supervisor ended."""
-    base = request.get("runs_dir") or tempfile.gettempdir()
-    path = os.path.join(base, f"pipescope-run-{request['run']}")
-    os.makedirs(path, mode=0o755, exist_ok=True)
-    return path
-
-
-def serve_run(
-    out: socket.socket, request: dict[str, Any], supervisor: type[Supervisor] = Supervisor
-) -> None:
-    """The whole life of one run's supervisor process: contain, run, report, clean up.
-    (The strace backend brings its own supervisor: app.strace.supervisor.serve_trace.)"""
-    os.setsid()
-    hygiene.become_subreaper()
-    # Backstops, should this process ever wedge: the fork server's death ends the run here
-    # (SIGTERM -> RunOver, cleanup below), and an alarm past the wall limit ends this
-    # process outright, whose orphans the fork server (a subreaper too) then kills.
-    signal.signal(signal.SIGTERM, _shut_down)
-    hygiene.die_with_parent(signal.SIGTERM)
-    signal.alarm(int(float(request["limits"]["wall_s"])) + ALARM_GRACE_S)
-    cwd = run_dir(request)  # its files are written once it started
-    try:
-        sup = supervisor(out, {**request, "cwd": cwd})
-    except Exception as exc:  # a run that cannot even start still says why, and ends
-        traceback.print_exc()
-        sup = Supervisor(out, {**request, "cwd": cwd, "program": {"procs": {}}})
-        with contextlib.suppress(RunOver):
-            sup.announce(request.get("backend", "runner"))
-        reason, message = "error", f"the run could not start: {exc}"
-    else:
-        reason, message = sup.run()
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # nothing may cut the cleanup short
-    try:
-        doomed = [p.pid for p in sup.world.live()]
-        if reason != "viewer-left":
-            with contextlib.suppress(RunOver):
-                sup.emit("run.end", None, reason=reason, message=message, killed=doomed)
-    finally:
-        hygiene.kill_tree(os.getpid())
-        shutil.rmtree(cwd, ignore_errors=True)

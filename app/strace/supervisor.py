@@ -23,7 +23,9 @@ from typing import Any
 from app.kernel import procfs
 from app.runner import diagnose, hygiene
 from app.runner.channel import CHANNEL_FD
-from app.runner.supervisor import RunOver, Supervisor, serve_run
+from app.runner.serve import serve_run
+from app.runner.supervisor import RunOver, Supervisor
+from app.runner.terminal import Terminal
 from app.runner.world import Proc
 from app.strace import calls, spec
 from app.strace.tracelog import LOG_FD, TraceLog
@@ -56,20 +58,18 @@ class TraceSupervisor(Supervisor):
     def start(self) -> None:
         self.announce("strace")
         cwd = self.request["cwd"]
-        self.pty_master, slave = os.openpty()
-        hygiene.make_raw(slave)
-        os.set_blocking(self.pty_master, False)
+        self.tty = Terminal(self.world)
         self.sel.register(self.out, selectors.EVENT_READ, "control")
         pid = os.fork()
         if pid == 0:
             try:  # strace gets the table a shell gives, plus the log on 2 and the tty on 3
-                hygiene.become_scenario_root(slave, self.log.w, self.limits, cwd)
+                hygiene.become_scenario_root(self.tty.slave, self.log.w, self.limits, cwd)
                 os.dup2(CHANNEL_FD, LOG_FD)
                 os.dup2(0, spec.LAUNCH_TTY_FD)
                 os.execve(spec.STRACE, self.traced.argv, ENV)
             finally:
                 os._exit(127)
-        os.close(slave)
+        self.tty.close_slave()
         self.strace_pid = pid
         self.log.started(pid)
 
@@ -83,10 +83,10 @@ class TraceSupervisor(Supervisor):
         if state == "pending":
             self.idle_since = 0.0
             self.controls(0)
-            if self.may_go():
+            if self.turns.may_go():
                 data = self.log.pending()
-                if data is not None and self.take(data) and not self.playing:
-                    self.step_credit.pop(0)  # one step shows one moment that has something in it
+                if data is not None and self.take(data) and not self.turns.playing:
+                    self.turns.steps.pop(0)  # one step shows one moment that has something in it
                 self.log.release()
             else:
                 self.controls(0.01)
@@ -116,14 +116,6 @@ class TraceSupervisor(Supervisor):
             if key.data == "control":
                 self.read_control()
 
-    def may_go(self) -> bool:
-        """Step mode and a play interval hold strace on its write: the whole run waits."""
-        if self.step_credit:
-            return True
-        if not self.playing:
-            return False
-        return not self.interval or time.monotonic() >= self.last_grant + self.interval
-
     # -- what strace wrote -------------------------------------------------------------------
     def take(self, data: bytes) -> bool:
         """Tell what one write of strace's says; True when it gave an event."""
@@ -148,7 +140,7 @@ class TraceSupervisor(Supervisor):
                 # a fork's return shows the child, whose proc.start follows
             emitted = self.tell(step) or emitted
         if emitted:
-            self.last_grant = time.monotonic()
+            self.turns.gone_now()
         return emitted
 
     def tell(self, step: Step) -> bool:
@@ -196,7 +188,7 @@ class TraceSupervisor(Supervisor):
         if call == "wait4" and ret > 0 and ret in self.world.procs:
             self.world.procs[ret].reaped = True
         if call in ("write", "writev") and ret > 0 and self.is_tty(proc, args.get("fd", -1)):
-            self.drain_pty(0.05, expect=ret)  # in the state now, as the runner has it
+            self.tty.drain(0.05, expect=ret)  # in the state now, as the runner has it
 
     # -- while strace waits for the program ----------------------------------------------------
     def quiet(self) -> None:
@@ -226,7 +218,7 @@ class TraceSupervisor(Supervisor):
                 blocked_on=proc.blocked_on,
             )
         if not any(self.writes_tty(p) for p in self.world.live()):
-            text = self.read_pty()  # a write still out tells its own bytes when it returns
+            text = self.tty.read()  # a write still out tells its own bytes when it returns
             if text:
                 self.emit("output", None, data=text)
         if self.reap_orphans():
@@ -244,7 +236,7 @@ class TraceSupervisor(Supervisor):
         """strace has ended: it does so once every traced process has."""
         hygiene.reap(self.strace_pid)
         self.log.close()
-        text = self.drain_pty(0.01)
+        text = self.tty.drain(0.01)
         if text:
             self.emit("output", None, data=text)
         self.reap_orphans()

@@ -1,0 +1,68 @@
+"""The life of one run's supervisor process: contain it, run it, report its end, clean up.
+
+Every backend's supervisor lives this life; the strace backend passes its own class.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import tempfile
+import traceback
+from typing import Any
+
+from app.runner import hygiene
+from app.runner.supervisor import RunOver, Supervisor
+
+ALARM_GRACE_S = 10
+
+
+def _shut_down(signo: int, frame: object) -> None:
+    raise RunOver("shutdown", "the runner stopped: the server is shutting down")
+
+
+def run_dir(request: dict[str, Any]) -> str:
+    """The run's scratch directory. The fork server names a base per session and removes a
+    run's directory once its supervisor is gone, however that supervisor ended."""
+    base = request.get("runs_dir") or tempfile.gettempdir()
+    path = os.path.join(base, f"pipescope-run-{request['run']}")
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    return path
+
+
+def serve_run(
+    out: socket.socket, request: dict[str, Any], supervisor: type[Supervisor] = Supervisor
+) -> None:
+    """The whole life of one run's supervisor process: contain, run, report, clean up.
+    (The strace backend brings its own supervisor: app.strace.supervisor.serve_trace.)"""
+    os.setsid()
+    hygiene.become_subreaper()
+    # Backstops, should this process ever wedge: the fork server's death ends the run here
+    # (SIGTERM -> RunOver, cleanup below), and an alarm past the wall limit ends this
+    # process outright, whose orphans the fork server (a subreaper too) then kills.
+    signal.signal(signal.SIGTERM, _shut_down)
+    hygiene.die_with_parent(signal.SIGTERM)
+    signal.alarm(int(float(request["limits"]["wall_s"])) + ALARM_GRACE_S)
+    cwd = run_dir(request)  # its files are written once it started
+    try:
+        sup = supervisor(out, {**request, "cwd": cwd})
+    except Exception as exc:  # a run that cannot even start still says why, and ends
+        traceback.print_exc()
+        sup = Supervisor(out, {**request, "cwd": cwd, "program": {"procs": {}}})
+        with contextlib.suppress(RunOver):
+            sup.announce(request.get("backend", "runner"))
+        reason, message = "error", f"the run could not start: {exc}"
+    else:
+        reason, message = sup.run()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # nothing may cut the cleanup short
+    try:
+        doomed = [p.pid for p in sup.world.live()]
+        if reason != "viewer-left":
+            with contextlib.suppress(RunOver):
+                sup.emit("run.end", None, reason=reason, message=message, killed=doomed)
+    finally:
+        hygiene.kill_tree(os.getpid())
+        shutil.rmtree(cwd, ignore_errors=True)
