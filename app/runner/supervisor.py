@@ -20,13 +20,13 @@ from typing import Any
 
 from app.kernel import procfs
 from app.runner import channel, diagnose, hygiene
+from app.runner.channels import Channels, pending
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
 from app.runner.world import Proc, World, gone
 
 BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
-REPLY_WAIT_S = 2.0
 FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve"})
 
 
@@ -46,8 +46,8 @@ class Supervisor:
         self.world = World()
         self.turns = Turns(live=request.get("mode", "live") == "live")
         self.holder: Proc | None = None
-        self.chans: dict[int, tuple[socket.socket, Proc]] = {}
         self.sel = selectors.DefaultSelector()
+        self.chans = Channels(self.sel)
         self.seq = 0
         self.t0 = time.monotonic()
         self.deadline = self.t0 + float(self.limits["wall_s"])
@@ -112,9 +112,7 @@ class Supervisor:
 
     def add_proc(self, pid: int, ppid: int, role: str, chan: socket.socket) -> Proc:
         proc = self.new_proc(pid, ppid, role)
-        self.chans[chan.fileno()] = (chan, proc)
-        chan.setblocking(True)
-        self.sel.register(chan, selectors.EVENT_READ, "proc")
+        self.chans.add(chan, proc)
         return proc
 
     def new_proc(self, pid: int, ppid: int, role: str) -> Proc:
@@ -182,9 +180,10 @@ class Supervisor:
     def wakes_before_cause(self, fileno: int) -> bool:
         """A blocked call that returns while another call is out was woken by that call: let
         the cause report first, so the trace reads write-then-read, as it happened."""
-        proc = self.chans[fileno][1]
+        found = self.chans.get(fileno)
+        proc = found[1] if found else None
         holder = self.holder
-        return holder is not None and holder is not proc and proc.in_call is not None
+        return bool(holder and proc and holder is not proc and proc.in_call is not None)
 
     def read_chan(self, fileno: int) -> None:
         found = self.chans.get(fileno)
@@ -208,17 +207,9 @@ class Supervisor:
     def await_ready(self, proc: Proc) -> None:
         """Take proc's next message now, so the ready queue's order never depends on which
         socket the selector happens to report first."""
-        if not any(p is proc for _, p in self.chans.values()):
-            return
-        chan = self.chan_of(proc)
-        chan.settimeout(REPLY_WAIT_S)
-        try:
-            msg, fds = channel.recv(chan)
-        except TimeoutError:
-            return
-        finally:
-            chan.settimeout(None)
-        self.handle(proc, msg, fds)
+        got = self.chans.next_message(proc)
+        if got is not None:
+            self.handle(proc, *got)
 
     def returned(self, proc: Proc, msg: dict[str, Any], fds: list[int]) -> None:
         call = proc.in_call or {"call": "?", "args": {}, "line": None, "blocked": False}
@@ -274,11 +265,7 @@ class Supervisor:
 
     def channel_closed(self, proc: Proc) -> None:
         """The process exec'd (its channel was close-on-exec) or died."""
-        for fileno, (chan, p) in list(self.chans.items()):
-            if p is proc:
-                self.sel.unregister(chan)
-                chan.close()
-                del self.chans[fileno]
+        self.chans.drop(proc)
         if proc in self.turns.queue:
             self.turns.queue.remove(proc)
         call = proc.in_call
@@ -301,8 +288,9 @@ class Supervisor:
             # Its parent reaped it first, in a wait4 whose report is on its way: the status
             # it carries is the kernel's own, so let that report tell the death.
             parent = self.world.procs.get(proc.ppid)
-            if parent is not None and self.await_message(parent, 1.0):
-                self.read_chan(self.chan_of(parent).fileno())
+            chan = self.chans.of(parent) if parent is not None else None
+            if parent is not None and chan and self.chans.await_message(parent, 1.0):
+                self.read_chan(chan.fileno())
         proc.reaped = proc.reaped or here
         return status
 
@@ -358,17 +346,6 @@ class Supervisor:
         if not (proc.exited or proc.killed):
             self.died(proc, status, proc.in_call)
 
-    def chan_of(self, proc: Proc) -> socket.socket:
-        return next(c for c, p in self.chans.values() if p is proc)
-
-    def await_message(self, proc: Proc, wait: float) -> bool:
-        end = time.monotonic() + wait
-        while time.monotonic() < end:
-            if self.has_message(proc):
-                return True
-            time.sleep(0.0005)
-        return False
-
     # -- watching what does not report -----------------------------------------------------
     def probe_holder(self) -> None:
         proc = self.holder
@@ -377,7 +354,7 @@ class Supervisor:
         if time.monotonic() - proc.in_call["t"] < BLOCK_PROBE_S:
             return
         found = procfs.blocked_in_kernel(proc.pid)
-        if found is None or self.has_message(proc):
+        if found is None or self.chans.pending(proc):
             return
         where, fd = found
         proc.in_call["blocked"] = True
@@ -397,17 +374,6 @@ class Supervisor:
             line=call["line"],
             blocked_on=proc.blocked_on,
         )
-
-    def has_message(self, proc: Proc) -> bool:
-        for chan, p in self.chans.values():
-            if p is proc:
-                try:
-                    return bool(chan.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT))
-                except BlockingIOError:
-                    return False
-                except OSError:
-                    return True
-        return False
 
     def watch_unreported(self) -> None:
         """Exec'd programs report nothing: read their state, and report what changed."""
@@ -479,18 +445,9 @@ class Supervisor:
         self.emit(
             "call.enter", proc.pid, call=ready["call"], args=ready["args"], line=ready["line"]
         )
-        channel.send(self.chan_of(proc), {"k": "deny", "errno": deny} if deny else {"k": "go"})
-
-
-def pending(chan: socket.socket) -> bool:
-    """A message, or the peer's close, is waiting on chan."""
-    try:
-        chan.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
-    except BlockingIOError:
-        return False
-    except OSError:
-        return True
-    return True
+        chan = self.chans.of(proc)
+        assert chan is not None  # it asked through it for this very call
+        channel.send(chan, {"k": "deny", "errno": deny} if deny else {"k": "go"})
 
 
 def signame(signo: int) -> str:
