@@ -115,7 +115,7 @@ class World:
     def snapshot(self) -> dict[str, Any]:
         self.refresh_fds()
         pipe_rows: dict[str, dict[str, Any]] = {}
-        holders: dict[str, tuple[Proc, int]] = {}
+        holders: dict[str, list[tuple[Proc, int]]] = {}
         for proc in self.live():
             for row in proc.fds:
                 pid_ = row["pipe"]
@@ -126,12 +126,11 @@ class World:
                     entry["readers"] += 1
                 if row["mode"] in ("w", "rw"):
                     entry["writers"] += 1
-                holders.setdefault(pid_, (proc, row["fd"]))
+                holders.setdefault(pid_, []).append((proc, row["fd"]))
         for gone in set(self.rings) - set(pipe_rows):
             del self.rings[gone]  # the last end closed: the kernel freed the pipe
         for pipe_id, entry in pipe_rows.items():
-            proc, fd = holders[pipe_id]
-            measured = pipes.measure(proc.pidfd, fd) if proc.pidfd is not None else None
+            measured = measure_through(holders[pipe_id])
             ring = self.rings.get(pipe_id)
             if ring is None:
                 ring = self.rings[pipe_id] = RingModel()
@@ -149,6 +148,15 @@ class World:
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
             "output": self.output,
         }
+
+
+def measure_through(holders: list[tuple[Proc, int]]) -> tuple[int, int] | None:
+    """Ask the kernel through the first holder that answers: one may be exiting right now,
+    its files already going, while another still holds the pipe."""
+    for proc, fd in holders:
+        if proc.pidfd is not None and (measured := pipes.measure(proc.pidfd, fd)) is not None:
+            return measured
+    return None
 
 
 NOTHING_GONE: dict[str, list[dict[str, Any]]] = {"fds": [], "pipes": []}
