@@ -99,13 +99,16 @@ class ScenarioProcess:
             b.close()
             pid = os.fork()
             if pid == 0:
-                os.close(mine)
-                self.chan.detach()
-                os.dup2(theirs, channel.CHANNEL_FD, inheritable=False)
-                os.close(theirs)
-                child = ScenarioProcess(self.program, step["child"], self.names)
-                set_name(step["child"])
-                child.run()
+                try:
+                    os.close(mine)
+                    self.chan.detach()
+                    os.dup2(theirs, channel.CHANNEL_FD, inheritable=False)
+                    os.close(theirs)
+                    child = ScenarioProcess(self.program, step["child"], self.names)
+                    set_name(step["child"])
+                    child.run()
+                finally:  # the child must never go on with its parent's steps
+                    os._exit(127)
             os.close(theirs)
             self.children[step["child"]] = pid
             return pid, {"child_role": step["child"], "pass_fds": [mine]}

@@ -21,6 +21,7 @@ from typing import Any
 from app.kernel import procfs
 from app.runner import channel, diagnose, hygiene
 from app.runner.channels import Channels, pending
+from app.runner.proc import ScenarioProcess, set_name
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
 from app.runner.world import Proc, World, gone
@@ -81,12 +82,13 @@ class Supervisor:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:  # the first scenario process: a clean fd table, then its steps
-            cwd = self.request["cwd"]
-            hygiene.become_scenario_root(self.tty.slave, theirs.detach(), self.limits, cwd)
-            from app.runner.proc import ScenarioProcess, set_name
-
-            set_name(root_role)
-            ScenarioProcess(self.program, root_role, {}).run()
+            try:
+                cwd = self.request["cwd"]
+                hygiene.become_scenario_root(self.tty.slave, theirs.detach(), self.limits, cwd)
+                set_name(root_role)
+                ScenarioProcess(self.program, root_role, {}).run()
+            finally:  # whatever happens, never fall back into the supervisor's code
+                os._exit(127)
         self.tty.close_slave()
         theirs.close()
         proc = self.add_proc(pid, os.getpid(), root_role, mine)
