@@ -31,6 +31,7 @@ router = APIRouter()
 
 RunId = Annotated[str, Path(description="the id POST /api/runs gave", examples=["3f2a9c1b7d4e"])]
 ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "the body is not JSON text (not UTF-8, say)"},
     404: {"model": ErrorBody, "description": "no such run"},
     409: {"model": ErrorBody, "description": "the run cannot do that now; the message says why"},
     422: {"model": ErrorBody, "description": "the input is invalid; `field` names where"},
@@ -92,8 +93,10 @@ def scenario_request(name: str, params: str) -> dict[str, Any]:
     response_model=RunInfo,
     tags=["runs"],
     responses={
+        400: ERRORS[400],
         422: ERRORS[422],
         429: {"model": ErrorBody, "description": "too many runs at once; see Retry-After"},
+        503: {"model": ErrorBody, "description": "the runner is down; try again"},
     },
 )
 async def create_run(body: RunCreate, request: Request, response: Response) -> RunInfo:

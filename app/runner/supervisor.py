@@ -78,7 +78,7 @@ class Supervisor:
         self.tty = Terminal(self.world)
         self.sel.register(self.tty.master, selectors.EVENT_READ, "pty")
         self.sel.register(self.out, selectors.EVENT_READ, "control")
-        root_role = next(iter(self.program))
+        root_role = self.request["program"].get("root") or next(iter(self.program))
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:  # the first scenario process: a clean fd table, then its steps

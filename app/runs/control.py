@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 MAX_INTERVAL_MS = 60_000
 
@@ -17,17 +17,32 @@ class _Op(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _number(value: Any) -> Any:
+    """JSON's true and false are not numbers, whatever Python's bool says."""
+    if isinstance(value, bool):
+        raise ValueError("a number is needed here, not true or false")
+    return value
+
+
+NUMBER_ONLY = BeforeValidator(_number)
+
+
 class StepOp(_Op):
     model_config = ConfigDict(json_schema_extra={"examples": [{"op": "step", "pid": 4875}]})
     op: Literal["step"] = "step"
-    pid: int | None = Field(default=None, ge=1, description="the process to let go; null: next")
+    pid: Annotated[int | None, NUMBER_ONLY] = Field(
+        default=None, ge=1, description="the process to let go; null: next"
+    )
 
 
 class PlayOp(_Op):
     model_config = ConfigDict(json_schema_extra={"examples": [{"op": "play", "interval_ms": 300}]})
     op: Literal["play"] = "play"
-    interval_ms: int = Field(
-        default=0, ge=0, le=MAX_INTERVAL_MS, description="pause between calls; 0: no pause"
+    interval_ms: Annotated[int, NUMBER_ONLY] = Field(
+        default=0,
+        ge=0,
+        le=MAX_INTERVAL_MS,
+        description="pause between calls; 0: no pause",
     )
 
 

@@ -1,7 +1,9 @@
 """The program format: what each process of a run does, as data.
 
-A program is one small vocabulary of operations, one list per process role. The first role
-starts the run; `fork` names the role its child runs. File descriptors are written as C
+A program is one small vocabulary of operations, one list per process role. `root` names the
+role of the first process (it may be left out when one role only is never forked: JSON objects
+have no order, so the first key cannot be trusted to mean it); `fork` names the role its child
+runs. File descriptors are written as C
 writes them: a pipe named `fd` gives `fd[0]` (read end) and `fd[1]` (write end); plain numbers
 (0, 1, 2, or a dup2 target) are fds too. Built-in scenarios and user-composed programs share
 this format, so it is validated strictly: an error's `loc` names the role, the step index and
@@ -174,9 +176,15 @@ Step = Annotated[
 
 
 class Program(BaseModel):
-    """Each role's steps. The first role is the first process; every other one is forked."""
+    """Each role's steps. `root` is the first process; every other role is forked."""
 
     model_config = ConfigDict(extra="forbid")
+    root: str | None = Field(
+        default=None,
+        pattern=ROLE_NAME,
+        description="the role of the first process; by default the one role no fork starts",
+        examples=["parent"],
+    )
     procs: dict[
         Annotated[str, Field(pattern=ROLE_NAME)],
         Annotated[list[Step], Field(max_length=MAX_STEPS)],
@@ -204,14 +212,24 @@ class Program(BaseModel):
     def _roles_connect(self) -> Program:
         if not self.procs:
             raise ValueError("a program needs at least one role: the first process")
-        root = next(iter(self.procs))
         forked = {
             s.child for steps in self.procs.values() for s in steps if isinstance(s, ForkStep)
         }
         for role in forked:
             if role not in self.procs:
                 raise ValueError(f"fork names role {role!r}, which has no steps")
-        for role in self.procs:
-            if role != root and role not in forked:
+        unforked = [role for role in self.procs if role not in forked]
+        if self.root is None:
+            if len(self.procs) == 1:
+                self.root = next(iter(self.procs))
+            elif len(unforked) == 1:
+                self.root = unforked[0]
+            else:
+                names = ", ".join(repr(r) for r in unforked) or "none"
+                raise ValueError(f"say which role is the first process with 'root' ({names})")
+        if self.root not in self.procs:
+            raise ValueError(f"root names role {self.root!r}, which has no steps")
+        for role in unforked:
+            if role != self.root:
                 raise ValueError(f"role {role!r} is never started by a fork")
         return self

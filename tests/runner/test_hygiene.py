@@ -120,3 +120,14 @@ def test_a_fork_server_killed_outright_still_takes_its_runs_with_it() -> None:
     own.proc.wait(timeout=10)
     assert events[-1]["type"] == "run.end" and events[-1]["reason"] == "shutdown"
     assert wait_gone(run.pids() | {run.supervisor}) == set()
+
+
+def test_the_first_process_does_not_depend_on_json_key_order(forkserver: ForkServer) -> None:
+    from app.scenarios import catalog
+
+    program = catalog.get("hello-pipe").program().model_dump(exclude_none=True)  # type: ignore[union-attr]
+    program.pop("root")
+    reordered = {"child": program["procs"]["child"], "parent": program["procs"]["parent"]}
+    events = forkserver.program(reordered).finish()
+    assert events[1]["type"] == "proc.start" and events[1]["role"] == "parent"
+    assert events[-1]["reason"] == "exited" and events[-1]["state"]["output"] == "hello pipe\n"
