@@ -5,9 +5,12 @@ import { t } from "./i18n.js";
 import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
 
 export function narrate(ev) {
-  const text = sentence(ev);
-  // "Parent (12) wrote…", but a program keeps its name's case: "ls (13) made fd 1…".
-  if (procOf(ev.state, ev.pid)?.program) return text;
+  return startOfSentence(ev.state, ev.pid, sentence(ev));
+}
+
+/** "Parent (12) wrote…", but a program keeps its name's case: "ls (13) made fd 1…". */
+export function startOfSentence(state, pid, text) {
+  if (procOf(state, pid)?.program) return text;
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
@@ -41,12 +44,16 @@ function sentence(ev) {
     case "state.change":
       return t("say.state.change", { reason: ev.reason });
     case "run.end": {
-      // The reason in the page's language; the server's message (in English) names who was
-      // blocked and on what, so it follows when it says more than the reason does.
+      // The reason in the page's language. The server's message (in English) follows when it
+      // says more than the reason does, except after a time-out: then who was stuck, and why,
+      // is told in the page's language from the event's state (stuck.js, drawn by render.js).
       const key = `say.end.${ev.reason}`;
       const reason = t(key) === key ? ev.reason : t(key);
       let end = t("say.run.end", { reason });
-      if (ev.message && ev.message !== reason) end += t("say.sep") + t("say.run.end.detail", { message: ev.message });
+      const explainedHere = ev.reason === "timeout";
+      if (ev.message && ev.message !== reason && !explainedHere) {
+        end += t("say.sep") + t("say.run.end.detail", { message: ev.message });
+      }
       return ev.killed?.length ? end + t("say.sep") + t("say.run.end.killed", { pids: ev.killed.join(", ") }) : end;
     }
     default:

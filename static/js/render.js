@@ -7,6 +7,7 @@ import { narrate } from "./narrate.js";
 import { renderPipes } from "./pipe-ring.js";
 import { renderProcs } from "./proc-card.js";
 import { t } from "./i18n.js";
+import { stuckLines } from "./stuck.js";
 import { drawWires } from "./wires.js";
 
 /** view: {stage, procs, pipes, wires, terminal, caption, source, log, empty} */
@@ -27,7 +28,8 @@ export function render(view, ev, opts = {}) {
   renderPipes(view.pipes, ev);
   view.terminal.textContent = ev.state.output || t("run.terminal_empty");
   view.terminal.classList.toggle("blank", !ev.state.output);
-  view.caption.textContent = narrate(ev);
+  // A run that timed out also says, one line a blocked process, why it could not go on.
+  view.caption.replaceChildren(narrate(ev), ...stuckLines(ev));
   view.caption.dataset.kind = ev.type;
   view.source.show(ev);
   view.log.highlight(ev.seq);
