@@ -54,7 +54,7 @@ function sentence(ev) {
       if (ev.message && ev.message !== reason && !explainedHere) {
         end += t("say.sep") + t("say.run.end.detail", { message: ev.message });
       }
-      return ev.killed?.length ? end + t("say.sep") + t("say.run.end.killed", { pids: ev.killed.join(", ") }) : end;
+      return ev.killed?.length ? end + t("say.sep") + t("say.run.end.killed", { pids: ev.killed.join(t("list_sep")) }) : end;
     }
     default:
       return ev.type;

@@ -60,5 +60,5 @@ function holderText(state, row) {
 }
 
 function listOf(items) {
-  return items.join(t("stuck.list_sep"));
+  return items.join(t("list_sep"));
 }

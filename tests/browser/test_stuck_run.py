@@ -27,7 +27,7 @@ def test_forgot_close_says_the_child_holds_its_own_write_end(page: Page, shots: 
     expect(page.get_by_test_id("caption")).not_to_contain_text("The server says")
 
     page.get_by_test_id("lang-zh").click()
-    reading_zh = lines.filter(has_text=f"子进程（{child_pid}） 阻塞在 read")
+    reading_zh = lines.filter(has_text=f"子进程（{child_pid}）阻塞在 read")
     expect(reading_zh).to_contain_text("写端仍然开着，其中包括它自己的 fd 4：它永远等不到 EOF")
     expect(lines.filter(has_text="阻塞在 wait4")).to_contain_text(
         f"它在等子进程（{child_pid}）结束"
