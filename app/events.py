@@ -14,8 +14,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-CONTRACT_VERSION = 1
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -16,7 +16,6 @@ O_CLOEXEC = 0o2000000
 # Kernels before 2025 say pipe_read/pipe_write; newer ones anon_pipe_read/anon_pipe_write.
 PIPE_WCHAN = re.compile(r"pipe_(read|write)$")
 BLOCKING_WCHANS = re.compile(r"(pipe_(read|write)|do_wait|nanosleep|wait_woken|pipe_wait\w*)$")
-_PIPE_LINK = re.compile(r"^pipe:\[(\d+)\]$")
 
 
 def read_text(path: str) -> str | None:
@@ -167,8 +166,3 @@ def descendants(pid: int) -> list[int]:
         found.append(p)
         todo.extend(children(p))
     return found
-
-
-def pipe_inode(target: str) -> int | None:
-    m = _PIPE_LINK.match(target)
-    return int(m.group(1)) if m else None

@@ -55,8 +55,11 @@ class Supervisor:
         self.last_state: dict[str, Any] = {}
 
     # -- events ----------------------------------------------------------------------------
-    def emit(self, type_: str, pid: int | None, **fields: Any) -> None:
-        state = self.world.snapshot()
+    def emit(
+        self, type_: str, pid: int | None, state: dict[str, Any] | None = None, **fields: Any
+    ) -> None:
+        """Send one event with the world after it (`state`: a snapshot just taken, if any)."""
+        state = state if state is not None else self.world.snapshot()
         state["gone"] = gone(self.last_state, state)
         event: dict[str, Any] = {"v": 1, "seq": self.seq, "t": round(time.monotonic() - self.t0, 6)}
         event |= {"type": type_, "pid": pid, **fields, "state": state}
@@ -238,19 +241,15 @@ class Supervisor:
         self.await_ready(proc)
         if child is not None:
             self.await_ready(child)
-        self.emit(
-            "call.return",
-            proc.pid,
-            call=call["call"],
-            args=args,
-            line=call["line"],
-            ret=msg["ret"],
-            errno=msg["errno"],
+        self.emit_return(
+            proc,
+            {**call, "args": args},
+            msg["ret"],
+            msg["errno"],
             data=msg.get("data"),
             data_truncated=bool(msg.get("cut")),
             data_runs=msg.get("runs"),
             duration=round(msg["dur"], 6),
-            blocked=call["blocked"],
         )
         if child is not None:
             self.emit("proc.start", child.pid, ppid=proc.pid, name=child.name, role=child.role)
@@ -324,21 +323,13 @@ class Supervisor:
             signal=proc.signal,
         )
 
-    def emit_return(self, proc: Proc, call: dict[str, Any], ret: int, err: str | None) -> None:
-        self.emit(
-            "call.return",
-            proc.pid,
-            call=call["call"],
-            args=call["args"],
-            line=call["line"],
-            ret=ret,
-            errno=err,
-            data=None,
-            data_truncated=False,
-            data_runs=None,
-            duration=None,
-            blocked=call["blocked"],
-        )
+    def emit_return(
+        self, proc: Proc, call: dict[str, Any], ret: int, err: str | None, **moved: Any
+    ) -> None:
+        """call.return; `moved` gives data, data_truncated, data_runs, duration when known."""
+        unknown = {"data": None, "data_truncated": False, "data_runs": None, "duration": None}
+        fields = {**called(call), "ret": ret, "errno": err, **unknown, **moved}
+        self.emit("call.return", proc.pid, **fields, blocked=call["blocked"])
 
     def reaped(self, pid: int, status: int) -> None:
         proc = self.world.procs.get(pid)
@@ -368,14 +359,7 @@ class Supervisor:
         }
         self.holder = None
         call = proc.in_call
-        self.emit(
-            "call.block",
-            proc.pid,
-            call=call["call"],
-            args=call["args"],
-            line=call["line"],
-            blocked_on=proc.blocked_on,
-        )
+        self.emit("call.block", proc.pid, **called(call), blocked_on=proc.blocked_on)
 
     def watch_unreported(self) -> None:
         """Exec'd programs report nothing: read their state, and report what changed."""
@@ -400,7 +384,7 @@ class Supervisor:
             before = self.last_state
             state = self.world.snapshot()
             if (state["procs"], state["pipes"]) != (before.get("procs"), before.get("pipes")):
-                self.emit("state.change", None, reason="an exec'd program moved")
+                self.emit("state.change", None, state, reason="an exec'd program moved")
 
     def reap_orphans(self) -> bool:
         """A zombie whose parent died is re-parented to us (the subreaper): reap it, as init
@@ -444,12 +428,15 @@ class Supervisor:
         if ready["call"] == "fork" and len(self.world.live()) >= int(self.limits["max_procs"]):
             deny = "EAGAIN"  # as fork(2) says when RLIMIT_NPROC is reached
         self.holder = proc
-        self.emit(
-            "call.enter", proc.pid, call=ready["call"], args=ready["args"], line=ready["line"]
-        )
+        self.emit("call.enter", proc.pid, **called(ready))
         chan = self.chans.of(proc)
         assert chan is not None  # it asked through it for this very call
         channel.send(chan, {"k": "deny", "errno": deny} if deny else {"k": "go"})
+
+
+def called(call: dict[str, Any]) -> dict[str, Any]:
+    """The fields every call event carries: which call, its arguments, its source line."""
+    return {"call": call["call"], "args": call["args"], "line": call["line"]}
 
 
 def signame(signo: int) -> str:

@@ -12,12 +12,9 @@ import asyncio
 import json
 from typing import Any
 
-EMPTY_STATE: dict[str, Any] = {
-    "procs": [],
-    "pipes": [],
-    "output": "",
-    "gone": {"fds": [], "pipes": []},
-}
+from app.runner.world import NOTHING_GONE
+
+EMPTY_STATE: dict[str, Any] = {"procs": [], "pipes": [], "output": "", "gone": NOTHING_GONE}
 
 
 class Recording:

@@ -47,7 +47,6 @@ class Run:
         self.recording = Recording()
         self.supervisor: int | None = None
         self.viewers = 0
-        self.ever_viewed = False
         self.alone_since: float | None = None
         self.done = asyncio.Event()  # the trace is complete and the supervisor is gone
         self._closing: tuple[str, str] | None = None
@@ -191,7 +190,6 @@ class Run:
     # -- viewers ---------------------------------------------------------------------------
     def viewer_joined(self) -> None:
         self.viewers += 1
-        self.ever_viewed = True
         self.alone_since = None
 
     def viewer_left(self) -> None:

@@ -10,7 +10,7 @@ on a recorded one; the supervisor adds the state, the blocking and the signal's 
 from __future__ import annotations
 
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.strace import calls
@@ -40,7 +40,6 @@ class Tracked:
     ppid: int | None
     started: bool = False  # its proc.start went out
     in_setup: bool = False  # the launcher pointing fd 2 back at the terminal: hidden
-    threads: set[int] = field(default_factory=set)
 
 
 class Tracker:
