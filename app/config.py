@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     max_procs: int = Field(default=16, ge=1, le=256)
     max_events: int = Field(default=20000, ge=10, le=1_000_000)
 
+    run_uid_base: int = Field(
+        default=2_000_000_000,
+        ge=1000,
+        le=4_294_967_294 - 64,
+        description="when the runner is root, each run gets its own uid from the 64 from here",
+    )
+
     # The service.
     max_runs: int = Field(default=8, ge=1, description="runs alive at once; the next gets 429")
     allowed_origins: Annotated[list[str], NoDecode] = Field(

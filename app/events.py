@@ -112,6 +112,7 @@ class RunStart(_EventBase):
     mode: Literal["live", "step"]
     limits: dict[str, int | float]
     backend: Literal["runner", "strace"]
+    sandbox: list[str] = Field(default_factory=list)
 
 
 class ProcStart(_EventBase):

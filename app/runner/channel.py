@@ -10,6 +10,7 @@ from __future__ import annotations
 import array
 import json
 import socket
+import struct
 from typing import Any
 
 CHANNEL_FD = 1023
@@ -38,3 +39,38 @@ def recv(sock: socket.socket) -> tuple[dict[str, Any] | None, list[int]]:
     if not data:
         return None, list(fds)
     return json.loads(data), list(fds)
+
+
+# -- a run's request, on its own stream socket ------------------------------------------------
+MAX_REQUEST = 16 << 20
+_LENGTH = struct.Struct("!I")
+
+
+def request_bytes(request: dict[str, Any]) -> bytes:
+    """A run's request as the server sends it first on the run's stream: its length, then
+    its JSON. A stream has no packet size, so a program of any size arrives whole."""
+    data = json.dumps(request, separators=(",", ":")).encode()
+    return _LENGTH.pack(len(data)) + data
+
+
+def recv_request(sock: socket.socket) -> dict[str, Any] | None:
+    head = _recv_exactly(sock, _LENGTH.size)
+    if head is None:
+        return None
+    (size,) = _LENGTH.unpack(head)
+    data = _recv_exactly(sock, size) if size <= MAX_REQUEST else None
+    return json.loads(data) if data is not None else None
+
+
+def _recv_exactly(sock: socket.socket, size: int) -> bytes | None:
+    parts, got = [], 0
+    while got < size:
+        try:
+            part = sock.recv(min(size - got, 1 << 20))
+        except OSError:
+            return None
+        if not part:
+            return None
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)

@@ -2,8 +2,9 @@
 
 The server never forks (a fork of a process running an event loop and threads is a hazard);
 the fork server, started here before the first request, forks each run's supervisor. A
-request is one SEQPACKET packet carrying the run's own event socket; the reply, read in the
-background, names the supervisor's pid. Closing the control socket makes the fork server
+start is one small SEQPACKET packet carrying the run's own event socket, on which the run's
+request then goes, length-prefixed; the reply, read in the background, names the
+supervisor's pid. Closing the control socket makes the fork server
 kill every run it started, reap them, and exit.
 """
 
@@ -28,7 +29,8 @@ class RunnerUnavailable(Exception):
 
 
 class ForkServerClient:
-    def __init__(self) -> None:
+    def __init__(self, config: dict[str, Any] | None = None) -> None:
+        self.config = config or {}  # the fork server's own settings (sandbox uids)
         self.proc: asyncio.subprocess.Process | None = None
         self.control: socket.socket | None = None
         self.pending: dict[str, asyncio.Future[int]] = {}  # run id -> its supervisor's pid
@@ -47,6 +49,7 @@ class ForkServerClient:
                 "-m",
                 "app.runner.forkserver",
                 str(theirs.fileno()),
+                json.dumps(self.config),
                 pass_fds=[theirs.fileno()],
                 close_fds=True,
                 start_new_session=True,
@@ -70,14 +73,23 @@ class ForkServerClient:
                     await self.stop()
                     await self.start()
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        mine.setblocking(False)
         try:
-            self._send({"k": "start", "request": request}, theirs.fileno())
+            self._send({"k": "start", "run": request["run"]}, theirs.fileno())
         except OSError as err:
             mine.close()
             raise RunnerUnavailable(f"the fork server is gone ({err})") from err
         finally:
             theirs.close()
-        pid = self.pending[request["run"]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        pid = self.pending[request["run"]] = loop.create_future()
+        try:  # the request goes to the supervisor itself, on the run's own stream
+            data = channel.request_bytes(request)
+            await asyncio.wait_for(loop.sock_sendall(mine, data), REPLY_TIMEOUT_S)
+        except (OSError, TimeoutError) as err:
+            mine.close()
+            self.pending.pop(request["run"], None)
+            raise RunnerUnavailable(f"the run's supervisor took no request ({err!r})") from err
         return mine, pid
 
     def kill_run(self, run_id: str) -> None:

@@ -2,12 +2,19 @@
 supervisor per run. Starting a run costs a fork of a warm process, not a new interpreter.
 
 The server never forks; it talks to this process over a SEQPACKET socket: a start request
-carries the run's own event socket (SCM_RIGHTS), and the reply names the supervisor's pid.
+names the run and carries its own event socket (SCM_RIGHTS), and the reply names the
+supervisor's pid. The run's request itself (its program, of any size) goes over that event
+socket, length-prefixed, straight to the supervisor: nothing a client sends passes through
+this process, so no request can overflow a packet here and end everyone's runs.
 When the server goes away, every run goes with it.
+
+Each run gets a uid of its own (sandbox.py) from a pool, taken when its supervisor is
+forked and given back once that supervisor and everything it started are gone.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import selectors
@@ -16,20 +23,30 @@ import signal
 import socket
 import sys
 import tempfile
+from dataclasses import asdict
 from typing import Any, NoReturn
 
 from app.kernel import procfs
-from app.runner import channel, hygiene
+from app.runner import channel, hygiene, sandbox
 from app.runner.serve import serve_run
+
+DEFAULT_UID_BASE = 2_000_000_000  # far from any uid a person or package gets
+UID_SLOTS = 64  # more than runs can be alive at once, with room for those being cleaned up
 
 
 class ForkServer:
-    def __init__(self, control: socket.socket) -> None:
+    def __init__(self, control: socket.socket, config: dict[str, Any]) -> None:
         self.control = control
         self.supervisors: dict[int, str] = {}
+        self.uids: dict[int, int] = {}  # supervisor pid -> the uid its run has
         self.spare: tuple[int, socket.socket] | None = None
-        # Every run's scratch directory lives here, so none outlives this process.
+        self.boundary = sandbox.probe()
+        base = int(config.get("run_uid_base", DEFAULT_UID_BASE))
+        self.free_uids = list(range(base, base + UID_SLOTS)) if self.boundary.uids else []
+        # Every run's scratch directory lives here, so none outlives this process. A run's
+        # own uid may pass through (to its own directory) but not list it.
         self.runs_dir = tempfile.mkdtemp(prefix="pipescope-runs-")
+        os.chmod(self.runs_dir, 0o711)
 
     def serve(self) -> None:
         hygiene.become_subreaper()
@@ -57,15 +74,15 @@ class ForkServer:
 
     def handle(self, msg: dict[str, Any], fds: list[int], keep: tuple[int, int]) -> None:
         if msg["k"] == "start" and fds:
-            request = {**msg["request"], "runs_dir": self.runs_dir}
+            run = str(msg["run"])
             pid, handoff = self.spare or self.fork_spare(keep)
             self.spare = None
-            channel.send(handoff, {"request": request}, (fds[0],))
+            channel.send(handoff, {"run": run, "runs_dir": self.runs_dir}, (fds[0],))
             handoff.close()
             for fd in fds:
                 os.close(fd)
-            self.supervisors[pid] = request["run"]
-            channel.send(self.control, {"k": "started", "run": request["run"], "pid": pid})
+            self.supervisors[pid] = run
+            channel.send(self.control, {"k": "started", "run": run, "pid": pid})
             self.spare = self.fork_spare(keep)  # after the reply: off the next start's path
         elif msg["k"] == "kill":
             for pid, run in list(self.supervisors.items()):
@@ -76,9 +93,12 @@ class ForkServer:
         """A supervisor forked ahead of its run, waiting to be handed one: starting a run
         then costs a message, not a fork, on the way to its first event."""
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        uid = self.free_uids.pop(0) if self.free_uids else None
         pid = os.fork()
         if pid != 0:
             theirs.close()
+            if uid is not None:
+                self.uids[pid] = uid
             return pid, mine
         mine.close()
         for fd in (*keep, self.control.fileno()):
@@ -94,12 +114,17 @@ class ForkServer:
         code = 0
         try:
             out = socket.socket(fileno=fds[0])
-            if msg["request"].get("backend") == "strace":
+            request = channel.recv_request(out)
+            if request is None or request.get("run") != msg["run"]:
+                os._exit(0)  # the server gave up on this run before it was handed over
+            boundary = {"boundary": asdict(self.boundary), "uid": uid}
+            request |= {"runs_dir": msg["runs_dir"], **boundary}
+            if request.get("backend") == "strace":
                 from app.strace.supervisor import serve_trace  # only traced runs pay
 
-                serve_trace(out, msg["request"])
+                serve_trace(out, request)
             else:
-                serve_run(out, msg["request"])
+                serve_run(out, request)
         except BaseException:  # a supervisor must never fall back into the fork server's loop
             code = 70
         os._exit(code)
@@ -126,6 +151,15 @@ class ForkServer:
                 # A supervisor killed outright could not remove its directory.
                 shutil.rmtree(os.path.join(self.runs_dir, f"pipescope-run-{run}"), True)
         hygiene.reap_all()
+        self.free_gone_uids()
+
+    def free_gone_uids(self) -> None:
+        """A uid goes back to the pool once its supervisor is gone and nothing it started
+        is left (the sweep above killed any that escaped): the next run starts clean."""
+        spare = self.spare[0] if self.spare else None
+        for pid in [p for p in self.uids if p not in self.supervisors and p != spare]:
+            if procfs.stat(pid) is None:
+                self.free_uids.append(self.uids.pop(pid))
 
     def shutdown(self) -> NoReturn:
         hygiene.kill_tree(os.getpid())
@@ -135,13 +169,14 @@ class ForkServer:
 
 def main() -> None:
     fd = int(sys.argv[1])
+    config: dict[str, Any] = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
     # Keep only stdio and the control socket: a parent on uvloop passes on every inheritable
     # fd it has (libuv ignores close_fds), and each supervisor would hold them all.
     os.closerange(3, fd)
     os.closerange(fd + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     control = socket.socket(fileno=fd)
     hygiene.die_with_parent()
-    ForkServer(control).serve()
+    ForkServer(control, config).serve()
 
 
 if __name__ == "__main__":

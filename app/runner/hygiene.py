@@ -42,7 +42,7 @@ def make_raw(fd: int) -> None:
     termios.tcsetattr(fd, termios.TCSANOW, attrs)
 
 
-def become_scenario_root(tty_fd: int, chan_fd: int, limits: dict[str, Any], cwd: str) -> None:
+def become_scenario_root(tty_fd: int, chan_fd: int, limits: dict[str, Any]) -> None:
     """In the first scenario process, before its first step: the table a shell would give a
     program (0, 1, 2 on a terminal), C's signal dispositions, and the run's limits."""
     os.dup2(chan_fd, CHANNEL_FD, inheritable=False)
@@ -60,7 +60,9 @@ def become_scenario_root(tty_fd: int, chan_fd: int, limits: dict[str, Any], cwd:
     resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_NOFILE, (CHANNEL_FD + 1, CHANNEL_FD + 1))
-    os.chdir(cwd)
+    # Counted per uid: a cap once the sandbox gives the run a uid of its own (strace is one).
+    procs = int(limits["max_procs"]) + 1
+    resource.setrlimit(resource.RLIMIT_NPROC, (procs, procs))
 
 
 def wait_for_death(pid: int, timeout: float) -> tuple[int | None, bool] | None:

@@ -19,7 +19,7 @@ import traceback
 from typing import Any
 
 from app.kernel import procfs
-from app.runner import channel, diagnose, hygiene
+from app.runner import channel, diagnose, hygiene, sandbox
 from app.runner.channels import Channels, pending
 from app.runner.proc import ScenarioProcess, set_name
 from app.runner.terminal import Terminal
@@ -29,6 +29,7 @@ from app.runner.world import Proc, World, gone
 BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
 FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve"})
+NO_BOUNDARY = {"namespaces": False, "uids": False, "landlock": 0, "seccomp": False}
 
 
 class RunOver(Exception):
@@ -53,6 +54,7 @@ class Supervisor:
         self.t0 = time.monotonic()
         self.deadline = self.t0 + float(self.limits["wall_s"])
         self.last_state: dict[str, Any] = {}
+        self.boundary = sandbox.Boundary(**request.get("boundary") or NO_BOUNDARY)
 
     # -- events ----------------------------------------------------------------------------
     def emit(
@@ -84,10 +86,10 @@ class Supervisor:
         root_role = self.request["program"].get("root") or next(iter(self.program))
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         pid = os.fork()
-        if pid == 0:  # the first scenario process: a clean fd table, then its steps
+        if pid == 0:  # the first scenario process: a clean fd table, the boundary, its steps
             try:
-                cwd = self.request["cwd"]
-                hygiene.become_scenario_root(self.tty.slave, theirs.detach(), self.limits, cwd)
+                hygiene.become_scenario_root(self.tty.slave, theirs.detach(), self.limits)
+                sandbox.enter(self.policy())
                 set_name(root_role)
                 ScenarioProcess(self.program, root_role, {}).run()
             finally:  # whatever happens, never fall back into the supervisor's code
@@ -110,10 +112,13 @@ class Supervisor:
             mode=self.request.get("mode", "live"),
             limits=self.limits,
             backend=backend,
+            sandbox=self.boundary.layers(),
         )
-        for name, text in RUN_FILES.items():
-            with open(os.path.join(self.request["cwd"], name), "w") as f:
-                f.write(text)
+
+    def policy(self, **more: Any) -> sandbox.Policy:
+        """The run's boundary: its uid from the fork server, its directory and files."""
+        uid = self.request.get("uid")
+        return sandbox.Policy(self.boundary, self.request["cwd"], uid, files=RUN_FILES, **more)
 
     def add_proc(self, pid: int, ppid: int, role: str, chan: socket.socket) -> Proc:
         proc = self.new_proc(pid, ppid, role)

@@ -30,7 +30,7 @@ SHUTDOWN_WAIT_S = 5.0
 class RunManager:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.runner = ForkServerClient()
+        self.runner = ForkServerClient({"run_uid_base": settings.run_uid_base})
         self.runs: dict[str, Run] = {}
         self.starting = 0  # slots taken by runs whose supervisor is being forked
         self._janitor: asyncio.Task[None] | None = None

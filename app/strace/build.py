@@ -66,7 +66,7 @@ def binary(name: str, values: dict[str, int] | None = None) -> str:
     failure: Exception | None = None
     for folder in cache_dirs():
         path = folder / digest / name  # its own folder: the program is called by its name
-        if os.access(path, os.X_OK):
+        if os.access(path, os.X_OK) and path.stat().st_mode & 0o005 == 0o005:
             return str(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,6 +90,9 @@ def compile_to(text: str, path: Path) -> None:
         )
         if done.returncode != 0:
             raise BuildError(done.stderr.decode(errors="replace")[-2000:])
+        # Readable by the run's own uid: the kernel makes a process that execs a binary it
+        # cannot read undumpable, and strace could then no longer read its arguments.
+        os.chmod(tmp, 0o755)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

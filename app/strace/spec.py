@@ -13,6 +13,7 @@ the launcher gets each argument as its own argv entry.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from app.strace import build
 
 MAX_STAGES = 8
 LAUNCH_TTY_FD = 3  # where the launcher finds the terminal (strace has our log on fd 2)
+LAUNCH_FILTER_FD = 4  # where it finds the seccomp filter to load (-1 in argv: none)
 PATH = "/usr/bin:/bin"
 STRACE = shutil.which("strace") or "/usr/bin/strace"
 # Pipe, process and fd calls. `?` lets a name this architecture lacks pass (arm64 has no
@@ -46,6 +48,7 @@ class Traced:
     all_calls: bool
     title: str
     lines: dict[str, list[list[Any]]]  # the C source's lines, per role (source_lines.py)
+    binary_dirs: tuple[str, ...] = ()  # where the compiled programs are: the run may run them
 
 
 def pipeline_stages(command: str) -> list[list[str]]:
@@ -76,7 +79,8 @@ def resolve(spec: dict[str, Any]) -> Traced:
     """The checked command line for strace, and how to name what it starts."""
     all_calls = bool(spec.get("all_calls", False))
     command = [STRACE, *STRACE_OPTIONS, "-e", f"trace={TRACED}", "--"]
-    launch = [build.binary(build.LAUNCHER), str(LAUNCH_TTY_FD)]
+    launcher = build.binary(build.LAUNCHER)
+    launch = [launcher, str(LAUNCH_TTY_FD), str(LAUNCH_FILTER_FD)]
     if "example" in spec:
         name = str(spec["example"])
         if name not in build.example_names():
@@ -86,13 +90,15 @@ def resolve(spec: dict[str, Any]) -> Traced:
         if any(abs(v) > 1 << 30 for v in values.values()):
             raise SpecError("a parameter value is out of range")
         roles = [str(r) for r in spec.get("roles", [])] or ["parent"]
+        program = build.binary(name, values)
         return Traced(
-            command + launch + [build.binary(name, values)],
+            command + launch + [program],
             roles[0],
             tuple(roles[1:]),
             all_calls,
             f"{name}.c",
             dict(spec.get("lines", {})),
+            binary_dirs=_dirs(launcher, program),
         )
     stages = [[str(a) for a in stage] for stage in spec.get("pipeline", [])]
     check_stages(stages)
@@ -106,4 +112,9 @@ def resolve(spec: dict[str, Any]) -> Traced:
         all_calls,
         " | ".join(" ".join(s) for s in stages),
         {},
+        binary_dirs=_dirs(launcher),
     )
+
+
+def _dirs(*binaries: str) -> tuple[str, ...]:
+    return tuple(sorted({os.path.dirname(b) for b in binaries}))

@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from app.kernel import procfs
-from app.runner import diagnose, hygiene
+from app.runner import diagnose, hygiene, sandbox, syscall_filter
 from app.runner.channel import CHANNEL_FD
 from app.runner.serve import serve_run
 from app.runner.supervisor import RunOver, Supervisor
@@ -34,7 +34,6 @@ from app.strace.track import Step, Tracker
 QUIET_S = 0.0005  # strace has waited this long: look for calls asleep, output, orphans
 SPIN_S = 0.001  # while strace has been waiting this long, give way rather than sleep
 IDLE_POLL_S = 0.002  # then look at /proc this often
-ENV = {"PATH": spec.PATH, "LC_ALL": "C", "TERM": "dumb", "HOME": "/"}
 
 
 class TraceSupervisor(Supervisor):
@@ -57,16 +56,25 @@ class TraceSupervisor(Supervisor):
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
         self.announce("strace")
-        cwd = self.request["cwd"]
         self.tty = Terminal(self.world)
         self.sel.register(self.out, selectors.EVENT_READ, "control")
+        # strace runs inside the boundary, tracing its own children; the launcher it starts
+        # loads the full filter (no ptrace) before any program runs.
+        policy = self.policy(read_only=self.traced.binary_dirs, allow_ptrace=True)
         pid = os.fork()
         if pid == 0:
             try:  # strace gets the table a shell gives, plus the log on 2 and the tty on 3
-                hygiene.become_scenario_root(self.tty.slave, self.log.w, self.limits, cwd)
+                hygiene.become_scenario_root(self.tty.slave, self.log.w, self.limits)
                 os.dup2(CHANNEL_FD, LOG_FD)
                 os.dup2(0, spec.LAUNCH_TTY_FD)
-                os.execve(spec.STRACE, self.traced.argv, ENV)
+                if policy.boundary.seccomp:
+                    bpf = syscall_filter.export_fd()
+                    if bpf != spec.LAUNCH_FILTER_FD:
+                        os.dup2(bpf, spec.LAUNCH_FILTER_FD)
+                        os.close(bpf)
+                sandbox.enter(policy)
+                env = sandbox.environment(policy.home) | {"LC_ALL": "C"}
+                os.execve(spec.STRACE, self.traced.argv, env)
             finally:
                 os._exit(127)
         self.tty.close_slave()

@@ -2,21 +2,48 @@
  * pipescope's launcher: what strace starts. It runs one program, or a pipeline, the way a
  * shell does, with no parsing and no shell at all.
  *
- *   launch TTY_FD PROGRAM [ARG]... [ "|" PROGRAM [ARG]... ]...
+ *   launch TTY_FD FILTER_FD PROGRAM [ARG]... [ "|" PROGRAM [ARG]... ]...
  *
- * strace's log is fd 2 of everything it starts, so fd 2 is first pointed back at the
- * terminal, TTY_FD (pipescope hides these two calls). One program is then exec'd in place,
+ * First it loads the run's seccomp filter, given as BPF on FILTER_FD (app/runner/
+ * syscall_filter.py builds it; strace, which must trace, runs without its ptrace line): from
+ * here on nothing that runs may trace, mount, or open an inet socket. No filter on FILTER_FD
+ * means the sandbox has no seccomp layer on this machine. strace's log is fd 2 of everything
+ * it starts, so fd 2 is then pointed back at the terminal, TTY_FD (pipescope hides these
+ * calls: they are the launcher's set-up, not the program's). One program is then exec'd in place,
  * as `exec prog` would; a pipeline gets a pipe, a fork, dup2 and execvp per stage, as sh
  * does for `a | b`, and the launcher waits for every stage. pipescope checks each argv
  * against its allowlist before it gets here.
  */
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_STAGES 8
+#define MAX_FILTER 4096 /* instructions: the kernel's own BPF_MAXINSNS */
+
+static int load_filter(int fd)
+{
+	static struct sock_filter code[MAX_FILTER];
+	struct sock_fprog prog;
+	ssize_t got = read(fd, code, sizeof(code));
+
+	if (got < 0 && errno == EBADF)
+		return 0; /* no seccomp layer here */
+	close(fd);
+	if (got <= 0 || got % sizeof(code[0]) != 0)
+		return -1;
+	prog.len = (unsigned short)(got / sizeof(code[0]));
+	prog.filter = code;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
 
 int main(int argc, char **argv)
 {
@@ -24,12 +51,16 @@ int main(int argc, char **argv)
 	pid_t pids[MAX_STAGES];
 	int nstages = 1, in = -1, fd[2] = {-1, -1}, status = 0, i;
 
-	if (argc < 3)
+	if (argc < 4)
 		return 2;
+	if (load_filter(atoi(argv[2])) != 0) {
+		perror("launch: seccomp");
+		return 126; /* never run a program outside the boundary */
+	}
 	dup2(atoi(argv[1]), STDERR_FILENO);
 	close(atoi(argv[1]));
-	stage[0] = &argv[2];
-	for (i = 2; i < argc; i++) {
+	stage[0] = &argv[3];
+	for (i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "|") != 0)
 			continue;
 		if (nstages == MAX_STAGES || i + 1 == argc)

@@ -74,8 +74,9 @@ class ForkServer:
     def start(self, request: dict[str, Any]) -> Run:
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         run_id = request.setdefault("run", uuid.uuid4().hex[:8])
-        channel.send(self.control, {"k": "start", "request": request}, (theirs.fileno(),))
+        channel.send(self.control, {"k": "start", "run": run_id}, (theirs.fileno(),))
         theirs.close()
+        mine.sendall(channel.request_bytes(request))
         reply, _ = channel.recv(self.control)
         assert reply and reply["k"] == "started" and reply["run"] == run_id, reply
         return Run(mine, reply["pid"])
