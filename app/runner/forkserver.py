@@ -23,7 +23,7 @@ import signal
 import socket
 import sys
 import tempfile
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any, NoReturn
 
 from app.kernel import procfs
@@ -41,6 +41,8 @@ class ForkServer:
         self.uids: dict[int, int] = {}  # supervisor pid -> the uid its run has
         self.spare: tuple[int, socket.socket] | None = None
         self.boundary = sandbox.probe()
+        if config.get("namespaces") is False:  # as in a container, which refuses them
+            self.boundary = replace(self.boundary, namespaces=False)
         base = int(config.get("run_uid_base", DEFAULT_UID_BASE))
         self.free_uids = list(range(base, base + UID_SLOTS)) if self.boundary.uids else []
         # Every run's scratch directory lives here, so none outlives this process. A run's

@@ -30,6 +30,8 @@ from app.runner import landlock, syscall_filter
 
 INSIDE_DIR = "/tmp"  # the run's directory, as its processes see it: also HOME and TMPDIR
 PATH = "/usr/bin:/bin"
+DISK_MB = 16  # the run's directory: its tmpfs's size, or what the supervisor lets it write
+MAX_FILES = 4096
 HOSTNAME = b"pipescope"
 
 # -- the new root, top to bottom (namespaces only) ------------------------------------------
@@ -74,7 +76,7 @@ class Policy:
     boundary: Boundary
     run_dir: str  # on the host; inside, it is INSIDE_DIR when namespaces are in force
     uid: int | None
-    disk_mb: int = 16
+    disk_mb: int = DISK_MB
     read_only: tuple[str, ...] = ()  # host dirs the run may also read and exec (compiled C)
     files: dict[str, str] = field(default_factory=dict)  # written into its directory
     allow_ptrace: bool = False  # strace inside the boundary traces its own children
@@ -130,6 +132,29 @@ def environment(home: str) -> dict[str, str]:
     return {"PATH": PATH, "LANG": "C.UTF-8", "HOME": home, "TMPDIR": home, "TERM": "dumb"}
 
 
+def disk_used(path: str) -> int:
+    """Bytes the files under path take (a run's directory, where no tmpfs bounds it): a
+    directory past MAX_FILES entries counts as full."""
+    used, seen, todo = 0, 0, [path]
+    while todo:
+        try:
+            entries = list(os.scandir(todo.pop()))
+        except OSError:
+            continue
+        for entry in entries:
+            seen += 1
+            if seen > MAX_FILES:
+                return 1 << 62
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            used += info.st_blocks * 512
+            if entry.is_dir(follow_symlinks=False):
+                todo.append(entry.path)
+    return used
+
+
 # -- the new root ---------------------------------------------------------------------------
 def _new_root(policy: Policy) -> None:
     """A tmpfs root over the run's (empty) host directory, pivoted into. Nothing of the host
@@ -157,7 +182,7 @@ def _new_root(policy: Policy) -> None:
     # Another uid's processes are invisible here: the run sees only its own.
     _mount("proc", f"{root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")
     owner = policy.uid if policy.uid is not None else os.getuid()
-    size = f"size={policy.disk_mb}m,nr_inodes=4096,mode=0700,uid={owner},gid={owner}"
+    size = f"size={policy.disk_mb}m,nr_inodes={MAX_FILES},mode=0700,uid={owner},gid={owner}"
     _mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size)
     _libc.sethostname(HOSTNAME, len(HOSTNAME))
     os.chdir(root)

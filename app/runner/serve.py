@@ -12,6 +12,8 @@ import signal
 import socket
 import tempfile
 import traceback
+from collections.abc import Callable
+from types import FrameType
 from typing import Any
 
 from app.runner import hygiene
@@ -20,8 +22,22 @@ from app.runner.supervisor import RunOver, Supervisor
 ALARM_GRACE_S = 10
 
 
-def _shut_down(signo: int, frame: object) -> None:
-    raise RunOver("shutdown", "the runner stopped: the server is shutting down")
+FORK_SERVER_DIED = (
+    "the runner's fork server stopped unexpectedly, so this run was ended; the server starts "
+    "a new one: start the run again"
+)
+
+
+def _ended_from_outside(parent: int) -> Callable[[int, FrameType | None], None]:
+    """SIGTERM comes from the kernel when the fork server dies (PDEATHSIG): an error of
+    ours, not a shutdown, which the fork server does with SIGKILL after the server said so."""
+
+    def handler(signo: int, frame: FrameType | None) -> None:
+        if os.getppid() != parent:
+            raise RunOver("error", FORK_SERVER_DIED)
+        raise RunOver("shutdown", "the runner stopped: the server is shutting down")
+
+    return handler
 
 
 def run_dir(request: dict[str, Any]) -> str:
@@ -43,7 +59,7 @@ def serve_run(
     # Backstops, should this process ever wedge: the fork server's death ends the run here
     # (SIGTERM -> RunOver, cleanup below), and an alarm past the wall limit ends this
     # process outright, whose orphans the fork server (a subreaper too) then kills.
-    signal.signal(signal.SIGTERM, _shut_down)
+    signal.signal(signal.SIGTERM, _ended_from_outside(os.getppid()))
     hygiene.die_with_parent(signal.SIGTERM)
     signal.alarm(int(float(request["limits"]["wall_s"])) + ALARM_GRACE_S)
     cwd = run_dir(request)  # its files are written once it started

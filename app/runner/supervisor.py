@@ -28,6 +28,7 @@ from app.runner.world import Proc, World, gone
 
 BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
+DISK_CHECK_S = 0.02
 FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve"})
 NO_BOUNDARY = {"namespaces": False, "uids": False, "landlock": 0, "seccomp": False}
 
@@ -55,6 +56,7 @@ class Supervisor:
         self.deadline = self.t0 + float(self.limits["wall_s"])
         self.last_state: dict[str, Any] = {}
         self.boundary = sandbox.Boundary(**request.get("boundary") or NO_BOUNDARY)
+        self.next_disk_check = self.t0
 
     # -- events ----------------------------------------------------------------------------
     def emit(
@@ -150,10 +152,7 @@ class Supervisor:
     def tick(self) -> None:
         self.schedule()
         now = time.monotonic()
-        if now >= self.deadline:
-            why = diagnose.stuck(self.world.snapshot())
-            limit = f"the run reached its time limit of {self.limits['wall_s']} s"
-            raise RunOver("timeout", "; ".join([limit, *why]))
+        self.check_limits(now)
         timeout = min(self.deadline - now, POLL_S if self.watching() else 0.25)
         if self.holder is not None:
             timeout = min(timeout, BLOCK_PROBE_S)
@@ -182,6 +181,17 @@ class Supervisor:
             if text:
                 self.emit("output", None, data=text)
             raise RunOver("exited", "every process has exited")
+
+    def check_limits(self, now: float) -> None:
+        """Wall time, and the run's disk where no tmpfs of its own bounds it (a container)."""
+        if now >= self.deadline:
+            why = diagnose.stuck(self.world.snapshot())
+            limit = f"the run reached its time limit of {self.limits['wall_s']} s"
+            raise RunOver("timeout", "; ".join([limit, *why]))
+        if not self.boundary.namespaces and now >= self.next_disk_check:
+            self.next_disk_check = now + DISK_CHECK_S
+            if sandbox.disk_used(self.request["cwd"]) > sandbox.DISK_MB << 20:
+                raise RunOver("limit", f"the run wrote more than {sandbox.DISK_MB} MB of files")
 
     def watching(self) -> bool:
         return any(p.program or p.blocked_on for p in self.world.live())

@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from app.kernel import procfs
-from app.runner import diagnose, hygiene, sandbox, syscall_filter
+from app.runner import hygiene, sandbox, syscall_filter
 from app.runner.channel import CHANNEL_FD
 from app.runner.serve import serve_run
 from app.runner.supervisor import RunOver, Supervisor
@@ -83,10 +83,7 @@ class TraceSupervisor(Supervisor):
 
     # -- the loop --------------------------------------------------------------------------
     def tick(self) -> None:
-        if time.monotonic() >= self.deadline:
-            why = diagnose.stuck(self.world.snapshot())
-            limit = f"the run reached its time limit of {self.limits['wall_s']} s"
-            raise RunOver("timeout", "; ".join([limit, *why]))
+        self.check_limits(time.monotonic())
         state = self.log.state()
         if state == "pending":
             self.idle_since = 0.0

@@ -58,14 +58,18 @@ class Run:
 
 
 class ForkServer:
-    def __init__(self) -> None:
+    def __init__(
+        self, config: dict[str, Any] | None = None, env: dict[str, str] | None = None
+    ) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control = ours
+        argv = [sys.executable, "-m", "app.runner.forkserver", str(theirs.fileno())]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.runner.forkserver", str(theirs.fileno())],
+            [*argv, json.dumps(config or {})],
             pass_fds=[theirs.fileno()],
             start_new_session=True,
             cwd=ROOT,
+            env={**os.environ, **(env or {})},
         )
         theirs.close()
         hello, _ = channel.recv(self.control)
