@@ -28,11 +28,16 @@ class Settings(BaseSettings):
     max_procs: int = Field(default=16, ge=1, le=256)
     max_events: int = Field(default=20000, ge=10, le=1_000_000)
 
+    server_user: str | None = Field(
+        default=None,
+        description="started as root, the web server becomes this user once the runner is up",
+    )
     run_uid_base: int = Field(
         default=2_000_000_000,
         ge=1000,
-        le=4_294_967_294 - 64,
-        description="when the runner is root, each run gets its own uid from the 64 from here",
+        le=4_294_967_294 - 4096,
+        description="when the runner is root, each run gets a uid of its own, from the 4096 "
+        "from here",
     )
 
     # The service.

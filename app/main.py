@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from app import api, pages, ws
+from app import api, pages, privileges, ws
 from app.config import Settings
 from app.runs.errors import RunError, TooManyRuns
 from app.runs.manager import RunManager
@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await manager.start()  # the fork server is warm before the first request
+        if settings.server_user:
+            privileges.drop_to(settings.server_user)  # the fork server alone stays root
         try:
             yield
         finally:

@@ -8,8 +8,8 @@ socket, length-prefixed, straight to the supervisor: nothing a client sends pass
 this process, so no request can overflow a packet here and end everyone's runs.
 When the server goes away, every run goes with it.
 
-Each run gets a uid of its own (sandbox.py) from a pool, taken when its supervisor is
-forked and given back once that supervisor and everything it started are gone.
+Each run gets a uid of its own (sandbox.py, uids.py), taken when its supervisor is forked
+and given back once that supervisor and everything it started are gone.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from dataclasses import asdict, replace
 from typing import Any, NoReturn
 
 from app.kernel import procfs
-from app.runner import channel, hygiene, sandbox
+from app.runner import caps, channel, hygiene, sandbox
 from app.runner.serve import serve_run
+from app.runner.uids import UidPool
 
 DEFAULT_UID_BASE = 2_000_000_000  # far from any uid a person or package gets
-UID_SLOTS = 64  # more than runs can be alive at once, with room for those being cleaned up
 
 
 class ForkServer:
@@ -43,8 +43,9 @@ class ForkServer:
         self.boundary = sandbox.probe()
         if config.get("namespaces") is False:  # as in a container, which refuses them
             self.boundary = replace(self.boundary, namespaces=False)
-        base = int(config.get("run_uid_base", DEFAULT_UID_BASE))
-        self.free_uids = list(range(base, base + UID_SLOTS)) if self.boundary.uids else []
+        if config.get("ptrace") is False:  # nor does a container's root have CAP_SYS_PTRACE
+            caps.drop(caps.CAP_SYS_PTRACE)
+        self.uid_pool = UidPool(int(config.get("run_uid_base", DEFAULT_UID_BASE)))
         # Every run's scratch directory lives here, so none outlives this process. A run's
         # own uid may pass through (to its own directory) but not list it.
         self.runs_dir = tempfile.mkdtemp(prefix="pipescope-runs-")
@@ -95,7 +96,7 @@ class ForkServer:
         """A supervisor forked ahead of its run, waiting to be handed one: starting a run
         then costs a message, not a fork, on the way to its first event."""
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        uid = self.free_uids.pop(0) if self.free_uids else None
+        uid = self.uid_pool.take() if self.boundary.uids else None
         pid = os.fork()
         if pid != 0:
             theirs.close()
@@ -161,7 +162,7 @@ class ForkServer:
         spare = self.spare[0] if self.spare else None
         for pid in [p for p in self.uids if p not in self.supervisors and p != spare]:
             if procfs.stat(pid) is None:
-                self.free_uids.append(self.uids.pop(pid))
+                self.uid_pool.give_back(self.uids.pop(pid))
 
     def shutdown(self) -> NoReturn:
         hygiene.kill_tree(os.getpid())

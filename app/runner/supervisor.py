@@ -19,7 +19,7 @@ import traceback
 from typing import Any
 
 from app.kernel import procfs
-from app.runner import channel, diagnose, hygiene, sandbox
+from app.runner import caps, channel, diagnose, hygiene, sandbox
 from app.runner.channels import Channels, pending
 from app.runner.proc import ScenarioProcess, set_name
 from app.runner.terminal import Terminal
@@ -98,6 +98,7 @@ class Supervisor:
                 os._exit(127)
         self.tty.close_slave()
         theirs.close()
+        self.watch_as_run()
         proc = self.add_proc(pid, os.getpid(), root_role, mine)
         self.await_ready(proc)  # its table is clean once it asks for its first call
         self.emit("proc.start", pid, ppid=proc.ppid, name=proc.name, role=root_role)
@@ -121,6 +122,12 @@ class Supervisor:
         """The run's boundary: its uid from the fork server, its directory and files."""
         uid = self.request.get("uid")
         return sandbox.Policy(self.boundary, self.request["cwd"], uid, files=RUN_FILES, **more)
+
+    def watch_as_run(self) -> None:
+        """Once the run's first process is forked: read its /proc as its uid, where we lack
+        the capability to read another uid's (a container)."""
+        if self.boundary.uids and self.request.get("uid") is not None:
+            caps.watch_as(int(self.request["uid"]))
 
     def add_proc(self, pid: int, ppid: int, role: str, chan: socket.socket) -> Proc:
         proc = self.new_proc(pid, ppid, role)

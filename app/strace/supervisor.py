@@ -78,6 +78,7 @@ class TraceSupervisor(Supervisor):
             finally:
                 os._exit(127)
         self.tty.close_slave()
+        self.watch_as_run()
         self.strace_pid = pid
         self.log.started(pid)
 

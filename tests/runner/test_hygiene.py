@@ -118,7 +118,8 @@ def test_a_fork_server_killed_outright_still_takes_its_runs_with_it() -> None:
     os.kill(own.proc.pid, signal.SIGKILL)  # its supervisors learn it through PDEATHSIG
     events = run.finish()
     own.proc.wait(timeout=10)
-    assert events[-1]["type"] == "run.end" and events[-1]["reason"] == "shutdown"
+    end = events[-1]
+    assert end["type"] == "run.end" and end["reason"] == "error" and "fork server" in end["message"]
     assert wait_gone(run.pids() | {run.supervisor}) == set()
 
 

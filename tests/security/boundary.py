@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runner"))
 from support import DEFAULT_LIMITS, ForkServer, Run
 
 # The boundary as a host with root gives it, and as a container (no namespaces) gives it.
-MODES = {"host": {}, "container": {"namespaces": False}}
+MODES = {"host": {}, "container": {"namespaces": False, "ptrace": False}}
 SECRET_ENV = "PIPESCOPE_TEST_SECRET"
 SECRET = "s3cr3t-e6f1c0a9"
 
