@@ -2,7 +2,8 @@
 
 In a container the runner is root without CAP_SYS_PTRACE (Docker's and podman's default),
 and then reading another uid's /proc/PID/fd needs the reader's fsuid to be that uid
-(`PTRACE_MODE_READ_FSCREDS`, man 2 ptrace): `watch_as` sets it. Tests give up
+and fsgid to be that uid's and gid's (`PTRACE_MODE_READ_FSCREDS`, man 2 ptrace): `watch_as`
+sets them. Tests give up
 CAP_SYS_PTRACE on a host to be that container.
 """
 
@@ -53,4 +54,5 @@ def drop(cap: int) -> None:
 def watch_as(uid: int) -> None:
     """Read /proc as `uid` from now on, where CAP_SYS_PTRACE is missing (a container)."""
     if not has(CAP_SYS_PTRACE):
+        _libc.setfsgid(uid)  # the kernel compares both: a run's gid is its uid
         _libc.setfsuid(uid)

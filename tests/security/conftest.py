@@ -13,5 +13,6 @@ def fs(request: pytest.FixtureRequest) -> Iterator[ForkServer]:
     """A fork server (the runner as the web server starts it) whose environment holds a
     secret, in each mode the sandbox has."""
     server = ForkServer(MODES[request.param], env={SECRET_ENV: SECRET})
+    server.boundary_mode = request.param  # type: ignore[attr-defined]
     yield server
     server.close()

@@ -198,3 +198,38 @@ def test_inet_sockets_ptrace_and_namespaces_are_refused(fs: ForkServer) -> None:
     out, _ = shell(fs, f'/usr/bin/python3 -c "{probe}"')
     assert out.count("nosocket") == 4 and "socket " not in out.replace("nosocket", "")
     assert "unshare -1" in out and "ptrace -1" in out
+
+
+def test_the_supervisor_still_reads_the_kernel_from_outside(fs: ForkServer) -> None:
+    """fd tables from /proc in both modes; pipe bytes from pidfd_getfd only where the runner
+    has CAP_SYS_PTRACE (a container's root lacks it: bytes are null, as the README says)."""
+    events = fs.scenario("hello-pipe").finish()
+    write = next(e for e in events if e["type"] == "call.return" and e["call"] == "write")
+    parent = next(p for p in write["state"]["procs"] if p["pid"] == write["pid"])
+    assert [row["fd"] for row in parent["fds"] if row["kind"] == "pipe"] == [4]
+    pipe = write["state"]["pipes"][0]
+    container = fs.boundary_mode == "container"
+    assert pipe["bytes"] == (None if container else 11)
+    assert events[-1]["reason"] == "exited"
+
+
+def test_a_traced_program_runs_under_the_full_filter(fs: ForkServer) -> None:
+    """strace runs inside the boundary with ptrace allowed, to trace; the launcher loads the
+    whole filter before the program runs, so the program itself may not ptrace."""
+    run = fs.scenario("trace-hello-pipe", mode="step")
+    while (event := run.next_event()) is not None and event["type"] != "call.enter":
+        run.control(op="step")  # each step shows strace's next line; the program waits
+    assert event is not None
+    status = Path(f"/proc/{event['pid']}/status").read_text()
+    tracer = int(next(x for x in status.splitlines() if x.startswith("TracerPid:")).split()[1])
+    filters = int(
+        next(x for x in status.splitlines() if x.startswith("Seccomp_filters:")).split()[1]
+    )
+    tracer_filters = next(
+        x
+        for x in Path(f"/proc/{tracer}/status").read_text().splitlines()
+        if x.startswith("Seccomp_filters:")
+    )
+    run.close()
+    # strace's: ours without the ptrace line. The program's: that, strace's own, and ours.
+    assert int(tracer_filters.split()[1]) == 1 and filters == 3
