@@ -104,7 +104,8 @@ def enter(policy: Policy) -> None:
     if b.namespaces:
         _new_root(policy)
     else:
-        os.makedirs(policy.run_dir, mode=0o700, exist_ok=True)
+        os.makedirs(policy.run_dir, exist_ok=True)
+        os.chmod(policy.run_dir, 0o700)  # the run's alone: no other run's uid may look in
         if policy.uid is not None and b.uids:
             os.chown(policy.run_dir, policy.uid, policy.uid)
         os.chdir(policy.run_dir)
