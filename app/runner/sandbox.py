@@ -36,6 +36,7 @@ HOSTNAME = b"pipescope"
 
 # -- the new root, top to bottom (namespaces only) ------------------------------------------
 SYSTEM_DIRS = ("/usr",)  # bound read-only, nosuid
+PROGRAMS_DIR = "/opt/pipescope"  # the run's other read-only dirs (compiled C), numbered
 SYMLINKS = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"}
 ETC_FILES = ("ld.so.cache", "ld.so.conf", "nsswitch.conf", "localtime", "mime.types")
 DEVICES = ("null", "zero", "full", "random", "urandom")  # bound from the host's /dev
@@ -86,6 +87,16 @@ class Policy:
         return INSIDE_DIR if self.boundary.namespaces else self.run_dir
 
 
+def inside(policy: Policy, path: str) -> str:
+    """Where a path of `read_only`, or a file beneath one, is seen from inside the run."""
+    if not policy.boundary.namespaces:
+        return path
+    for i, top in enumerate(policy.read_only):
+        if path == top or path.startswith(top + "/"):
+            return f"{PROGRAMS_DIR}/{i}{path[len(top) :]}"
+    return path
+
+
 def probe() -> Boundary:
     """Which layers can be had here. Namespaces and uids need root (CAP_SYS_ADMIN, CAP_SETUID);
     a container's default profile refuses namespaces even to its root."""
@@ -123,7 +134,7 @@ def enter(policy: Policy) -> None:
     os.environ.update(environment(policy.home))
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     if b.landlock:
-        readable = [*READABLE, *policy.read_only]
+        readable = [*READABLE, *(inside(policy, p) for p in policy.read_only)]
         landlock.restrict(readable, [policy.home, *WRITABLE_DEVICES], b.landlock)
     if b.seccomp:
         syscall_filter.load(allow_ptrace=policy.allow_ptrace)
@@ -165,13 +176,15 @@ def _new_root(policy: Policy) -> None:
     root = policy.run_dir
     os.makedirs(root, mode=0o755, exist_ok=True)
     _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, ROOT_TMPFS)
-    for name in ("usr", "etc", "proc", "dev", "tmp", ".old"):
+    for name in ("usr", "etc", "proc", "dev", "tmp", "opt", ".old"):
         os.mkdir(f"{root}/{name}")
     for name, target in SYMLINKS.items():
         os.symlink(target, f"{root}/{name}")
-    for path in (*SYSTEM_DIRS, *policy.read_only):
-        os.makedirs(root + path, exist_ok=True)
+    for path in SYSTEM_DIRS:
         _bind_read_only(path, root + path)
+    for path in policy.read_only:  # where the host has them may be under /tmp: not here
+        os.makedirs(root + inside(policy, path))
+        _bind_read_only(path, root + inside(policy, path))
     _etc(root, policy.uid)
     _mount("tmpfs", f"{root}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
     for dev in DEVICES:

@@ -74,7 +74,8 @@ class TraceSupervisor(Supervisor):
                         os.close(bpf)
                 sandbox.enter(policy)
                 env = sandbox.environment(policy.home) | {"LC_ALL": "C"}
-                os.execve(spec.STRACE, self.traced.argv, env)
+                argv = [sandbox.inside(policy, arg) for arg in self.traced.argv]
+                os.execve(spec.STRACE, argv, env)
             finally:
                 os._exit(127)
         self.tty.close_slave()
