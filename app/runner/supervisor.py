@@ -19,6 +19,7 @@ import traceback
 from typing import Any
 
 from app.kernel import procfs
+from app.runfiles import RUN_FILES
 from app.runner import channel, diagnose, hygiene
 from app.runner.channels import Channels, pending
 from app.runner.proc import ScenarioProcess, set_name
@@ -444,10 +445,3 @@ def signame(signo: int) -> str:
         return signal.Signals(signo).name
     except ValueError:
         return f"SIG{signo}"
-
-
-RUN_FILES = {
-    "hello.c": "int main(void) { return 0; }\n",
-    "notes.md": "# pipes\nfd[0] reads, fd[1] writes\n",
-    "words.txt": "pipe\nfork\nread\nwrite\nclose\npipe\n",
-}
