@@ -92,8 +92,11 @@ class Operands:
     def usage(self) -> str:
         shown = []
         for value, fewest, most in self.parts:
-            one = value.name if fewest else f"[{value.name}]"
-            shown.append(one + ("..." if most is None or most > 1 else ""))
+            shown += [value.name] * fewest
+            if most is None or most > fewest + 1:
+                shown.append(f"[{value.name}]...")
+            elif most == fewest + 1:
+                shown.append(f"[{value.name}]")
         return " ".join(shown)
 
 
