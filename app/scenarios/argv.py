@@ -33,7 +33,7 @@ MESSAGES = {
     "argv.temp_files": "{program} {arg}: {option} makes {program} write temporary files; it "
     "is not allowed here. Allowed: {usage}",
     "argv.unknown": "{program} {arg}: {option} is not one of the options allowed here. "
-    "{program} may take {options}; operands: {operands}",
+    "Allowed: {usage}",
     "argv.prefix": "{program} {arg}: write {option} in full; an abbreviated option is not "
     "accepted. Allowed: {usage}",
     "argv.needs_value": "{program} {arg}: {option} needs a value ({value}) after it",

@@ -107,7 +107,7 @@ class Command:
     operands: Operands
     refused: tuple[Refused, ...] = ()
     # How it reads argv: "getopt" (options anywhere, up to --), "first" (options only before
-    # the first operand, as seq and yes), "echo" (only leading -n, -e, -E; no --).
+    # the first operand: tr, seq, yes, sleep), "echo" (only leading -n, -e, -E; no --).
     style: str = "getopt"
 
 
@@ -200,6 +200,7 @@ COMMANDS: dict[str, Command] = {
                 Option("t", "truncate-set1"),
             ),
             Operands(((SET, 1, 2),)),
+            style="first",
         ),
         Command(
             "grep",
