@@ -38,8 +38,10 @@ MESSAGES = {
     "accepted. Allowed: {usage}",
     "argv.needs_value": "{program} {arg}: {option} needs a value ({value}) after it",
     "argv.no_value": "{program} {arg}: {option} takes no value",
-    "argv.bad_value": "{program} {arg}: {option} takes {value}, not '{given}'",
-    "argv.bad_operand": "{program} {arg}: an operand here must be {value}",
+    "argv.bad_value": "{program} {arg}: {option} takes {value} (such as {example}), not "
+    "'{given}'. Allowed: {usage}",
+    "argv.bad_operand": "{program} {arg}: an operand here must be {value} (such as "
+    "{example}). Allowed: {usage}",
     "argv.file": "{program} {arg}: a file operand names a file of the run's own directory "
     "({files}) or - for stdin: a plain name, no /, no .., not starting with -",
     "argv.too_many": "{program} {arg}: too many operands. Allowed: {usage}",
@@ -156,7 +158,8 @@ def _value(command: Command, i: int, arg: str, option: str, value: Value, given:
             "argv.bad_value",
             arg=arg,
             option=option,
-            value=f"{value.name} ({value.means})",
+            value=value.name,
+            example=value.example,
             given=given,
             **usage(command),
         )
@@ -204,7 +207,8 @@ def _operands(command: Command, argv: list[str], indices: list[int]) -> None:
                 i,
                 "argv.bad_operand",
                 arg=argv[i],
-                value=f"{value.name} ({value.means})",
+                value=value.name,
+                example=value.example,
                 **usage(command),
             )
         counts[part] += 1

@@ -23,29 +23,33 @@ class Value:
 
     name: str  # as a usage line writes it: N, KEYDEF, FILE
     pattern: str
+    example: str  # shown in a refusal, in either language
     means: str  # for the documentation
 
     def allows(self, text: str) -> bool:
         return re.fullmatch(self.pattern, text) is not None and ".." not in text
 
 
-COUNT = Value("N", r"[0-9]{1,9}", "a whole number")
-SIGNED = Value("[-]N", r"-?[0-9]{1,9}", "a whole number; with a leading -, all but the last N")
-NUMBER = Value("NUMBER", r"-?[0-9]{1,12}(\.[0-9]{1,6})?", "a number, maybe negative or decimal")
-SECONDS = Value("SECONDS", r"[0-9]{1,3}(\.[0-9]{1,3})?s?", "seconds, at most 999")
-WORD = Value("WORD", r"[A-Za-z0-9_.,:=+%@][A-Za-z0-9_.,:=+%@ -]{0,63}", "a short plain string")
-PATTERN = Value("PATTERN", WORD.pattern, "a short plain pattern")
-SET = Value("SET", r"[A-Za-z0-9_.,:=+%@][A-Za-z0-9_.,:=+%@ -]{0,63}", "letters, digits, ranges")
+PLAIN = r"[A-Za-z0-9_.,:=+%@][A-Za-z0-9_.,:=+%@ -]{0,63}"  # no /, no leading -
+COUNT = Value("N", r"[0-9]{1,9}", "3", "a whole number")
+SIGNED = Value("[-]N", r"-?[0-9]{1,9}", "-3", "a whole number; -N: all but the last N")
+NUMBER = Value("NUMBER", r"-?[0-9]{1,12}(\.[0-9]{1,6})?", "-2.5", "a number")
+SECONDS = Value("SECONDS", r"[0-9]{1,3}(\.[0-9]{1,3})?s?", "0.5", "seconds, at most 999")
+WORD = Value("WORD", PLAIN, "hello", "a short plain string")
+PATTERN = Value("PATTERN", PLAIN, "pipe", "a short plain pattern")
+SET = Value("SET", PLAIN, "a-z", "letters, digits, ranges")
 KEYDEF = Value(
     "KEYDEF",
     r"[0-9]{1,3}(\.[0-9]{1,3})?[bdfgiMhnRrV]*(,[0-9]{1,3}(\.[0-9]{1,3})?[bdfgiMhnRrV]*)?",
-    "a sort key: a field number, maybe a character, a second field and type letters (2,3n)",
+    "2,3n",
+    "a sort key: fields (and characters) from, to, and type letters",
 )
-CHAR = Value("CHAR", r"[,:;.=+%@_ ]", "one separator character")
-SEPARATOR = Value("STRING", r"[A-Za-z0-9_.,:=+%@ ]{1,8}", "a short separator")
+CHAR = Value("CHAR", r"[,:;.=+%@_ ]", ",", "one separator character")
+SEPARATOR = Value("STRING", r"[A-Za-z0-9_.,:=+%@ ]{1,8}", ",", "a short separator")
 FILE = Value(
     "FILE",
     r"-|[A-Za-z0-9_][A-Za-z0-9_.,+=@%-]{0,63}",
+    "words.txt",
     "a file of the run's own directory ("
     + ", ".join(RUN_FILES)
     + "), a plain name with no / (another just gets No such file), or - for stdin",

@@ -63,7 +63,7 @@ def _row(command: Command) -> str:
 
 def _value(value: Value) -> str:
     pattern = value.pattern.replace("|", "\\|")  # a | inside a table cell
-    return f"| `{value.name}` | {value.means} | `{pattern}` |"
+    return f"| `{value.name}` | {value.means} | `{value.example}` | `{pattern}` |"
 
 
 def section() -> str:
@@ -81,8 +81,8 @@ def section() -> str:
         "",
         "What a value or operand may be (matched whole; none may contain `..`):",
         "",
-        "| name | what | pattern |",
-        "|---|---|---|",
+        "| name | what | for example | pattern |",
+        "|---|---|---|---|",
         *sorted(_value(v) for v in values.values() if v is not FILE),
         _value(FILE),
         "",

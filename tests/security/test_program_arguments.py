@@ -273,6 +273,10 @@ def drawn(command: Command, rng: random.Random) -> list[str]:
 def test_any_argv_drawn_from_a_table_passes() -> None:
     rng = random.Random(9)
     for command in COMMANDS.values():
+        values = [o.value for o in command.options if o.value]
+        for value in [*values, *(v for v, _, _ in command.operands.parts)]:
+            assert value.allows(value.example), value  # a refusal shows it as a model
+            assert all(value.allows(s) for s in SAMPLES[value.name]), value
         for _ in range(300):
             argv = drawn(command, rng)
             arguments.check(argv)  # raises, naming the argument, if the table refuses it
