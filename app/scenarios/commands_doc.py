@@ -19,11 +19,11 @@ traced pipeline) and whose message says what is allowed instead; its `detail` ca
 message's key (`type`, one of `argv.*`) and values (`ctx`), which the page words in English
 or 简体中文.
 
-- argv is read the way GNU getopt reads it: options anywhere before `--` (seq, yes and sleep
-  stop at their first operand; echo takes only leading `-n`, `-e`, `-E`), short flags joined
-  (`-rn`), a short option's value joined or in the next word (`-n3`, `-n 3`, `-n -5`), a long
-  one's after `=` or in the next word. A value is checked as a value even when it starts with
-  `-`, so `-rT.` is refused at its `T`.
+- argv is read the way GNU getopt reads it: options anywhere before `--` (tr, seq, yes and
+  sleep stop at their first operand; echo takes only leading `-n`, `-e`, `-E`), short flags
+  joined (`-rn`), a short option's value joined or in the next word (`-n3`, `-n 3`, `-n -5`),
+  a long one's after `=` or in the next word. A value is checked as a value even when it
+  starts with `-`, so `-rT.` is refused at its `T`.
 - Long options are taken only written in full. getopt would take any unambiguous prefix
   (`--compress-prog=sh`); a prefix is refused, and named by the option it stands for.
 - A file operand names a file of the run's own directory ({files}):
@@ -33,6 +33,11 @@ or 简体中文.
   file, read files their argv does not name, walk a directory tree, follow symbolic links or
   make a program write temporary files; and operands that a program would write to (tee's
   files, uniq's second operand).
+- Checked where a request comes in (the `Program` model, the `trace-pipeline` parameter) and
+  again where a traced pipeline is started (`app/strace/spec.py`). Not this line's to stop,
+  and left to the sandbox: what a program does within its allowed options (sort still spills
+  a large input to temporary files in `$TMPDIR`; `yes` and `seq` run until a limit ends
+  them), and what it reads from its environment (`TMPDIR`, `POSIXLY_CORRECT`, `LS_COLORS`).
 """
 WHY = {
     "argv.runs_program": "runs a program",

@@ -69,6 +69,8 @@ ISSUE = [
     (["sort", "--compress-program=sh"], 1, "runs another program"),
     (["sort", "--files0-from=words.txt"], 1, "--files0-from"),
     (["wc", "--files0-from=words.txt"], 1, "--files0-from"),
+    (["wc", "--files0-from=-"], 1, "--files0-from"),  # names built by tr, read from stdin
+    (["sort", "--files0-from", "-"], 1, "--files0-from"),
     (["grep", "-f", "words.txt", "notes.md"], 1, "-f"),
     (["tee", "hello.c"], 1, "write"),
     (["tee", "-a", "hello.c"], 1, "-a"),
