@@ -88,7 +88,13 @@ class Dup2Step(_Step):
 
 class ExecStep(_Step):
     op: Literal["exec"]
-    argv: list[str] = Field(min_length=1, max_length=8)
+    argv: list[str] = Field(
+        min_length=1,
+        max_length=8,
+        description="an allowlisted program and only the options and operands its table "
+        "allows (docs/security.md, 'The second line')",
+        examples=[["sort", "-r", "words.txt"]],
+    )
 
     @field_validator("argv")
     @classmethod
