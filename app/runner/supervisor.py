@@ -19,13 +19,13 @@ import traceback
 from typing import Any
 
 from app.kernel import procfs
-from app.runfiles import RUN_FILES
 from app.runner import channel, diagnose, hygiene
 from app.runner.channels import Channels, pending
 from app.runner.proc import ScenarioProcess, set_name
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
 from app.runner.world import Proc, World, gone
+from app.workdir import RUN_FILES
 
 BLOCK_PROBE_S = 0.001
 POLL_S = 0.005

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from app.runfiles import RUN_FILES
 from app.scenarios.commands import COMMANDS, Command, Option, Refused, Value
+from app.workdir import RUN_FILES
 
 MESSAGES = {
     "argv.program": "{arg} is not allowed; exec runs only {programs}",

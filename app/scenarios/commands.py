@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from app.runfiles import RUN_FILES
+from app.workdir import RUN_FILES
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from app.scenarios.argv import MESSAGES
 from app.scenarios.commands import COMMANDS, FILE, Command, Value
+from app.workdir import RUN_FILES
 
 HEADING = "## The second line: what a run may ask for"
 INTRO = """\
@@ -72,8 +73,6 @@ def _value(value: Value) -> str:
 
 
 def section() -> str:
-    from app.runfiles import RUN_FILES
-
     values = {id(o.value): o.value for c in COMMANDS.values() for o in c.options if o.value}
     values |= {id(v): v for c in COMMANDS.values() for v, _, _ in c.operands.parts}
     rows = [

@@ -22,10 +22,10 @@ import pytest
 from service_client import ROOT, Client
 
 from app import i18n
-from app.runfiles import RUN_FILES
 from app.scenarios import argv as arguments
 from app.scenarios import commands_doc
 from app.scenarios.commands import COMMANDS, Command, Option, Value
+from app.workdir import RUN_FILES
 
 INPUT = "".join(f"{w}\n" for w in ("pipe", "fork", "read", "pipe", "close"))
 
