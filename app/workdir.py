@@ -1,8 +1,8 @@
-"""The files every run finds in its own directory: the only names a file operand may give.
+"""The files every run finds in its own directory, the ones its file operands are for.
 
 The runner writes them when a run starts (`app/runner/supervisor.py`); the argument check
-(`app/scenarios/argv.py`) names them in its messages. No other module imports anything
-here, so the runner can take it without pulling in the web server's dependencies.
+(`app/scenarios/argv.py`) names them in its messages. This module imports nothing, so the
+runner can take it without pulling in the web server's dependencies.
 """
 
 from __future__ import annotations
