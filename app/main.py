@@ -76,5 +76,14 @@ def add_error_handlers(app: FastAPI) -> None:
 
 
 def _plain(error: Any) -> dict[str, Any]:
-    """A pydantic error without the parts that are not JSON (ctx may hold an exception)."""
-    return {"loc": list(error["loc"]), "msg": str(error["msg"]), "type": str(error["type"])}
+    """A pydantic error without the parts that are not JSON (ctx may hold an exception). A
+    ctx of plain values stays: with `type` as its key, the page words the message from it."""
+    plain: dict[str, Any] = {
+        "loc": list(error["loc"]),
+        "msg": str(error["msg"]),
+        "type": str(error["type"]),
+    }
+    ctx = error.get("ctx")
+    if isinstance(ctx, dict) and all(isinstance(v, str | int | float) for v in ctx.values()):
+        plain["ctx"] = ctx
+    return plain

@@ -46,7 +46,10 @@ class ErrorBody(BaseModel):
     error: str = Field(description="what went wrong and what to do about it")
     field: str | None = Field(default=None, description="the input at fault, dotted, if one is")
     detail: list[dict[str, Any]] | None = Field(
-        default=None, description="for 422: every problem found, as pydantic reports it"
+        default=None,
+        description="for 422: every problem found, as pydantic reports it (`loc`, `msg`, "
+        "`type`, and `ctx` when its values are plain: an `argv.*` type is a message key of "
+        "static/i18n/strings.json and `ctx` fills it, so a page can word it in its language)",
     )
 
 

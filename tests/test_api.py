@@ -73,7 +73,7 @@ def test_a_composed_program_runs_as_custom(api: Client) -> None:
         ({"program": {"procs": {"p": [{"op": "write", "fd": "p[1]"}]}}}, "program.procs.p.0.write"),
         (
             {"program": {"procs": {"p": [{"op": "exec", "argv": ["rm", "-rf"]}]}}},
-            "program.procs.p.0.exec.argv",
+            "program.procs.p.0.exec.argv.0",
         ),
     ],
 )

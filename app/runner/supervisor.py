@@ -25,6 +25,7 @@ from app.runner.proc import ScenarioProcess, set_name
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
 from app.runner.world import Proc, World, gone
+from app.workdir import RUN_FILES
 
 BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
@@ -466,10 +467,3 @@ def signame(signo: int) -> str:
         return signal.Signals(signo).name
     except ValueError:
         return f"SIG{signo}"
-
-
-RUN_FILES = {
-    "hello.c": "int main(void) { return 0; }\n",
-    "notes.md": "# pipes\nfd[0] reads, fd[1] writes\n",
-    "words.txt": "pipe\nfork\nread\nwrite\nclose\npipe\n",
-}

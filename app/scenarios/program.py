@@ -15,25 +15,15 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-# Programs exec may run, and where each one lives. Nothing else is ever exec'd.
-ALLOWED_PROGRAMS = (
-    "cat",
-    "wc",
-    "sort",
-    "head",
-    "tr",
-    "grep",
-    "ls",
-    "echo",
-    "yes",
-    "seq",
-    "tee",
-    "uniq",
-    "sleep",
-)
-SAFE_ARG = re.compile(r"^[A-Za-z0-9_.,:=+%@ -]{1,64}$")
+from app.scenarios import argv as arguments
+from app.scenarios.commands import COMMANDS
+
+# Programs exec may run, each with the options its table allows (commands.py). Nothing
+# else is ever exec'd.
+ALLOWED_PROGRAMS = tuple(COMMANDS)
 FD_NAME = re.compile(r"^([a-z_][a-z0-9_]{0,15})\[([01])\]$")
 ROLE_NAME = r"^[a-z][a-z0-9_-]{0,15}$"
 MAX_FD = 999  # fds from 1000 up belong to the runner's own channels
@@ -98,21 +88,31 @@ class Dup2Step(_Step):
 
 class ExecStep(_Step):
     op: Literal["exec"]
-    argv: list[str] = Field(min_length=1, max_length=8)
+    argv: list[str] = Field(
+        min_length=1,
+        max_length=8,
+        description="an allowlisted program and only the options and operands its table "
+        "allows (docs/security.md, 'The second line')",
+        examples=[["sort", "-r", "words.txt"]],
+    )
 
     @field_validator("argv")
     @classmethod
     def _allowlisted(cls, argv: list[str]) -> list[str]:
-        if argv[0] not in ALLOWED_PROGRAMS:
-            raise ValueError(
-                f"{argv[0]!r} is not allowed; exec runs only {', '.join(ALLOWED_PROGRAMS)}"
-            )
-        for arg in argv[1:]:
-            if not SAFE_ARG.match(arg) or ".." in arg:
-                raise ValueError(
-                    f"argument {arg!r} is not allowed (letters, digits, - . , : = + % @ only)"
-                )
+        try:
+            arguments.check(argv)
+        except arguments.Refusal as refusal:
+            raise refused(refusal, argv[refusal.index], (refusal.index,)) from None
         return argv
+
+
+def refused(refusal: arguments.Refusal, given: str, loc: tuple[str | int, ...]) -> ValidationError:
+    """The refusal as a validation error at loc: its type is the message's key and its ctx
+    the message's values, so a page can word it in its own language."""
+    error = PydanticCustomError(refusal.key, str(refusal), refusal.values)
+    return ValidationError.from_exception_data(
+        "argv", [InitErrorDetails(type=error, loc=loc, input=given)]
+    )
 
 
 class WaitStep(_Step):

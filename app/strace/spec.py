@@ -7,8 +7,9 @@ A spec is plain data, built by a scenario from checked parameters:
     {"pipeline": [["ls"], ["wc", "-l"]], "all_calls": false}
 
 An example must be one of the C examples; a pipeline's every stage must pass the runner's
-own exec rules (an allowlisted program, safe arguments). Nothing here ever reaches a shell:
-the launcher gets each argument as its own argv entry.
+own exec rules (an allowlisted program, only the arguments its table allows: see
+app/scenarios/commands.py). Nothing here ever reaches a shell: the launcher gets each
+argument as its own argv entry.
 """
 
 from __future__ import annotations
@@ -19,9 +20,12 @@ import shutil
 from dataclasses import dataclass
 from typing import Any
 
+from app.scenarios import argv as arguments
+from app.scenarios.argv import Refusal
 from app.strace import build
 
 MAX_STAGES = 8
+MAX_ARGV = 8  # as a program's exec step
 LAUNCH_TTY_FD = 3  # where the launcher finds the terminal (strace has our log on fd 2)
 LAUNCH_FILTER_FD = 4  # where it finds the seccomp filter to load (-1 in argv: none)
 PATH = "/usr/bin:/bin"
@@ -37,7 +41,11 @@ _STAGE_SPLIT = re.compile(r"\s*\|\s*")
 
 
 class SpecError(ValueError):
-    pass
+    """Why a spec cannot run; `refusal` when it is an argument its program's table refuses."""
+
+    def __init__(self, message: str, refusal: Refusal | None = None) -> None:
+        super().__init__(message)
+        self.refusal = refusal
 
 
 @dataclass(frozen=True)
@@ -59,20 +67,18 @@ def pipeline_stages(command: str) -> list[list[str]]:
 
 
 def check_stages(stages: list[list[str]]) -> None:
-    # The runner's own exec rules; imported here, as the runner imports no pydantic otherwise.
-    from pydantic import ValidationError
-
-    from app.scenarios.program import ExecStep
-
+    """The runner's own exec rules: each stage's argv as its program's table allows."""
     if not 1 <= len(stages) <= MAX_STAGES:
         raise SpecError(f"a pipeline has 1 to {MAX_STAGES} commands")
     for stage in stages:
-        try:
-            ExecStep(op="exec", argv=stage)
-        except ValidationError as err:
-            raise SpecError(err.errors()[0]["msg"].removeprefix("Value error, ")) from None
+        if not 1 <= len(stage) <= MAX_ARGV:
+            raise SpecError(f"a command of a pipeline has 1 to {MAX_ARGV} words")
         if "|" in stage:
             raise SpecError("'|' separates commands; it is not an argument")
+        try:
+            arguments.check(stage)
+        except Refusal as refusal:
+            raise SpecError(str(refusal), refusal) from None
 
 
 def resolve(spec: dict[str, Any]) -> Traced:

@@ -1,7 +1,7 @@
 // Starting a run over HTTP, and turning a refusal into words a student can act on, with the
 // server's own message kept verbatim.
 
-import { t } from "./i18n.js";
+import { has, t } from "./i18n.js";
 
 export class RunRefused extends Error {
   constructor(summary, details = [], status = 0) {
@@ -39,7 +39,9 @@ function refusal(response, body) {
   return new RunRefused(t("err.http", { status: response.status }), details, response.status);
 }
 
-/** FastAPI's detail is a string, or a list of {loc, msg}; show each as "where: what". */
+/** FastAPI's detail is a string, or a list of {loc, msg}; show each as "where: what". A
+ * problem whose type is a key of the strings table (argv.* for an argument a program may not
+ * take) is worded in the page's language from its ctx; any other keeps the server's words. */
 function messages(detail) {
   if (!detail) return [];
   if (typeof detail === "string") return [detail];
@@ -47,6 +49,7 @@ function messages(detail) {
   return detail.map((item) => {
     if (typeof item === "string") return item;
     const where = (item.loc ?? []).filter((part) => part !== "body").join(" → ");
-    return where ? `${where}: ${item.msg}` : item.msg ?? JSON.stringify(item);
+    const what = item.ctx && has(item.type) ? t(item.type, item.ctx) : item.msg;
+    return where ? `${where}: ${what}` : what ?? JSON.stringify(item);
   });
 }

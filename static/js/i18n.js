@@ -20,6 +20,11 @@ export function t(key, values = {}) {
   return text;
 }
 
+/** Whether the table has a string for key. */
+export function has(key) {
+  return typeof key === "string" && Object.hasOwn(TABLE, key);
+}
+
 /** A {en, zh} text (a scenario's title, summary, ...) in the current language. */
 export function pick(text) {
   if (!text || typeof text === "string") return text ?? "";

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from app.scenarios.builtin import basics, flow, shell  # noqa: F401  (the scenarios traced here)
 from app.scenarios.catalog import Param, Scenario, get, register
-from app.scenarios.program import ALLOWED_PROGRAMS
+from app.scenarios.program import ALLOWED_PROGRAMS, refused
 from app.scenarios.source import c_source
 from app.strace.build import parameters
 from app.strace.source_lines import hints
@@ -85,6 +85,8 @@ def pipeline(values: dict[str, Any]) -> dict[str, Any]:
     try:
         stages = pipeline_stages(values["command"])
     except SpecError as err:  # told as a parameter error, naming the field
+        if err.refusal is not None:  # with the message's key, for the page to word it
+            raise refused(err.refusal, values["command"], ("command",)) from None
         raise ValidationError.from_exception_data(
             "trace-pipeline-params",
             [
