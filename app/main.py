@@ -14,7 +14,9 @@ from starlette.exceptions import HTTPException
 
 from app import api, pages, ws
 from app.config import Settings
-from app.runs.errors import RunError, TooManyRuns
+from app.guards import BodyLimit, HostGuard, JsonOnly, allowed_hosts
+from app.headers import SecurityHeaders
+from app.runs.errors import RunError
 from app.runs.manager import RunManager
 from app.templating import STATIC_DIR
 
@@ -47,6 +49,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+    # The last added runs first: headers go on every answer, the host's refusal included.
+    app.add_middleware(BodyLimit, limit=settings.max_body_kb << 10)
+    app.add_middleware(JsonOnly)
+    app.add_middleware(HostGuard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -55,9 +62,8 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RunError)
     async def run_error(_: Request, exc: RunError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRuns) else None
         body = {"error": exc.message, "field": exc.field}
-        return JSONResponse(body, status_code=exc.status, headers=headers)
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
