@@ -111,12 +111,16 @@ class HostGuard:
 
     def __init__(self, app: ASGIApp, hosts: set[str]) -> None:
         self.app, self.hosts = app, hosts
+        self.domains = tuple(h[1:] for h in hosts if h.startswith("*."))  # "*.lab.example"
+
+    def serves(self, name: str) -> bool:
+        return name in self.hosts or name.endswith(self.domains)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and "*" not in self.hosts:
             host = Headers(scope=scope).get("host")
             found = split_host(host)
-            if found is None or found[0] not in self.hosts:
+            if found is None or not self.serves(found[0]):
                 error = (
                     f"this server does not answer to the host {host!r}; if that is its name, "
                     "add it to PIPESCOPE_ALLOWED_HOSTS"

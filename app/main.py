@@ -28,6 +28,13 @@ Start a run with `POST /api/runs`, then watch it on the WebSocket the reply name
 Every error is `{"error": "...", "field": "..."}`.
 """
 
+# FastAPI's words for a body json.loads raised on with more than a JSONDecodeError.
+FASTAPI_UNPARSED = "There was an error parsing the body"
+UNPARSED = (
+    "the body could not be read as JSON (not UTF-8, or nested too deeply); send one JSON "
+    "object, as /docs shows"
+)
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
@@ -75,7 +82,8 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        body = {"error": exc.detail, "field": None}
+        error = UNPARSED if exc.detail == FASTAPI_UNPARSED else exc.detail
+        body = {"error": error, "field": None}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 
