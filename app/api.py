@@ -6,15 +6,16 @@ import json
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from app.events import Event, WorldState
 from app.runs.control import KillOp, PauseOp, PlayOp, StepOp
 from app.runs.errors import RunConflict, RunNotFound
 from app.runs.manager import RunManager
-from app.runs.owners import Owner, bearer
+from app.runs.owners import Owner
 from app.runs.run import Run
 from app.scenarios import catalog
 from app.schemas import (
@@ -54,14 +55,12 @@ CONTROL: dict[str, Any] = {
     "responses": ERRORS | REFUSED,
 }
 HOW = "the header Authorization: Bearer <control_token>"
-Token = Annotated[
-    str | None,
-    Header(
-        alias="Authorization",
-        description="`Bearer <control_token>`, the token POST /api/runs returned",
-        examples=["Bearer 9Zq3pX..."],
-    ),
-]
+# Declared as a security scheme, so /docs has an Authorize button for it.
+BEARER = HTTPBearer(
+    auto_error=False,  # ours is the error shape, and the message says what to send
+    description="the control_token POST /api/runs returned: `Authorization: Bearer <token>`",
+)
+Token = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
 def manager(request: Request) -> RunManager:
@@ -227,13 +226,13 @@ async def kill(run_id: RunId, request: Request, token: Token = None) -> RunInfo:
 
 
 def control(
-    request: Request, run_id: str, token: str | None, op: StepOp | PlayOp | PauseOp | KillOp
+    request: Request,
+    run_id: str,
+    token: HTTPAuthorizationCredentials | None,
+    op: StepOp | PlayOp | PauseOp | KillOp,
 ) -> RunInfo:
     run = manager(request).get(run_id)
-    given = bearer(token) if token is not None else None
-    if token is not None and given is None:
-        given = ""  # an Authorization header, but not a bearer token: wrong, not missing
-    run.owner.check(given, run_id, "Authorization", HOW)
+    run.owner.check(token.credentials if token else None, run_id, "Authorization", HOW)
     run.control(op)
     return run_info(run)
 

@@ -60,14 +60,6 @@ class Owner:
             )
 
 
-def bearer(authorization: str | None) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header, or None."""
-    scheme, _, token = (authorization or "").strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()[:MAX_TOKEN_CHARS]
-
-
 class _Alive(Protocol):
     owner: Owner
     started: float

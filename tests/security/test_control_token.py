@@ -46,14 +46,12 @@ def test_rest_control_without_the_token_is_401_and_with_a_wrong_one_403(
     assert missing.headers["www-authenticate"].startswith("Bearer")
     assert missing.json()["field"] == "Authorization"
     assert "Authorization: Bearer" in missing.json()["error"]
-    for wrong in (
-        f"Bearer {other['control_token']}",  # another run's
-        f"Bearer {run['control_token'][:-1]}",
-        f"Basic {run['control_token']}",
-        "Bearer",
-    ):
+    for unusable in (f"Basic {run['control_token']}", "Bearer", run["control_token"]):
+        assert send({"authorization": unusable}).status_code == 401, unusable  # not a bearer
+    for wrong in (f"Bearer {other['control_token']}", f"Bearer {run['control_token'][:-1]}"):
         refused = send({"authorization": wrong})
         assert refused.status_code == 403, (wrong, refused.text)
+        assert refused.json()["field"] == "Authorization"
         assert "only whoever started it" in refused.json()["error"]
     not_moved(api, run)
     assert api.control(run, op).status_code == 202  # the right one works
