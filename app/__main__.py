@@ -13,6 +13,8 @@ import uvicorn
 from app.config import Settings
 from app.main import create_app
 
+WS_HARD_MAX = 1 << 20
+
 
 def main(argv: list[str] | None = None) -> None:
     settings = Settings()
@@ -30,6 +32,12 @@ def main(argv: list[str] | None = None) -> None:
         port=settings.port,
         log_level=args.log_level,
         timeout_graceful_shutdown=5,  # open WebSockets must not hold up the runs' cleanup
+        # The peer address is the client (per-client limits): no proxy is trusted to say
+        # otherwise, and X-Forwarded-Proto may not change the origin the Origin check sees.
+        proxy_headers=False,
+        # Messages past max_body_kb get an error object (app/ws.py); this is the frame no
+        # viewer may make the server hold at all (it closes with 1009, message too big).
+        ws_max_size=max(WS_HARD_MAX, 2 * settings.max_body_kb << 10),
     )
 
 

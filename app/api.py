@@ -6,14 +6,16 @@ import json
 from functools import lru_cache
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from app.events import Event, WorldState
 from app.runs.control import KillOp, PauseOp, PlayOp, StepOp
 from app.runs.errors import RunConflict, RunNotFound
 from app.runs.manager import RunManager
+from app.runs.owners import Owner
 from app.runs.run import Run
 from app.scenarios import catalog
 from app.schemas import (
@@ -21,6 +23,7 @@ from app.schemas import (
     Health,
     RunCounts,
     RunCreate,
+    RunCreated,
     RunEnd,
     RunInfo,
     ScenarioDetail,
@@ -36,6 +39,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"model": ErrorBody, "description": "the run cannot do that now; the message says why"},
     422: {"model": ErrorBody, "description": "the input is invalid; `field` names where"},
 }
+REFUSED: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "no control token: send `Authorization: Bearer`"},
+    403: {"model": ErrorBody, "description": "not this run's control token"},
+    413: {"model": ErrorBody, "description": "the body is larger than PIPESCOPE_MAX_BODY_KB"},
+    415: {"model": ErrorBody, "description": "the body is not declared application/json"},
+}
 
 
 # A control is taken at once and acted on by the run: its events tell what happened.
@@ -43,8 +52,15 @@ CONTROL: dict[str, Any] = {
     "status_code": 202,
     "response_model": RunInfo,
     "tags": ["control"],
-    "responses": ERRORS,
+    "responses": ERRORS | REFUSED,
 }
+HOW = "the header Authorization: Bearer <control_token>"
+# Declared as a security scheme, so /docs has an Authorize button for it.
+BEARER = HTTPBearer(
+    auto_error=False,  # ours is the error shape, and the message says what to send
+    description="the control_token POST /api/runs returned: `Authorization: Bearer <token>`",
+)
+Token = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
 
 
 def manager(request: Request) -> RunManager:
@@ -90,16 +106,24 @@ def scenario_request(name: str, params: str) -> dict[str, Any]:
 @router.post(
     "/api/runs",
     status_code=201,
-    response_model=RunInfo,
+    response_model=RunCreated,
     tags=["runs"],
     responses={
         400: ERRORS[400],
+        413: REFUSED[413],
+        415: REFUSED[415],
         422: ERRORS[422],
-        429: {"model": ErrorBody, "description": "too many runs at once; see Retry-After"},
+        429: {
+            "model": ErrorBody,
+            "description": "too many runs at once, on this server or from this client; the "
+            "message says which limit, Retry-After when to try again",
+        },
         503: {"model": ErrorBody, "description": "the runner is down; try again"},
     },
 )
-async def create_run(body: RunCreate, request: Request, response: Response) -> RunInfo:
+async def create_run(body: RunCreate, request: Request, response: Response) -> RunCreated:
+    """Start a run. The answer's `control_token` is given this once: step, play, pause and
+    kill need it (`Authorization: Bearer <token>`, or `{\"op\": \"auth\"}` on the WebSocket)."""
     if (body.scenario is None) == (body.program is None):
         raise invalid(("scenario",), "give either a scenario name or a program, not both")
     settings = request.app.state.settings
@@ -121,9 +145,10 @@ async def create_run(body: RunCreate, request: Request, response: Response) -> R
             ) from None
         name, asked = scenario.name, scenario.limits
     limits = settings.limits(body.mode, asked)
-    run = await manager(request).create(name, body.mode, limits, backend)
+    owner = Owner(client=request.client.host if request.client else "", mode=body.mode)
+    run = await manager(request).create(name, limits, backend, owner)
     response.headers["Location"] = f"/api/runs/{run.id}"
-    return run_info(run)
+    return RunCreated(**run_info(run).model_dump(), control_token=owner.token)
 
 
 @router.get("/api/runs/{run_id}", response_model=RunInfo, tags=["runs"], responses=ERRORS)
@@ -168,34 +193,46 @@ async def get_state(
 
 @router.post("/api/runs/{run_id}/step", **CONTROL)
 async def step(
-    run_id: RunId, request: Request, body: Annotated[StepOp | None, Body()] = None
+    run_id: RunId,
+    request: Request,
+    token: Token = None,
+    body: Annotated[StepOp | None, Body()] = None,
 ) -> RunInfo:
     """Let one call go: that process's next call, or (no pid) the next in turn."""
-    return control(request, run_id, body or StepOp())
+    return control(request, run_id, token, body or StepOp())
 
 
 @router.post("/api/runs/{run_id}/play", **CONTROL)
 async def play(
-    run_id: RunId, request: Request, body: Annotated[PlayOp | None, Body()] = None
+    run_id: RunId,
+    request: Request,
+    token: Token = None,
+    body: Annotated[PlayOp | None, Body()] = None,
 ) -> RunInfo:
     """Let calls go by themselves, one per `interval_ms` (0: as fast as they come)."""
-    return control(request, run_id, body or PlayOp())
+    return control(request, run_id, token, body or PlayOp())
 
 
 @router.post("/api/runs/{run_id}/pause", **CONTROL)
-async def pause(run_id: RunId, request: Request) -> RunInfo:
-    return control(request, run_id, PauseOp())
+async def pause(run_id: RunId, request: Request, token: Token = None) -> RunInfo:
+    return control(request, run_id, token, PauseOp())
 
 
 @router.delete("/api/runs/{run_id}", **CONTROL)
-async def kill(run_id: RunId, request: Request) -> RunInfo:
+async def kill(run_id: RunId, request: Request, token: Token = None) -> RunInfo:
     """End the run now: its processes are killed and reaped, and `run.end` says `killed`.
     The finished run stays for replay."""
-    return control(request, run_id, KillOp())
+    return control(request, run_id, token, KillOp())
 
 
-def control(request: Request, run_id: str, op: StepOp | PlayOp | PauseOp | KillOp) -> RunInfo:
+def control(
+    request: Request,
+    run_id: str,
+    token: HTTPAuthorizationCredentials | None,
+    op: StepOp | PlayOp | PauseOp | KillOp,
+) -> RunInfo:
     run = manager(request).get(run_id)
+    run.owner.check(token.credentials if token else None, run_id, "Authorization", HOW)
     run.control(op)
     return run_info(run)
 

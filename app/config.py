@@ -57,7 +57,24 @@ class Settings(BaseSettings):
         default=30, gt=0, description="a viewer that takes no message for this long is dropped"
     )
 
-    @field_validator("allowed_origins", mode="before")
+    # Who may drive the service (app/guards.py, app/runs/owners.py).
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host header names served besides 127.0.0.1, localhost, [::1] and `host`; "
+        "'*' serves any. Bound to 0.0.0.0, name here what clients will type",
+    )
+    max_runs_per_client: int = Field(
+        default=4, ge=1, description="runs alive at once started from one client address"
+    )
+    max_step_runs_per_client: int = Field(
+        default=2, ge=1, description="of those, step-mode runs (they wait on a person: 300 s)"
+    )
+    max_viewers_per_run: int = Field(default=64, ge=1, description="WebSockets watching one run")
+    max_body_kb: int = Field(
+        default=64, ge=1, le=65536, description="largest request body or WebSocket message, KiB"
+    )
+
+    @field_validator("allowed_origins", "allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -14,7 +14,9 @@ from starlette.exceptions import HTTPException
 
 from app import api, pages, privileges, ws
 from app.config import Settings
-from app.runs.errors import RunError, TooManyRuns
+from app.guards import BodyLimit, HostGuard, JsonOnly, allowed_hosts
+from app.headers import SecurityHeaders
+from app.runs.errors import RunError
 from app.runs.manager import RunManager
 from app.templating import STATIC_DIR
 
@@ -25,6 +27,13 @@ Start a run with `POST /api/runs`, then watch it on the WebSocket the reply name
 (`/ws/runs/{id}`): every event, in `seq` order, each carrying the whole state after it.
 Every error is `{"error": "...", "field": "..."}`.
 """
+
+# FastAPI's words for a body json.loads raised on with more than a JSONDecodeError.
+FASTAPI_UNPARSED = "There was an error parsing the body"
+UNPARSED = (
+    "the body could not be read as JSON (not UTF-8, or nested too deeply); send one JSON "
+    "object, as /docs shows"
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,6 +58,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ws.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+    # The last added runs first: headers go on every answer, the host's refusal included.
+    app.add_middleware(BodyLimit, limit=settings.max_body_kb << 10)
+    app.add_middleware(JsonOnly)
+    app.add_middleware(HostGuard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))
+    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -57,9 +71,8 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RunError)
     async def run_error(_: Request, exc: RunError) -> JSONResponse:
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRuns) else None
         body = {"error": exc.message, "field": exc.field}
-        return JSONResponse(body, status_code=exc.status, headers=headers)
+        return JSONResponse(body, status_code=exc.status, headers=exc.headers())
 
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -71,7 +84,8 @@ def add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
-        body = {"error": exc.detail, "field": None}
+        error = UNPARSED if exc.detail == FASTAPI_UNPARSED else exc.detail
+        body = {"error": error, "field": None}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
+from app.guards import navigated_from_here
 from app.i18n import COOKIE, LANGS, choose_lang, strings, translate
 from app.scenarios.catalog import Scenario, all_scenarios, get
 from app.templating import templates
@@ -48,7 +49,19 @@ def run_page(request: Request, name: str) -> HTMLResponse:
     scenario = get(name)
     if scenario is None:
         raise HTTPException(status_code=404, detail=f"no scenario named {name!r}")
-    return _page(request, "run.html", scenario=scenario.to_json(), values=_asked(request, scenario))
+    # Another site may link or frame this page with ?autorun=1; only the user, or a page of
+    # ours (the gallery's Run buttons), may have it start a run without a click here.
+    asked = request.query_params.get("autorun") == "1"
+    autorun = asked and navigated_from_here(request.headers, request.url.scheme)
+    response = _page(
+        request,
+        "run.html",
+        scenario=scenario.to_json(),
+        values=_asked(request, scenario),
+        autorun="start" if autorun else ("refused" if asked else "no"),
+    )
+    response.headers["Vary"] = "Sec-Fetch-Site, Referer"
+    return response
 
 
 def _asked(request: Request, scenario: Scenario) -> dict[str, Any]:

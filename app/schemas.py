@@ -145,23 +145,24 @@ class RunEnd(BaseModel):
     message: str
 
 
+RUN_INFO_EXAMPLE: dict[str, Any] = {
+    "id": "3f2a9c1b7d4e",
+    "ws": "/ws/runs/3f2a9c1b7d4e",
+    "events_url": "/api/runs/3f2a9c1b7d4e/events",
+    "scenario": "hello-pipe",
+    "mode": "live",
+    "backend": "runner",
+    "status": "ended",
+    "end": {"reason": "exited", "message": "every process has exited"},
+    "limits": LIMITS_EXAMPLE,
+    "created": 1732420000.5,
+    "supervisor": 4871,
+    "counts": {"events": 26, "procs": 2, "live_procs": 0, "pipes": 0, "viewers": 0},
+}
+
+
 class RunInfo(BaseModel):
-    model_config = _example(
-        {
-            "id": "3f2a9c1b7d4e",
-            "ws": "/ws/runs/3f2a9c1b7d4e",
-            "events_url": "/api/runs/3f2a9c1b7d4e/events",
-            "scenario": "hello-pipe",
-            "mode": "live",
-            "backend": "runner",
-            "status": "ended",
-            "end": {"reason": "exited", "message": "every process has exited"},
-            "limits": LIMITS_EXAMPLE,
-            "created": 1732420000.5,
-            "supervisor": 4871,
-            "counts": {"events": 26, "procs": 2, "live_procs": 0, "pipes": 0, "viewers": 0},
-        }
-    )
+    model_config = _example(RUN_INFO_EXAMPLE)
     id: str
     ws: str = Field(description="the WebSocket path that streams this run's events")
     events_url: str
@@ -176,6 +177,21 @@ class RunInfo(BaseModel):
         description="the pid of the run's supervisor; null until the fork server says (~1 ms)"
     )
     counts: RunCounts
+
+
+class RunCreated(RunInfo):
+    model_config = _example(
+        {
+            **RUN_INFO_EXAMPLE,
+            "status": "running",
+            "end": None,
+            "control_token": "kq3Z0m7wQx2c9b1VdYp4sTn8uFhJ6eLrGaW5yKoiMvE",
+        }
+    )
+    control_token: str = Field(
+        description="given this once: step, play, pause and kill need it (REST: "
+        '`Authorization: Bearer <token>`; WebSocket: `{"op": "auth", "token": ...}`)'
+    )
 
 
 class Health(BaseModel):

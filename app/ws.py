@@ -4,12 +4,17 @@ Server to viewer: every event from seq 0 in order, one event object or a JSON ar
 per message, then a normal close once `run.end` has gone. A control message that cannot be
 used gets `{"error": ..., "field": ...}` back (no `type`, so it never looks like an event)
 and the socket stays open; an unknown run gets one too, then a close with code 4404.
-Viewer to server: `{"op": "step", "pid": N}`, `{"op": "play", "interval_ms": N}`,
-`{"op": "pause"}`, `{"op": "kill"}`.
+Viewer to server: `{"op": "auth", "token": T}` once, with the control_token POST /api/runs
+gave, then `{"op": "step", "pid": N}`, `{"op": "play", "interval_ms": N}`, `{"op": "pause"}`,
+`{"op": "kill"}`. Watching needs no token; a control op before a valid auth gets an error
+with `field: "token"`, and the socket stays open. So does a message past `max_body_kb`, or
+one nested too deeply to parse. A run that has `max_viewers_per_run` viewers already refuses
+the next with an error, then close code 4429 (connect again later).
 
 A page from another origin may not open it (a browser sends any page's cookies and Origin
-along with a WebSocket upgrade, so Origin is the only check there is): same-origin and the
-configured `allowed_origins` may; a client that sends no Origin is not a browser, and may.
+along with a WebSocket upgrade, so Origin is the only check there is): same-origin (scheme,
+host and port) and the configured `allowed_origins` may; a client that sends no Origin is
+not a browser, and may.
 """
 
 from __future__ import annotations
@@ -17,31 +22,38 @@ from __future__ import annotations
 import asyncio
 import json
 from contextlib import suppress
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, Literal
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from app.config import Settings
+from app.guards import origin_allowed
 from app.runs import fanout
 from app.runs.control import ControlOp
 from app.runs.errors import RunError
 from app.runs.manager import RunManager
+from app.runs.owners import MAX_TOKEN_CHARS
 from app.runs.run import Run
 
 router = APIRouter()
 CONTROL = TypeAdapter[ControlOp](ControlOp)
 OPS = ("step", "play", "pause", "kill")
 UNKNOWN_RUN = 4404  # an application close code: 4000 + the HTTP status it stands for
+TOO_MANY_VIEWERS = 4429
+HOW = '{"op": "auth", "token": "<control_token>"} first, once per socket'
 
 
-def origin_allowed(origin: str | None, host: str | None, allowed: list[str]) -> bool:
-    if origin is None:
-        return True
-    origin = origin.rstrip("/").lower()
-    if "*" in allowed or origin in (a.lower() for a in allowed):
-        return True
-    return host is not None and urlsplit(origin).netloc == host.lower()
+class AuthOp(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    op: Literal["auth"]
+    token: str = Field(max_length=MAX_TOKEN_CHARS)
+
+
+class Refused(ValueError):
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def error_message(err: ValidationError | RunError | ValueError) -> str:
@@ -55,14 +67,14 @@ def error_message(err: ValidationError | RunError | ValueError) -> str:
         return json.dumps({"error": first["msg"], "field": ".".join(map(str, loc)) or None})
     if isinstance(err, RunError):
         return json.dumps({"error": err.message, "field": err.field})
-    return json.dumps({"error": str(err), "field": None})
+    return json.dumps({"error": str(err), "field": getattr(err, "field", None)})
 
 
 @router.websocket("/ws/runs/{run_id}")
 async def watch(websocket: WebSocket, run_id: str) -> None:
-    settings = websocket.app.state.settings
+    settings: Settings = websocket.app.state.settings
     origin, host = websocket.headers.get("origin"), websocket.headers.get("host")
-    if not origin_allowed(origin, host, settings.allowed_origins):
+    if not origin_allowed(origin, websocket.url.scheme, host, settings.allowed_origins):
         await websocket.close(code=1008)  # before accept: the upgrade is refused with 403
         return
     manager: RunManager = websocket.app.state.manager
@@ -72,12 +84,24 @@ async def watch(websocket: WebSocket, run_id: str) -> None:
         await websocket.send_text(json.dumps({"error": f"no run {run_id!r}", "field": None}))
         await websocket.close(code=UNKNOWN_RUN, reason="unknown run")
         return
-    await Viewer(websocket, run, settings.viewer_send_timeout_s).serve()
+    most = settings.max_viewers_per_run
+    if run.viewers >= most:
+        error = (
+            f"run {run_id} has {run.viewers} viewers, the most one run may have "
+            "(PIPESCOPE_MAX_VIEWERS_PER_RUN); connect again once one has left"
+        )
+        await websocket.send_text(json.dumps({"error": error, "field": None}))
+        await websocket.close(code=TOO_MANY_VIEWERS, reason="too many viewers")
+        return
+    await Viewer(websocket, run, settings).serve()
 
 
 class Viewer:
-    def __init__(self, websocket: WebSocket, run: Run, send_timeout: float) -> None:
-        self.websocket, self.run, self.send_timeout = websocket, run, send_timeout
+    def __init__(self, websocket: WebSocket, run: Run, settings: Settings) -> None:
+        self.websocket, self.run = websocket, run
+        self.send_timeout = settings.viewer_send_timeout_s
+        self.max_chars = settings.max_body_kb << 10
+        self.may_control = False  # until it sends the run's control token
         self.lock = asyncio.Lock()  # events and error replies share the socket
 
     async def send(self, text: str) -> None:
@@ -114,11 +138,40 @@ class Viewer:
 
     async def handle(self, text: str | None) -> None:
         try:
-            if text is None:
-                raise ValueError("send control messages as JSON text, not binary")
-            data: Any = json.loads(text)
-            self.run.control(CONTROL.validate_python(data))
+            data = self.parse(text)
+            if isinstance(data, dict) and data.get("op") == "auth":
+                self.authenticate(AuthOp.model_validate(data).token)
+                return
+            op = CONTROL.validate_python(data)
+            if not self.may_control:
+                raise Refused(
+                    f"controlling run {self.run.id} needs the control_token POST /api/runs "
+                    f"returned when it was started: send {HOW}; watching needs none",
+                    "token",
+                )
+            self.run.control(op)
         except json.JSONDecodeError as err:
             await self.send(json.dumps({"error": f"not JSON: {err}", "field": None}))
         except (ValidationError, RunError, ValueError) as err:
             await self.send(error_message(err))
+
+    def parse(self, text: str | None) -> Any:
+        if text is None:
+            raise ValueError("send control messages as JSON text, not binary")
+        if len(text) > self.max_chars:
+            raise ValueError(
+                f"a message of {len(text)} characters is more than the {self.max_chars >> 10} "
+                "KiB this server takes (PIPESCOPE_MAX_BODY_KB); a control message is tiny"
+            )
+        try:
+            return json.loads(text)
+        except RecursionError:  # json's C parser recurses once per level of nesting
+            raise ValueError("the message is nested too deeply to be a control message") from None
+
+    def authenticate(self, token: str) -> None:
+        try:
+            self.run.owner.check(token, self.run.id, "token", HOW)
+        except RunError:
+            self.may_control = False
+            raise
+        self.may_control = True

@@ -41,7 +41,9 @@ class Http:
 
     async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else b""
-        head = f"{method} {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        host = self.writer.get_extra_info("peername")
+        head = f"{method} {path} HTTP/1.1\r\nHost: {host[0]}:{host[1]}\r\n"
+        head += "Content-Type: application/json\r\n"
         self.writer.write(f"{head}Content-Length: {len(data)}\r\n\r\n".encode() + data)
         headers = (await self.reader.readuntil(b"\r\n\r\n")).decode().lower().split("\r\n")
         length = next(int(h.split(":")[1]) for h in headers if h.startswith("content-length"))

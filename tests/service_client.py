@@ -18,11 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 ROOT = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 20
+# Every test is one client (127.0.0.1), and runs a viewer left linger for the grace period:
+# per-client limits would be the whole suite's. Tests of those limits set their own.
+ONE_CLIENT_FOR_ALL = {"max_runs_per_client": 8, "max_step_runs_per_client": 8}
 
 
 @dataclass
@@ -70,6 +74,7 @@ def stop(proc: subprocess.Popen[bytes]) -> int:
 @contextlib.contextmanager
 def serve(log_dir: Path, **settings: Any) -> Iterator[Server]:
     env = dict(os.environ)
+    settings = ONE_CLIENT_FOR_ALL | settings
     env.update({f"PIPESCOPE_{key.upper()}": str(value) for key, value in settings.items()})
     for attempt in range(3):  # another process may take the free port before we bind it
         port = free_port()
@@ -104,10 +109,20 @@ class Client:
         self.http = httpx.Client(base_url=url, timeout=WAIT_S)
 
     def start(self, body: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
+        """Start a run; the answer holds its control_token, which `control` and `watch` use."""
         response = self.http.post("/api/runs", json=(body or {}) | kw)
         assert response.status_code == 201, response.text
         run: dict[str, Any] = response.json()
         return run
+
+    def control(
+        self, run: dict[str, Any], op: str, body: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        """step, play, pause (POST, JSON) or kill (DELETE), with the run's control token."""
+        auth = {"authorization": f"Bearer {run['control_token']}"}
+        if op == "kill":
+            return self.http.delete(f"/api/runs/{run['id']}", headers=auth)
+        return self.http.post(f"/api/runs/{run['id']}/{op}", json=body or {}, headers=auth)
 
     def run(self, run_id: str) -> dict[str, Any]:
         response = self.http.get(f"/api/runs/{run_id}")
@@ -141,9 +156,13 @@ class Client:
             time.sleep(0.02)
 
     @contextlib.contextmanager
-    def watch(self, run: dict[str, Any], **kw: Any) -> Iterator[Viewer]:
+    def watch(self, run: dict[str, Any], auth: bool = True, **kw: Any) -> Iterator[Viewer]:
+        """A viewer; one that may control the run too when `run` has its control_token."""
         ws_url = "ws" + self.url.removeprefix("http") + run["ws"]
         with connect(ws_url, open_timeout=WAIT_S, max_size=None, **kw) as ws:
+            if auth and run.get("control_token"):
+                with contextlib.suppress(ConnectionClosed):  # an ended run's closes at once
+                    ws.send(json.dumps({"op": "auth", "token": run["control_token"]}))
             yield Viewer(ws)
 
 

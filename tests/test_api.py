@@ -108,7 +108,7 @@ def test_a_body_that_is_not_json_gets_422(api: Client) -> None:
     ],
 )
 def test_an_unknown_run_is_404(api: Client, method: str, path: str) -> None:
-    response = api.http.request(method, path)
+    response = api.http.request(method, path, json={} if method == "POST" else None)
     assert response.status_code == 404
     assert "POST /api/runs" in response.json()["error"]
 
@@ -121,7 +121,7 @@ def test_bad_query_values_are_422_not_500(api: Client) -> None:
     assert api.http.get(base + "/state", params={"seq": -1}).status_code == 422
     beyond = api.http.get(base + "/state", params={"seq": 10_000})
     assert beyond.status_code == 404 and "seq 10000" in beyond.json()["error"]
-    assert api.http.post(base + "/play", json={"interval_ms": "soon"}).status_code == 422
+    assert api.control(run, "play", {"interval_ms": "soon"}).status_code == 422
 
 
 def test_steps_over_rest_and_409s_a_user_can_act_on(api: Client) -> None:
@@ -138,33 +138,32 @@ def test_steps_over_rest_and_409s_a_user_can_act_on(api: Client) -> None:
     }
     run = api.start(program=program, mode="step")
     rid = run["id"]
-    step = f"/api/runs/{rid}/step"
     api.wait_for(rid, lambda e: e["type"] == "proc.start")
-    assert api.http.post(step).status_code == 202  # pipe
+    assert api.control(run, "step").status_code == 202  # pipe
     api.wait_for(rid, lambda e: e["type"] == "call.return" and e["call"] == "pipe")
-    assert api.http.post(step).status_code == 202  # fork
+    assert api.control(run, "step").status_code == 202  # fork
     events = api.wait_for(rid, lambda e: e["type"] == "proc.start" and e["role"] == "child")
     child = events[-1]["pid"]
     parent = events[1]["pid"]
 
-    assert api.http.post(step, json={"pid": child}).status_code == 202  # its read blocks
+    assert api.control(run, "step", {"pid": child}).status_code == 202  # its read blocks
     api.wait_for(rid, lambda e: e["type"] == "call.block")
-    refused = api.http.post(step, json={"pid": child})
+    refused = api.control(run, "step", {"pid": child})
     assert refused.status_code == 409
     error = refused.json()
     assert error["field"] == "pid"
     assert f"pid {child} (child) is blocked in read on pipe:[" in error["error"]
     assert f"step pid {parent} (parent)" in error["error"]  # who can go instead
 
-    stranger = api.http.post(step, json={"pid": 1})
+    stranger = api.control(run, "step", {"pid": 1})
     assert stranger.status_code == 409 and "not a process of this run" in stranger.json()["error"]
 
-    killed = api.http.delete(f"/api/runs/{rid}")
+    killed = api.control(run, "kill")
     assert killed.status_code == 202
     info = api.wait_ended(rid)
     assert info["end"]["reason"] == "killed"
     assert set(api.events(rid)[-1]["killed"]) == {parent, child}
-    after = api.http.post(step)
+    after = api.control(run, "step")
     assert after.status_code == 409 and "has ended (killed)" in after.json()["error"]
 
 

@@ -76,7 +76,7 @@ def test_a_run_with_no_viewer_yet_is_not_killed_for_it(own: Client) -> None:
     run = own.start(scenario="hello-pipe", mode="step")
     time.sleep(GRACE_S * 3)
     assert own.run(run["id"])["status"] == "running"
-    own.http.post(f"/api/runs/{run['id']}/play")
+    assert own.control(run, "play").status_code == 202
     assert own.wait_ended(run["id"])["end"]["reason"] == "exited"
 
 
@@ -88,7 +88,7 @@ def test_the_ninth_run_at_once_gets_429(own: Client) -> None:
     assert int(refused.headers["Retry-After"]) >= 1
     assert "8 runs are already running" in refused.json()["error"]
     for run in runs:
-        assert own.http.delete(f"/api/runs/{run['id']}").status_code == 202
+        assert own.control(run, "kill").status_code == 202
     pids = set().union(*(run_pids(own, run) for run in runs))
     for run in runs:
         assert own.wait_ended(run["id"])["end"]["reason"] == "killed"

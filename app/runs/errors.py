@@ -10,6 +10,10 @@ class RunError(Exception):
         super().__init__(message)
         self.message, self.field = message, field
 
+    def headers(self) -> dict[str, str] | None:
+        """Response headers that go with it (Retry-After, WWW-Authenticate)."""
+        return None
+
 
 class RunNotFound(RunError):
     status = 404
@@ -27,6 +31,9 @@ class TooManyRuns(RunError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str] | None:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class RunnerDown(RunError):

@@ -19,6 +19,7 @@ from typing import Any
 from app.config import Settings
 from app.runner.client import ForkServerClient, RunnerUnavailable
 from app.runs.errors import RunnerDown, RunNotFound, TooManyRuns
+from app.runs.owners import Owner, check_client
 from app.runs.run import Run
 
 log = logging.getLogger("pipescope.runs")
@@ -32,7 +33,7 @@ class RunManager:
         self.settings = settings
         self.runner = ForkServerClient({"run_uid_base": settings.run_uid_base})
         self.runs: dict[str, Run] = {}
-        self.starting = 0  # slots taken by runs whose supervisor is being forked
+        self.starting: list[Owner] = []  # runs whose supervisor is being forked
         self._janitor: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -68,17 +69,22 @@ class RunManager:
         return run
 
     async def create(
-        self, scenario: str, mode: str, limits: dict[str, Any], request: dict[str, Any]
+        self, scenario: str, limits: dict[str, Any], request: dict[str, Any], owner: Owner
     ) -> Run:
-        """Start a run. `request` is what the runner needs beyond the basics: the backend and
-        its program (a scenario's `request(params)`)."""
-        if len(self.live()) + self.starting >= self.settings.max_runs:
+        """Start a run for `owner`. `request` is what the runner needs beyond the basics: the
+        backend and its program (a scenario's `request(params)`)."""
+        mode = owner.mode
+        if len(self.live()) + len(self.starting) >= self.settings.max_runs:
             wait = self.retry_after()
             raise TooManyRuns(
                 f"{self.settings.max_runs} runs are already running, the most this server "
                 f"allows at once; try again in {wait} s",
                 retry_after=wait,
             )
+        s = self.settings
+        check_client(
+            self.live(), self.starting, owner, s.max_runs_per_client, s.max_step_runs_per_client
+        )
         run_id = uuid.uuid4().hex[:12]
         run = Run(
             run_id,
@@ -87,16 +93,17 @@ class RunManager:
             str(request.get("backend", "runner")),
             limits,
             hard_kill=lambda: self.runner.kill_run(run_id),
+            owner=owner,
         )
         full = {"run": run_id, "scenario": scenario, "mode": mode, "limits": limits, **request}
-        self.starting += 1
+        self.starting.append(owner)
         try:
             sock, supervisor = await self.runner.start_run(full)
             await run.attach(sock, supervisor)
         except RunnerUnavailable as err:
             raise RunnerDown(f"the runner is not available ({err}); try again") from err
         finally:
-            self.starting -= 1
+            self.starting.remove(owner)
         self.runs[run_id] = run
         return run
 

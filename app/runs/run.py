@@ -20,6 +20,7 @@ from typing import Any
 from app.runner.world import NOTHING_GONE
 from app.runs.control import ControlOp, KillOp, StepOp, refuse_step
 from app.runs.errors import RunConflict
+from app.runs.owners import Owner
 from app.runs.recording import Recording
 
 CHUNK = 1 << 18
@@ -37,9 +38,11 @@ class Run:
         backend: str,
         limits: dict[str, Any],
         hard_kill: Callable[[], None],
+        owner: Owner,
     ) -> None:
         self.id, self.scenario, self.mode, self.backend = run_id, scenario, mode, backend
         self.limits = limits
+        self.owner = owner  # who may control it (app/runs/owners.py)
         self.hard_kill = hard_kill  # SIGKILL the supervisor's tree through the fork server
         self.created = time.time()
         self.started = time.monotonic()

@@ -7,6 +7,17 @@ import { t } from "./i18n.js";
 import { openRun } from "./socket.js";
 
 const byId = (id) => $(`[data-testid="${id}"]`);
+const TOKEN_KEY = (id) => `pipescope.token.${id}`;
+
+/** The control token of a run this tab started (POST /api/runs gives it once), if any. */
+function tokenFor(id, given) {
+  try {
+    if (given) sessionStorage.setItem(TOKEN_KEY(id), given);
+    return given ?? sessionStorage.getItem(TOKEN_KEY(id));
+  } catch {
+    return given ?? null; // storage refused (privacy settings): this page still has it
+  }
+}
 
 export class RunControl {
   constructor(scenario, timeline, log, redraw) {
@@ -18,12 +29,13 @@ export class RunControl {
     this.socket = null;
     this.ended = false;
     this.auto = false;
+    this.controllable = false; // holds the run's control token, as far as the server said
     byId("step-any").addEventListener("click", () => this.step(null));
     byId("auto").addEventListener("click", () => this.toggleAuto());
   }
 
   canStep() {
-    return this.mode === "step" && !this.ended && this.socket !== null;
+    return this.mode === "step" && !this.ended && this.socket !== null && this.controllable;
   }
 
   async start(mode) {
@@ -48,9 +60,12 @@ export class RunControl {
     }
     this.socket = openRun(created.ws ?? `/ws/runs/${created.id}`, {
       onEvents: (events) => this.received(events),
-      onServerError: (error) => this.alert(new RunRefused(t("run.server_error", { message: error.error }))),
+      onServerError: (error) => this.refused(error),
       onClose: () => this.closed(),
     });
+    const token = tokenFor(created.id, created.control_token);
+    this.controllable = Boolean(token);
+    if (token) this.socket.send({ op: "auth", token }); // first: the socket keeps the order
     // Both modes start playing: a live run replays from its first event, a step-mode run
     // shows each step's events as they come.
     this.timeline.play();
@@ -69,6 +84,16 @@ export class RunControl {
     }
   }
 
+  refused(error) {
+    if (error.field === "token") {
+      this.controllable = false; // watch and replay, but no run controls
+      this.updateBars(this.timeline.pos);
+      this.redraw();
+      return;
+    }
+    this.alert(new RunRefused(t("run.server_error", { message: error.error })));
+  }
+
   closed() {
     const wasOpen = this.socket !== null;
     this.socket = null;
@@ -85,7 +110,7 @@ export class RunControl {
   }
 
   kill() {
-    this.socket?.send({ op: "kill" });
+    if (this.controllable) this.socket?.send({ op: "kill" });
   }
 
   step(pid) {
@@ -115,7 +140,9 @@ export class RunControl {
 
   /** What the bars around the replay controls say and offer, for the run as it is now. */
   updateBars(index) {
-    const active = this.socket !== null && !this.ended;
+    const live = this.socket !== null && !this.ended;
+    const active = live && this.controllable;
+    byId("no-control").hidden = !(live && !this.controllable);
     byId("stop").hidden = !active;
     byId("stepbar").hidden = !(this.mode === "step" && active);
     byId("follow-note").hidden = !(this.mode === "step" && active && index < this.timeline.last);

@@ -75,5 +75,7 @@ byId("run-form").addEventListener("submit", (event) => {
 });
 byId("stop").addEventListener("click", () => run.kill());
 
+// The server says whether ?autorun=1 came from the user or a page of ours ("start"), or
+// from another site ("refused": the page waits for a click on Run).
 const query = new URLSearchParams(location.search);
-if (query.get("autorun") === "1") run.start(query.get("mode") === "step" ? "step" : "live");
+if (byId("run-page").dataset.autorun === "start") run.start(query.get("mode") === "step" ? "step" : "live");
