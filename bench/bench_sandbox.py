@@ -15,9 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _service import machine, percentile  # noqa: E402
+from _service import machine, percentile
 
-from app.runner import sandbox  # noqa: E402
+from app.runner import sandbox
 
 ROUNDS, WARM = 200, 10
 
@@ -48,7 +48,10 @@ def main() -> None:
     uid = 2_000_004_000
     configs: dict[str, sandbox.Policy | None] = {"fork alone (no sandbox)": None}
     layers = [
-        ("uid, no_new_privs, environment", replace(full, namespaces=False, landlock=0, seccomp=False)),
+        (
+            "uid, no_new_privs, environment",
+            replace(full, namespaces=False, landlock=0, seccomp=False),
+        ),
         ("+ Landlock", replace(full, namespaces=False, seccomp=False)),
         ("+ seccomp (the container mode)", replace(full, namespaces=False)),
         ("+ namespaces and the new root (the host mode)", full),
@@ -59,9 +62,7 @@ def main() -> None:
     print(f"layers this machine has: {', '.join(full.layers())}")
     for name, policy in configs.items():
         times = [once(policy) for _ in range(WARM + ROUNDS)][WARM:]
-        print(
-            f"{name}: p50 {percentile(times, 50):.2f} ms, p99 {percentile(times, 99):.2f} ms"
-        )
+        print(f"{name}: p50 {percentile(times, 50):.2f} ms, p99 {percentile(times, 99):.2f} ms")
 
 
 if __name__ == "__main__":
