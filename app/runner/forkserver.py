@@ -28,8 +28,10 @@ from typing import Any, NoReturn
 
 from app.kernel import procfs
 from app.runner import caps, channel, hygiene, sandbox
-from app.runner.serve import serve_run
+from app.runner.cell import Cell
+from app.runner.serve import contain, run_dir, serve_run
 from app.runner.uids import UidPool
+from app.workdir import RUN_FILES
 
 DEFAULT_UID_BASE = 2_000_000_000  # far from any uid a person or package gets
 
@@ -80,7 +82,7 @@ class ForkServer:
             run = str(msg["run"])
             pid, handoff = self.spare or self.fork_spare(keep)
             self.spare = None
-            channel.send(handoff, {"run": run, "runs_dir": self.runs_dir}, (fds[0],))
+            channel.send(handoff, {"run": run}, (fds[0],))
             handoff.close()
             for fd in fds:
                 os.close(fd)
@@ -110,24 +112,28 @@ class ForkServer:
         for sig in (signal.SIGCHLD, signal.SIGTERM):
             signal.signal(sig, signal.SIG_DFL)
         hygiene.die_with_parent()  # until it has a run, a spare dies with the fork server
-        msg, fds = channel.recv(theirs)
-        theirs.close()
-        if msg is None or not fds:
-            os._exit(0)
+        contain()
         code = 0
         try:
+            # The run's first process, inside the boundary before the run is even asked for.
+            policy = sandbox.Policy(self.boundary, run_dir(self.runs_dir), uid, files=RUN_FILES)
+            cell = Cell(policy)
+            msg, fds = channel.recv(theirs)
+            theirs.close()
+            if msg is None or not fds:
+                os._exit(0)
             out = socket.socket(fileno=fds[0])
             request = channel.recv_request(out)
             if request is None or request.get("run") != msg["run"]:
                 os._exit(0)  # the server gave up on this run before it was handed over
             boundary = {"boundary": asdict(self.boundary), "uid": uid}
-            request |= {"runs_dir": msg["runs_dir"], **boundary}
+            request |= {"runs_dir": self.runs_dir, **boundary}
             if request.get("backend") == "strace":
                 from app.strace.supervisor import serve_trace  # only traced runs pay
 
-                serve_trace(out, request)
+                serve_trace(out, request, cell)
             else:
-                serve_run(out, request)
+                serve_run(out, request, cell=cell)
         except BaseException:  # a supervisor must never fall back into the fork server's loop
             code = 70
         os._exit(code)
@@ -148,11 +154,11 @@ class ForkServer:
             if pid not in self.supervisors and (self.spare is None or pid != self.spare[0]):
                 hygiene.kill_tree(pid)
                 hygiene.kill(pid)
-        for pid, run in list(self.supervisors.items()):
+        for pid in list(self.supervisors):
             if procfs.stat(pid) is None:
                 del self.supervisors[pid]
                 # A supervisor killed outright could not remove its directory.
-                shutil.rmtree(os.path.join(self.runs_dir, f"pipescope-run-{run}"), True)
+                shutil.rmtree(os.path.join(self.runs_dir, f"run-{pid}"), True)
         hygiene.reap_all()
         self.free_gone_uids()
 

@@ -45,6 +45,13 @@ def make_raw(fd: int) -> None:
 def become_scenario_root(tty_fd: int, chan_fd: int, limits: dict[str, Any]) -> None:
     """In the first scenario process, before its first step: the table a shell would give a
     program (0, 1, 2 on a terminal), C's signal dispositions, and the run's limits."""
+    clean_start(tty_fd, chan_fd)
+    set_limits(limits)
+
+
+def clean_start(tty_fd: int, chan_fd: int) -> None:
+    """fds 0, 1 and 2 on the terminal, the channel at CHANNEL_FD, nothing else; C's signal
+    dispositions."""
     os.dup2(chan_fd, CHANNEL_FD, inheritable=False)
     for target in (0, 1, 2):
         os.dup2(tty_fd, target, inheritable=True)
@@ -53,6 +60,11 @@ def become_scenario_root(tty_fd: int, chan_fd: int, limits: dict[str, Any]) -> N
     # Python ignores SIGPIPE and SIGXFSZ; a C program dies of them. Be the C program.
     for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_DFL)
+
+
+def set_limits(limits: dict[str, Any]) -> None:
+    """The run's rlimits (only ever lowered, so a process already inside the boundary may
+    set them)."""
     cpu = int(limits["cpu_s"])
     mem = int(limits["memory_mb"]) << 20
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))

@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 from app.runner import hygiene
+from app.runner.cell import Cell
 from app.runner.supervisor import RunOver, Supervisor
 
 ALARM_GRACE_S = 10
@@ -40,31 +41,38 @@ def _ended_from_outside(parent: int) -> Callable[[int, FrameType | None], None]:
     return handler
 
 
-def run_dir(request: dict[str, Any]) -> str:
-    """The run's scratch directory. The fork server names a base per session and removes a
-    run's directory once its supervisor is gone, however that supervisor ended."""
-    base = request.get("runs_dir") or tempfile.gettempdir()
-    path = os.path.join(base, f"pipescope-run-{request['run']}")
+def run_dir(runs_dir: str | None) -> str:
+    """The run's scratch directory, named after its supervisor (this process), which exists
+    before its run does. The fork server names a base per session and removes a run's
+    directory once its supervisor is gone, however that supervisor ended."""
+    path = os.path.join(runs_dir or tempfile.gettempdir(), f"run-{os.getpid()}")
     os.makedirs(path, mode=0o755, exist_ok=True)
     return path
 
 
-def serve_run(
-    out: socket.socket, request: dict[str, Any], supervisor: type[Supervisor] = Supervisor
-) -> None:
-    """The whole life of one run's supervisor process: contain, run, report, clean up.
-    (The strace backend brings its own supervisor: app.strace.supervisor.serve_trace.)"""
+def contain() -> None:
+    """A supervisor's first act: a session of its own, and every orphan of its run its own."""
     os.setsid()
     hygiene.become_subreaper()
+
+
+def serve_run(
+    out: socket.socket,
+    request: dict[str, Any],
+    supervisor: type[Supervisor] = Supervisor,
+    cell: Cell | None = None,
+) -> None:
+    """The whole life of one run's supervisor process, once contained: run, report, clean
+    up. (The strace backend brings its own supervisor: app.strace.supervisor.serve_trace.)"""
     # Backstops, should this process ever wedge: the fork server's death ends the run here
     # (SIGTERM -> RunOver, cleanup below), and an alarm past the wall limit ends this
     # process outright, whose orphans the fork server (a subreaper too) then kills.
     signal.signal(signal.SIGTERM, _ended_from_outside(os.getppid()))
     hygiene.die_with_parent(signal.SIGTERM)
     signal.alarm(int(float(request["limits"]["wall_s"])) + ALARM_GRACE_S)
-    cwd = run_dir(request)  # its files are written once it started
+    cwd = run_dir(request.get("runs_dir"))  # its files are written once it started
     try:
-        sup = supervisor(out, {**request, "cwd": cwd})
+        sup = supervisor(out, {**request, "cwd": cwd}, cell)
     except Exception as exc:  # a run that cannot even start still says why, and ends
         traceback.print_exc()
         sup = Supervisor(out, {**request, "cwd": cwd, "program": {"procs": {}}})

@@ -20,8 +20,8 @@ from typing import Any
 
 from app.kernel import procfs
 from app.runner import caps, channel, diagnose, hygiene, sandbox
+from app.runner.cell import Cell
 from app.runner.channels import Channels, pending
-from app.runner.proc import ScenarioProcess, set_name
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
 from app.runner.world import Proc, World, gone
@@ -42,8 +42,11 @@ class RunOver(Exception):
 class Supervisor:
     tty: Terminal  # opened by start(), after run.start is out: a viewer waits for that
 
-    def __init__(self, out: socket.socket, request: dict[str, Any]) -> None:
+    def __init__(
+        self, out: socket.socket, request: dict[str, Any], cell: Cell | None = None
+    ) -> None:
         self.out = out
+        self.cell = cell  # the run's first process, made before the request, if it was
         self.request = request
         self.program: dict[str, list[dict[str, Any]]] = request["program"]["procs"]
         self.limits: dict[str, Any] = request["limits"]
@@ -83,26 +86,17 @@ class Supervisor:
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
         self.announce("runner")
-        self.tty = Terminal(self.world)
+        cell = self.cell or Cell(self.policy())  # its first process, inside the boundary
+        self.cell = None
+        self.tty = Terminal(self.world, cell.master)
         self.sel.register(self.tty.master, selectors.EVENT_READ, "pty")
         self.sel.register(self.out, selectors.EVENT_READ, "control")
         root_role = self.request["program"].get("root") or next(iter(self.program))
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        pid = os.fork()
-        if pid == 0:  # the first scenario process: a clean fd table, the boundary, its steps
-            try:
-                hygiene.become_scenario_root(self.tty.slave, theirs.detach(), self.limits)
-                sandbox.enter(self.policy())
-                set_name(root_role)
-                ScenarioProcess(self.program, root_role, {}).run()
-            finally:  # whatever happens, never fall back into the supervisor's code
-                os._exit(127)
-        self.tty.close_slave()
-        theirs.close()
+        chan = cell.start(self.request["program"]["procs"], root_role, self.limits)
         self.watch_as_run()
-        proc = self.add_proc(pid, os.getpid(), root_role, mine)
+        proc = self.add_proc(cell.pid, os.getpid(), root_role, chan)
         self.await_ready(proc)  # its table is clean once it asks for its first call
-        self.emit("proc.start", pid, ppid=proc.ppid, name=proc.name, role=root_role)
+        self.emit("proc.start", proc.pid, ppid=proc.ppid, name=proc.name, role=root_role)
 
     def announce(self, backend: str) -> None:
         """The run exists: say so before preparing it, since a viewer waits for this event;

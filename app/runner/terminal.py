@@ -14,16 +14,22 @@ from app.runner.world import World
 
 
 class Terminal:
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, master: int | None = None) -> None:
+        """A new terminal, or the master of one a cell already holds the slave of."""
         self.world = world
-        self.master, self.slave = os.openpty()
-        hygiene.make_raw(self.slave)
+        if master is None:
+            self.master, self.slave = os.openpty()
+            hygiene.make_raw(self.slave)
+        else:
+            self.master, self.slave = master, -1
         os.set_blocking(self.master, False)
         self.bytes = 0  # read so far: a write to the terminal knows which bytes were its own
 
     def close_slave(self) -> None:
         """Once the first process holds it: the supervisor keeps only the master."""
-        os.close(self.slave)
+        if self.slave >= 0:
+            os.close(self.slave)
+            self.slave = -1
 
     def read(self) -> str:
         try:

@@ -22,6 +22,7 @@ from typing import Any
 
 from app.kernel import procfs
 from app.runner import hygiene, sandbox, syscall_filter
+from app.runner.cell import Cell
 from app.runner.channel import CHANNEL_FD
 from app.runner.serve import serve_run
 from app.runner.supervisor import RunOver, Supervisor
@@ -37,7 +38,11 @@ IDLE_POLL_S = 0.002  # then look at /proc this often
 
 
 class TraceSupervisor(Supervisor):
-    def __init__(self, out: socket.socket, request: dict[str, Any]) -> None:
+    def __init__(
+        self, out: socket.socket, request: dict[str, Any], cell: Cell | None = None
+    ) -> None:
+        if cell is not None:
+            cell.discard()  # strace is this run's first process: it enters the boundary itself
         super().__init__(out, {**request, "program": {"procs": {}}})
         self.traced = spec.resolve(request["trace"])
         self.tracker = Tracker(
@@ -267,6 +272,6 @@ def action(pid: int, signo: int, guess: str) -> str:
     return guess  # the default action
 
 
-def serve_trace(out: socket.socket, request: dict[str, Any]) -> None:
+def serve_trace(out: socket.socket, request: dict[str, Any], cell: Cell | None = None) -> None:
     """The whole life of one traced run: serve_run's, with this supervisor."""
-    serve_run(out, request, TraceSupervisor)
+    serve_run(out, request, TraceSupervisor, cell)
