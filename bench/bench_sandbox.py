@@ -31,13 +31,18 @@ def once(policy: sandbox.Policy | None) -> float:
             if policy is not None:
                 sandbox.enter(policy)
             os.write(w, b"in")
+        except BaseException as err:
+            import traceback
+
+            traceback.print_exception(err)
         finally:
             os._exit(0)
-    os.read(r, 2)
+    os.close(w)
+    inside = os.read(r, 2)
     t1 = time.perf_counter()
     os.close(r)
-    os.close(w)
     os.waitpid(pid, 0)
+    assert inside == b"in", "the child could not enter the sandbox"
     return (t1 - t0) * 1000
 
 

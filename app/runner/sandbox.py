@@ -253,7 +253,8 @@ def _can_unshare() -> bool:
 
 def _seccomp_works() -> bool:
     try:
-        syscall_filter.build()
+        syscall_filter.bpf(False)  # compiled once, here, for every run to load
+        syscall_filter.bpf(True)
     except (OSError, RuntimeError, AttributeError):
         return False
     return True

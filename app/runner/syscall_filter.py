@@ -12,9 +12,12 @@ launcher strace starts loads the full filter (exported here as BPF) before any p
 
 from __future__ import annotations
 
+import ctypes
 import errno
+import functools
 import os
 import socket
+import tempfile
 import termios
 
 import pyseccomp as seccomp  # type: ignore[import-untyped]
@@ -88,6 +91,8 @@ NAMESPACE_FLAGS = (
     0x00000080,  # CLONE_NEWTIME
 )
 TIOCSTI, TIOCLINUX = termios.TIOCSTI, 0x541C  # typing into, or controlling, a terminal
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+_libc = ctypes.CDLL(None, use_errno=True)
 
 
 def build(allow_ptrace: bool = False) -> seccomp.SyscallFilter:
@@ -112,15 +117,35 @@ def build(allow_ptrace: bool = False) -> seccomp.SyscallFilter:
     return f
 
 
+@functools.cache
+def bpf(allow_ptrace: bool, /) -> bytes:
+    """The filter compiled to BPF, once per process: the fork server compiles both when it
+    starts (sandbox.probe), and every run's process inherits them with the fork."""
+    with tempfile.TemporaryFile() as out:
+        build(allow_ptrace).export_bpf(out)
+        out.seek(0)
+        return out.read()
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = (("len", ctypes.c_ushort), ("filter", ctypes.c_void_p))
+
+
 def load(allow_ptrace: bool = False) -> None:
-    build(allow_ptrace).load()
+    """Install the filter on this process (no_new_privs already set), as libseccomp's
+    seccomp_load does, from the BPF compiled ahead: a prctl, not a compile."""
+    program = bpf(allow_ptrace)
+    code = ctypes.create_string_buffer(program, len(program))
+    prog = _SockFprog(len(program) // 8, ctypes.cast(code, ctypes.c_void_p))
+    if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0) != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"seccomp: {os.strerror(err)}")
 
 
 def export_fd() -> int:
     """The full filter as BPF in a memfd, for the strace launcher to load before it runs
     anything (launch.c): one filter, defined here, for both backends."""
     fd = os.memfd_create("pipescope-seccomp", 0)  # inherited by strace and the launcher
-    with open(os.dup(fd), "wb", closefd=True) as out:
-        build().export_bpf(out)
+    os.write(fd, bpf(False))
     os.lseek(fd, 0, os.SEEK_SET)
     return fd
