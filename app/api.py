@@ -240,7 +240,12 @@ def control(
 @router.get("/healthz", response_model=Health, tags=["service"])
 async def healthz(request: Request) -> Health:
     mgr = manager(request)
-    return Health(status="ok", runs=len(mgr.live()), max_runs=mgr.settings.max_runs)
+    return Health(
+        status="ok",
+        runs=len(mgr.live()),
+        max_runs=mgr.settings.max_runs,
+        sandbox=mgr.runner.sandbox,
+    )
 
 
 def run_info(run: Run) -> RunInfo:

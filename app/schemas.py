@@ -195,7 +195,17 @@ class RunCreated(RunInfo):
 
 
 class Health(BaseModel):
-    model_config = _example({"status": "ok", "runs": 1, "max_runs": 8})
+    model_config = _example(
+        {
+            "status": "ok",
+            "runs": 1,
+            "max_runs": 8,
+            "sandbox": ["namespaces", "uid", "landlock-7", "seccomp", "environment"],
+        }
+    )
     status: Literal["ok"]
     runs: int = Field(description="runs alive now")
     max_runs: int
+    sandbox: list[str] = Field(
+        description="the layers of isolation around every run (docs/security.md)"
+    )

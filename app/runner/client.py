@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import socket
 import sys
 from contextlib import suppress
@@ -22,6 +23,7 @@ from app.runner import channel
 
 ROOT = Path(__file__).resolve().parents[2]  # where `app` imports from, for the new interpreter
 REPLY_TIMEOUT_S = 10.0
+log = logging.getLogger("pipescope.runner")
 
 
 class RunnerUnavailable(Exception):
@@ -36,6 +38,7 @@ class ForkServerClient:
         self.pending: dict[str, asyncio.Future[int]] = {}  # run id -> its supervisor's pid
         self.replies: asyncio.Task[None] | None = None
         self.restarting = asyncio.Lock()
+        self.sandbox: list[str] = []  # the layers the fork server can put around a run
 
     @property
     def alive(self) -> bool:
@@ -62,6 +65,13 @@ class ForkServerClient:
         hello = await self._recv()
         if hello.get("k") != "ready":
             raise RunnerUnavailable(f"the fork server said {hello!r} instead of ready")
+        self.sandbox = [str(layer) for layer in hello.get("sandbox", [])]
+        if "uid" not in self.sandbox:
+            log.warning(
+                "the runner is not root, so runs share this server's uid and have only %s "
+                "around them: do not let others reach this server (see docs/security.md)",
+                ", ".join(self.sandbox) or "nothing",
+            )
         self.replies = asyncio.get_running_loop().create_task(self._read_replies())
 
     async def start_run(self, request: dict[str, Any]) -> tuple[socket.socket, asyncio.Future[int]]:

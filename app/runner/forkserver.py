@@ -63,7 +63,8 @@ class ForkServer:
         sel = selectors.DefaultSelector()
         sel.register(self.control, selectors.EVENT_READ, "control")
         sel.register(rfd, selectors.EVENT_READ, "signal")
-        channel.send(self.control, {"k": "ready", "pid": os.getpid()})
+        hello = {"k": "ready", "pid": os.getpid(), "sandbox": self.boundary.layers()}
+        channel.send(self.control, hello)
         self.spare = self.fork_spare((rfd, wfd))
         while True:
             for key, _ in sel.select(1.0):

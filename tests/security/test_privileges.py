@@ -50,3 +50,10 @@ def test_a_user_that_does_not_exist_stops_the_server_with_a_clear_line(tmp_path:
     )
     assert done.returncode != 0
     assert b"PIPESCOPE_SERVER_USER='no-such-user-here' names no user" in done.stderr
+
+
+def test_healthz_names_the_layers_around_every_run(server: str) -> None:
+    import httpx
+
+    health = httpx.get(server + "/healthz").json()
+    assert health["sandbox"][:2] == ["namespaces", "uid"] and "seccomp" in health["sandbox"]
