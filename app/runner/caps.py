@@ -56,3 +56,12 @@ def watch_as(uid: int) -> None:
     if not has(CAP_SYS_PTRACE):
         _libc.setfsgid(uid)  # the kernel compares both: a run's gid is its uid
         _libc.setfsuid(uid)
+
+
+def drop_all() -> None:
+    """No capability left, in any set (a process in a user namespace of its own has them
+    all there until it execs)."""
+    header = _Header(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (_Data * 2)()
+    if _libc.syscall(SYS_CAPSET, ctypes.byref(header), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset")

@@ -26,7 +26,7 @@ import ctypes
 import os
 from dataclasses import dataclass, field
 
-from app.runner import landlock, syscall_filter
+from app.runner import caps, landlock, syscall_filter
 
 INSIDE_DIR = "/tmp"  # the run's directory, as its processes see it: also HOME and TMPDIR
 PATH = "/usr/bin:/bin"
@@ -46,6 +46,9 @@ READABLE = ("/usr", "/etc", "/proc", "/dev")
 WRITABLE_DEVICES = ("/dev/null", "/dev/zero", "/dev/full")
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x40000000
+CLONE_NEWUSER = 0x10000000
+NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
+HIDEPID = "hidepid=invisible"
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
@@ -62,9 +65,11 @@ class Boundary:
     uids: bool
     landlock: int  # the ABI, 0 for none
     seccomp: bool
+    userns: bool = False  # the namespaces are in a user namespace of the run's (not root)
 
     def layers(self) -> list[str]:
-        names = ["namespaces" if self.namespaces else "", "uid" if self.uids else ""]
+        names = ["namespaces" if self.namespaces else "", "userns" if self.userns else ""]
+        names += ["uid" if self.uids else ""]
         names += [f"landlock-{self.landlock}" if self.landlock else ""]
         names += ["seccomp" if self.seccomp else "", "environment"]
         return [n for n in names if n]
@@ -101,11 +106,13 @@ def probe() -> Boundary:
     """Which layers can be had here. Namespaces and uids need root (CAP_SYS_ADMIN, CAP_SETUID);
     a container's default profile refuses namespaces even to its root."""
     root = os.geteuid() == 0
+    userns = not root and _can_unshare(CLONE_NEWUSER)
     return Boundary(
-        namespaces=root and _can_unshare(),
+        namespaces=(root and _can_unshare(0)) or userns,
         uids=root,
         landlock=landlock.abi(),
         seccomp=_seccomp_works(),
+        userns=userns,
     )
 
 
@@ -171,7 +178,10 @@ def disk_used(path: str) -> int:
 def _new_root(policy: Policy) -> None:
     """A tmpfs root over the run's (empty) host directory, pivoted into. Nothing of the host
     is visible but what is bound here, and all of it read-only."""
-    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    userns = policy.boundary.userns
+    _check(_libc.unshare(NAMESPACES | (CLONE_NEWUSER if userns else 0)), "unshare")
+    if userns:  # not root: the run's namespaces belong to a user namespace of its own
+        _map_ids_to_themselves()
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = policy.run_dir
     os.makedirs(root, mode=0o755, exist_ok=True)
@@ -193,8 +203,13 @@ def _new_root(policy: Policy) -> None:
     for i, name in enumerate(("stdin", "stdout", "stderr")):
         os.symlink(f"/proc/self/fd/{i}", f"{root}/dev/{name}")
     os.symlink("/proc/self/fd", f"{root}/dev/fd")
-    # Another uid's processes are invisible here: the run sees only its own.
-    _mount("proc", f"{root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=invisible")
+    # Another uid's processes are invisible here: the run sees only its own. Without root no
+    # procfs of its own can be had: the host's is bound, and Landlock keeps the run from every
+    # process outside it there (its ptrace rule covers /proc/PID/environ, fd, mem).
+    if not userns:
+        _mount("proc", f"{root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, HIDEPID)
+    elif policy.boundary.landlock:
+        _mount("/proc", f"{root}/proc", None, MS_BIND | MS_REC)
     owner = policy.uid if policy.uid is not None else os.getuid()
     size = f"size={policy.disk_mb}m,nr_inodes={MAX_FILES},mode=0700,uid={owner},gid={owner}"
     _mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size)
@@ -205,6 +220,21 @@ def _new_root(policy: Policy) -> None:
     os.rmdir("/.old")
     _mount(None, "/", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
     os.chdir(INSIDE_DIR)
+    if userns:
+        caps.drop_all()  # the user namespace's capabilities made the mounts; none stay
+
+
+def _map_ids_to_themselves() -> None:
+    """Inside the new user namespace the run keeps the server's uid and gid (the only ones
+    an unprivileged process may map), and may never call setgroups."""
+    uid, gid = os.getuid(), os.getgid()
+    for name, text in (
+        ("setgroups", "deny"),
+        ("uid_map", f"{uid} {uid} 1"),
+        ("gid_map", f"{gid} {gid} 1"),
+    ):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
 
 
 def _etc(root: str, uid: int | None) -> None:
@@ -242,10 +272,10 @@ def _check(result: int, what: str) -> None:
 
 
 # -- probes ---------------------------------------------------------------------------------
-def _can_unshare() -> bool:
+def _can_unshare(extra: int) -> bool:
     pid = os.fork()
     if pid == 0:
-        ok = _libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS) == 0
+        ok = _libc.unshare(NAMESPACES | extra) == 0
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     return status == 0

@@ -59,11 +59,17 @@ class Run:
 
 class ForkServer:
     def __init__(
-        self, config: dict[str, Any] | None = None, env: dict[str, str] | None = None
+        self,
+        config: dict[str, Any] | None = None,
+        env: dict[str, str] | None = None,
+        user: str | None = None,
     ) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self.control = ours
         argv = [sys.executable, "-m", "app.runner.forkserver", str(theirs.fileno())]
+        if user is not None:  # as that user, with a Python it can read (pyenv's may not be)
+            argv = [*as_user(user), *argv[1:]]
+            env = {**(env or {}), "PYTHONPATH": os.pathsep.join(map(str, import_paths()))}
         self.proc = subprocess.Popen(
             [*argv, json.dumps(config or {})],
             pass_fds=[theirs.fileno()],
@@ -103,6 +109,39 @@ class ForkServer:
     def close(self) -> None:
         self.control.close()
         self.proc.wait(timeout=10)
+
+
+SYSTEM_PYTHON = "/usr/bin/python3.11"
+
+
+def as_user(user: str) -> list[str]:
+    """A command prefix that runs the system's Python 3.11 as `user`, with no privilege."""
+    import pwd
+
+    entry = pwd.getpwnam(user)
+    ids = [f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--clear-groups"]
+    return ["setpriv", *ids, SYSTEM_PYTHON]
+
+
+def import_paths() -> list[Path]:
+    import site
+
+    return [Path(__file__).resolve().parents[2], *map(Path, site.getsitepackages())]
+
+
+def runs_as(user: str) -> str | None:
+    """Why the fork server cannot run as `user` here (None when it can): it needs a Python
+    3.11 and this checkout, both readable by that user."""
+    if not os.path.exists(SYSTEM_PYTHON) or os.geteuid() != 0:
+        return f"needs root and {SYSTEM_PYTHON}"
+    probe = subprocess.run(
+        [*as_user(user), "-c", "import app.runner.forkserver, pyseccomp"],
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(map(str, import_paths()))},
+        cwd="/",
+        capture_output=True,
+        check=False,
+    )
+    return None if probe.returncode == 0 else f"{user} cannot read this checkout or its venv"
 
 
 def calls(events: list[dict[str, Any]], type_: str = "call.return") -> Iterator[dict[str, Any]]:

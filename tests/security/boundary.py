@@ -18,7 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runner"))
 from support import DEFAULT_LIMITS, ForkServer, Run
 
 # The boundary as a host with root gives it, and as a container (no namespaces) gives it.
-MODES = {"host": {}, "container": {"namespaces": False, "ptrace": False}}
+# As a non-root user ("unprivileged"): a user namespace of the run's own instead of a uid.
+MODES: dict[str, dict[str, Any]] = {
+    "host": {"config": {}},
+    "container": {"config": {"namespaces": False, "ptrace": False}},
+    "unprivileged": {"config": {}, "user": "nobody"},
+}
 SECRET_ENV = "PIPESCOPE_TEST_SECRET"
 SECRET = "s3cr3t-e6f1c0a9"
 

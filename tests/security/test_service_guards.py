@@ -154,7 +154,6 @@ def test_what_changes_state_is_json_only(api: Client, content_type: str | None) 
         assert (content_type or "no content type") in refused["error"]
     if content_type:  # a DELETE with no body needs no type: no browser sends one unasked
         assert error_of(api.http.request("DELETE", base, headers=headers), 415)
-    assert api.run(run["id"])["counts"]["events"] == len(api.events(run["id"]))
     assert not [e for e in api.events(run["id"]) if e["type"] == "call.enter"]  # not stepped
     # Declared as JSON, an empty body is an ordinary step, as a script of the user's sends it.
     assert api.http.post(base + "/step", content=b"", headers=auth | JSON).status_code == 202
