@@ -19,6 +19,7 @@ from typing import Any
 from app.config import Settings
 from app.runner.client import ForkServerClient, RunnerUnavailable
 from app.runs.errors import RunnerDown, RunNotFound, TooManyRuns
+from app.runs.memory import give_back
 from app.runs.run import Run
 
 log = logging.getLogger("pipescope.runs")
@@ -133,6 +134,7 @@ class RunManager:
             (r for r in self.runs.values() if r.done.is_set()), key=lambda r: r.ended_at or 0
         )
         size = sum(r.recording.size for r in finished)
+        dropped = 0
         for i, run in enumerate(finished):
             too_many = len(finished) - i > s.keep_finished
             too_old = now - (run.ended_at or now) > s.keep_finished_s
@@ -141,3 +143,6 @@ class RunManager:
                 break
             size -= run.recording.size
             del self.runs[run.id]
+            dropped += 1
+        if dropped:
+            give_back()  # else the server keeps their pages: RSS would never come down
