@@ -217,10 +217,9 @@ class TraceSupervisor(Supervisor):
                 line=opened.line,
                 blocked_on=proc.blocked_on,
             )
-        if not any(self.writes_tty(p) for p in self.world.live()):
-            text = self.tty.read()  # a write still out tells its own bytes when it returns
-            if text:
-                self.emit("output", None, data=text)
+        # A write to the terminal still out tells its own bytes when it returns.
+        if not any(self.writes_tty(p) for p in self.world.live()) and self.tty.read():
+            self.emit_output()
         if self.reap_orphans():
             self.emit(
                 "state.change", None, reason="an orphan was reaped by pipescope, as init would"
@@ -236,9 +235,8 @@ class TraceSupervisor(Supervisor):
         """strace has ended: it does so once every traced process has."""
         hygiene.reap(self.strace_pid)
         self.log.close()
-        text = self.tty.drain(0.01)
-        if text:
-            self.emit("output", None, data=text)
+        self.tty.drain(0.01)
+        self.emit_output()
         self.reap_orphans()
         if not self.world.procs:
             said = "; ".join(self.complaints) or "strace started nothing"
