@@ -126,9 +126,13 @@ class RunManager:
                 )
             elif now - run.started > float(run.limits["wall_s"]) + OVERDUE_S:
                 run.force("timeout", f"the run passed its time limit of {run.limits['wall_s']} s")
-        self._forget_finished(now)
+        if self._forget_finished(now):
+            # Once nothing holds them any more (not even that method's locals): else the
+            # server keeps their pages, and its RSS never comes down.
+            give_back()
 
-    def _forget_finished(self, now: float) -> None:
+    def _forget_finished(self, now: float) -> int:
+        """Drop the finished runs past the count, age or size kept; how many were dropped."""
         s = self.settings
         finished = sorted(
             (r for r in self.runs.values() if r.done.is_set()), key=lambda r: r.ended_at or 0
@@ -144,5 +148,4 @@ class RunManager:
             size -= run.recording.size
             del self.runs[run.id]
             dropped += 1
-        if dropped:
-            give_back()  # else the server keeps their pages: RSS would never come down
+        return dropped
