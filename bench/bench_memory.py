@@ -3,10 +3,12 @@ finished runs are evicted; and what one such run records per event.
 
 Each run is a composed program whose one process execs `yes` with its stdout on the run's
 terminal: the heaviest output a run can make. Eight start at once over REST (no viewer, so
-each runs to its own limits), then the server's RSS (VmRSS of the `python -m app` process) is
-read before, at its peak (sampled, and VmHWM), once they have all ended, and once the server
-has evicted them (`PIPESCOPE_KEEP_FINISHED_S` is short here). Then one more run is read over
-the WebSocket to count what it recorded.
+each runs to its own limits; the wall time is a minute here, so that on a busy machine too
+they end by their events or recording size, not by time), then the server's RSS (VmRSS of the
+`python -m app` process) is read before, at its peak (sampled, and VmHWM), once they have all
+ended, and once the server has evicted them (`PIPESCOPE_KEEP_FINISHED_S` is short here). Then
+one more run is read over the WebSocket to count what it recorded. `PIPESCOPE_*` variables
+set for this script are passed to its server.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from websockets.asyncio.client import connect
 
 RUNS = 8
 KEEP_FINISHED_S = 8
+WALL_S = 60
+DROPPED = {"reason": "?", "message": "dropped by the server before this script saw its end"}
 YES = {"program": {"procs": {"p": [{"op": "exec", "argv": ["yes"]}]}}}
 
 
@@ -46,8 +50,12 @@ async def eight_runs(srv: Server) -> dict[str, Any]:
     while len(infos) < len(ids) or any(i["status"] != "ended" for i in infos.values()):
         for run_id in ids:
             info = await status(http, run_id)
-            if "status" in info:  # else it ended and was dropped already: keep the last seen
+            if "status" in info:
                 infos[run_id] = info
+            elif run_id not in infos:  # ended, and dropped before we saw it end
+                infos[run_id] = {"status": "ended", "counts": {"events": "?"}, "end": DROPPED}
+            else:  # ended and dropped since
+                infos[run_id] |= {"status": "ended", "end": infos[run_id]["end"] or DROPPED}
         await asyncio.sleep(0.1)
     ran_s = time.monotonic() - t0
     await asyncio.sleep(0.5)  # the last one's supervisor reaped, its socket closed
@@ -97,7 +105,7 @@ def mib(kib: int) -> str:
 async def main() -> None:
     print(f"machine: {machine()}")
     print(f"program: {RUNS} runs at once of {YES}, live mode, no viewer")
-    settings = {"keep_finished_s": KEEP_FINISHED_S}
+    settings: dict[str, Any] = {"keep_finished_s": KEEP_FINISHED_S, "wall_s": WALL_S}
     settings |= {k[10:].lower(): v for k, v in os.environ.items() if k.startswith("PIPESCOPE_")}
     with server(**settings) as srv:
         r = await eight_runs(srv)
@@ -113,7 +121,8 @@ async def main() -> None:
         print(
             f"one run read over the WebSocket: {one['events']} events, "
             f"{one['bytes'] / 1e6:.1f} MB, {one['bytes'] / max(1, one['events']):,.0f} bytes "
-            f"per event; it ended by {one['end']}"
+            f"per event ({one['state']['output_at'] / 1e6:.1f} M characters printed); "
+            f"it ended by {one['end']}"
         )
 
 
