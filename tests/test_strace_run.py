@@ -229,6 +229,15 @@ def test_loader_and_libc_calls_show_only_when_asked(fs: ForkServer) -> None:
     assert len(loud) > len(quiet)
 
 
+def test_a_long_output_reaches_the_terminal_whole_each_character_once(fs: ForkServer) -> None:
+    """108,894 characters through cat's writes to the terminal: each event carries what it
+    added, in order, and nothing is lost or told twice (terminal_text checks output_at)."""
+    printed = "".join(sorted(f"{n}\n" for n in range(1, 20001)))
+    events = fs.scenario("trace-pipeline", {"command": "seq 20000 | sort | cat"}).finish()
+    assert events[-1]["reason"] == "exited", events[-1]["message"]
+    assert terminal_text(events) == printed
+
+
 def test_a_composed_pipeline_runs_each_command_as_its_own_process(fs: ForkServer) -> None:
     events = fs.scenario("trace-pipeline", {"command": "seq 100 | sort -r | head -n 3"}).finish()
     assert events[-1]["reason"] == "exited"
