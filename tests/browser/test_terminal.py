@@ -45,9 +45,9 @@ def test_each_step_shows_what_was_printed_by_then_also_after_a_jump_back(page: P
     expect(terminal(page)).to_have_text("(nothing printed yet)")
 
 
-def test_a_step_whose_printing_event_never_arrived_still_shows_the_text(page: Page) -> None:
-    """The one event that carries "hello pipe\\n" is withheld on its way to the page: the
-    page asks the server for the text the later steps show."""
+def withhold_printing(page: Page) -> list[Event]:
+    """Route the run's WebSocket through the test, which drops every event that adds text to
+    the terminal; returns those, as they pass."""
     withheld: list[Event] = []
 
     def route(ws: WebSocketRoute) -> None:
@@ -68,20 +68,67 @@ def test_a_step_whose_printing_event_never_arrived_still_shows_the_text(page: Pa
         ws.on_message(server.send)
 
     page.route_web_socket("**/ws/runs/*", route)
+    return withheld
+
+
+def test_a_step_whose_printing_event_never_arrived_still_shows_the_text(page: Page) -> None:
+    """The one event that carries "hello pipe\n" is withheld on its way to the page: the
+    page asks the server for the text the later steps show."""
+    withheld = withhold_printing(page)
     page.goto("/run/hello-pipe")
     page.get_by_test_id("run-live").click()
     wait_for_end(page)
     assert [(e["type"], e["call"], e["state"]["output_new"]) for e in withheld] == [
         ("call.return", "write", "hello pipe\n")
     ]
-    expect(
-        page.locator(f'[data-testid="log-line"][data-seq="{withheld[0]["seq"]}"]')
-    ).to_have_count(0)
+    never = page.locator(f'[data-testid="log-line"][data-seq="{withheld[0]["seq"]}"]')
+    expect(never).to_have_count(0)
     page.get_by_test_id("last").click()
     expect(terminal(page)).to_have_text("hello pipe\n")
     expect(terminal(page)).to_have_attribute("data-output-at", "11")
     jump(page, 1)
     expect(terminal(page)).to_have_text("(nothing printed yet)")
+
+
+def test_a_terminal_the_server_cannot_give_back_says_so_in_each_language(page: Page) -> None:
+    withhold_printing(page)
+    page.route("**/api/runs/*/output*", lambda route: route.fulfill(status=404, body="{}"))
+    page.goto("/run/hello-pipe")
+    page.get_by_test_id("run-live").click()
+    wait_for_end(page)
+    page.get_by_test_id("last").click()
+    expect(terminal(page)).to_have_text(
+        "(the server no longer has this run's output: run it again)"
+    )
+    page.get_by_test_id("lang-zh").click()
+    expect(terminal(page)).to_have_text("（服务器已不再保存这次运行的输出：请再运行一次）")
+
+
+def test_the_runs_output_is_counted_in_characters_as_the_server_counts(page: Page) -> None:
+    """Offsets count Unicode characters; JavaScript strings count UTF-16 units, and an emoji
+    is two of those."""
+    page.goto("/run/hello-pipe")
+    shown = page.evaluate(
+        """async () => {
+            const { RunOutput } = await import("/static/js/terminal.js");
+            const out = new RunOutput();
+            out.add(3, "a😀b");  // characters 0-3
+            out.add(6, "c😀d");  // 3-6
+            const whole = out.before(6, 100), tail = out.before(6, 4), early = out.before(2, 100);
+            const gap = new RunOutput();
+            gap.add(6, "c😀d");
+            const missing = gap.before(6, 100);
+            gap.add(5, "a😀bc😀");  // a reply from the server, overlapping what is known
+            return { whole, tail, early, missing, filled: gap.before(6, 100) };
+        }"""
+    )
+    assert shown == {
+        "whole": "a😀bc😀d",
+        "tail": "bc😀d",
+        "early": "a😀",
+        "missing": None,
+        "filled": "a😀bc😀d",
+    }
 
 
 def test_a_long_output_shows_its_last_screenful_at_each_step(page: Page) -> None:
