@@ -15,6 +15,7 @@ from app.events import Event, WorldState
 from app.runs.control import KillOp, PauseOp, PlayOp, StepOp
 from app.runs.errors import RunConflict, RunNotFound
 from app.runs.manager import RunManager
+from app.runs.output import SCROLLBACK, tail
 from app.runs.owners import Owner
 from app.runs.run import Run
 from app.scenarios import catalog
@@ -28,6 +29,7 @@ from app.schemas import (
     RunInfo,
     ScenarioDetail,
     ScenarioSummary,
+    TerminalOutput,
 )
 
 router = APIRouter()
@@ -189,6 +191,23 @@ async def get_state(
         raise RunNotFound(f"run {run_id} has events 0 to {count - 1} so far; seq {seq} is not one")
     state = run.recording.event(count - 1 if seq is None else seq)["state"]
     return Response(json.dumps(state), media_type="application/json")
+
+
+@router.get(
+    "/api/runs/{run_id}/output", response_model=TerminalOutput, tags=["runs"], responses=ERRORS
+)
+async def get_output(
+    run_id: RunId,
+    request: Request,
+    upto: Annotated[
+        int | None, Query(ge=0, description="a state's `output_at`; the latest if left out")
+    ] = None,
+) -> TerminalOutput:
+    """What the run's terminal shows at a state's `output_at`: the last 8,192 characters of
+    its output before that point. States carry only the offset; a page keeps the text it
+    receives, and asks here for what it never received."""
+    start, end, text = tail(manager(request).get(run_id).recording, upto, SCROLLBACK)
+    return TerminalOutput(start=start, upto=end, text=text)
 
 
 @router.post("/api/runs/{run_id}/step", **CONTROL)

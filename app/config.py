@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     memory_mb: int = Field(default=512, ge=16, le=65536, description="address space per process")
     max_procs: int = Field(default=16, ge=1, le=256)
     max_events: int = Field(default=20000, ge=10, le=1_000_000)
+    max_recording_mb: int = Field(
+        default=64, ge=1, le=4096, description="MB of events one run may record (JSON text)"
+    )
 
     server_user: str | None = Field(
         default=None,
@@ -93,5 +96,6 @@ class Settings(BaseSettings):
             "memory_mb": self.memory_mb,
             "max_procs": self.max_procs,
             "max_events": self.max_events,
+            "max_recording_mb": self.max_recording_mb,
         }
         return {key: min(value, asked.get(key, value)) for key, value in ours.items()}

@@ -5,7 +5,10 @@ the single written form of that contract. `docs/events.md` documents each type a
 a test fails when a model here has a field the document does not name.
 
 Python Tutor's rule holds: every event carries `state`, the whole world after that event, so
-any step renders from its own event with no look at its neighbours.
+any step renders from its own event with no look at its neighbours. The terminal's text is
+the run's one growing thing: a state says where the terminal stands (`output_at`, an offset
+into the run's output) and what this event added, and a page keeps the output once per run
+(or asks `GET /api/runs/{id}/output?upto=N` for what it has not received).
 """
 
 from __future__ import annotations
@@ -93,8 +96,9 @@ class Gone(_Strict):
 class WorldState(_Strict):
     procs: list[ProcState]
     pipes: list[PipeState]
-    output: str
     gone: Gone
+    output_at: int
+    output_new: str
 
 
 class _EventBase(_Strict):

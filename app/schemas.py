@@ -32,7 +32,14 @@ def flood_program(writes: int, size: int = 1) -> dict[str, Any]:
     }
 
 
-LIMITS_EXAMPLE = {"wall_s": 10, "cpu_s": 5, "memory_mb": 512, "max_procs": 16, "max_events": 20000}
+LIMITS_EXAMPLE = {
+    "wall_s": 10,
+    "cpu_s": 5,
+    "memory_mb": 512,
+    "max_procs": 16,
+    "max_events": 20000,
+    "max_recording_mb": 64,
+}
 
 
 def _example(example: dict[str, Any]) -> ConfigDict:
@@ -208,4 +215,13 @@ class Health(BaseModel):
     max_runs: int
     sandbox: list[str] = Field(
         description="the layers of isolation around every run (docs/security.md)"
+    )
+
+
+class TerminalOutput(BaseModel):
+    model_config = _example({"start": 0, "upto": 11, "text": "hello pipe\n"})
+    start: int = Field(description="where `text` begins in the run's output, in characters")
+    upto: int = Field(description="where it ends: the `output_at` asked for")
+    text: str = Field(
+        description="the run's output from `start` to `upto`: what the terminal shows"
     )

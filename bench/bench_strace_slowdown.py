@@ -30,7 +30,14 @@ CHUNK = 64
 WRITES = 20_000  # untraced and plain strace
 TRACED_WRITES = 500  # pipescope: each call is two still points and about two events
 TRIALS = 3
-LIMITS = {"wall_s": 120, "cpu_s": 60, "memory_mb": 512, "max_procs": 16, "max_events": 100_000}
+LIMITS = {
+    "wall_s": 120,
+    "cpu_s": 60,
+    "memory_mb": 512,
+    "max_procs": 16,
+    "max_events": 100_000,
+    "max_recording_mb": 1024,
+}
 
 
 def values(writes: int) -> dict[str, int]:

@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent / "runner"))
 import itertools
 
 from support import ForkServer, alive
+from terminal import terminal_text
 
 Events = list[dict[str, Any]]
 
@@ -130,9 +131,7 @@ def test_the_traced_seed_program_tells_the_runner_s_story(fs: ForkServer) -> Non
         if e["type"] == "proc.exit"
     ]
     assert sorted(deaths) == [("child", "exited", 0), ("parent", "exited", 0)]
-    assert (
-        traced.events[-1]["state"]["output"] == ran.events[-1]["state"]["output"] == "hello pipe\n"
-    )
+    assert terminal_text(traced.events) == terminal_text(ran.events) == "hello pipe\n"
     assert not any(alive(pid) for pid in traced.role)
 
 
@@ -176,7 +175,7 @@ def test_yes_dies_of_sigpipe_once_head_has_closed_its_end(fs: ForkServer) -> Non
     )
     assert events.index(closed) < events.index(signal)
     assert all(p["readers"] == 0 for p in signal["state"]["pipes"])
-    assert events[-1]["state"]["output"] == "y\ny\ny\n"
+    assert terminal_text(events) == "y\ny\ny\n"
     assert events[-1]["reason"] == "exited"
     assert all(p["reaped"] for p in events[-1]["state"]["procs"])
 
@@ -230,12 +229,21 @@ def test_loader_and_libc_calls_show_only_when_asked(fs: ForkServer) -> None:
     assert len(loud) > len(quiet)
 
 
+def test_a_long_output_reaches_the_terminal_whole_each_character_once(fs: ForkServer) -> None:
+    """108,894 characters through cat's writes to the terminal: each event carries what it
+    added, in order, and nothing is lost or told twice (terminal_text checks output_at)."""
+    printed = "".join(sorted(f"{n}\n" for n in range(1, 20001)))
+    events = fs.scenario("trace-pipeline", {"command": "seq 20000 | sort | cat"}).finish()
+    assert events[-1]["reason"] == "exited", events[-1]["message"]
+    assert terminal_text(events) == printed
+
+
 def test_a_composed_pipeline_runs_each_command_as_its_own_process(fs: ForkServer) -> None:
     events = fs.scenario("trace-pipeline", {"command": "seq 100 | sort -r | head -n 3"}).finish()
     assert events[-1]["reason"] == "exited"
     names = [p["name"] for p in events[-1]["state"]["procs"]]
     assert names == ["shell", "seq", "sort", "head"]
-    assert events[-1]["state"]["output"] == "99\n98\n97\n"  # sort -r sorts text, not numbers
+    assert terminal_text(events) == "99\n98\n97\n"  # sort -r sorts text, not numbers
     dup2s = {
         (e["args"]["oldfd"], e["args"]["newfd"])
         for e in events

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import TypeAdapter
 from service_client import Client
+from terminal import terminal_text
 
 from app.events import Event
 
@@ -26,7 +27,7 @@ def test_a_pipeline_over_rest_and_websocket(api: Client) -> None:
         events = viewer.rest()
     EVENTS.validate_python(events)
     assert events[0]["backend"] == "strace" and events[-1]["reason"] == "exited"
-    assert events[-1]["state"]["output"] == "hi\n"
+    assert terminal_text(events) == "hi\n"
     assert [p["name"] for p in events[-1]["state"]["procs"]] == ["shell", "echo", "cat"]
 
 

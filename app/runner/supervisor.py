@@ -30,6 +30,7 @@ from app.workdir import RUN_FILES
 BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
 DISK_CHECK_S = 0.02
+END_ROOM = 1 << 16  # bytes of the recording limit kept for run.end
 FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve"})
 NO_BOUNDARY = {"namespaces": False, "uids": False, "landlock": 0, "seccomp": False}
 
@@ -61,6 +62,9 @@ class Supervisor:
         self.last_state: dict[str, Any] = {}
         self.boundary = sandbox.Boundary(**request.get("boundary") or NO_BOUNDARY)
         self.next_disk_check = self.t0
+        self.recorded = 0  # bytes of events sent
+        # Room is kept for run.end, which the server takes past the limit as well.
+        self.max_recorded = (int(self.limits["max_recording_mb"]) << 20) - END_ROOM
 
     # -- events ----------------------------------------------------------------------------
     def emit(
@@ -69,17 +73,37 @@ class Supervisor:
         """Send one event with the world after it (`state`: a snapshot just taken, if any)."""
         state = state if state is not None else self.world.snapshot()
         state["gone"] = gone(self.last_state, state)
+        # The terminal's new text goes out once: as an `output` event's `data`, or else in
+        # the state's `output_new`; `output_at` says where the terminal stands after it.
+        state["output_at"], added = self.world.take_output()
+        if type_ == "output":
+            fields["data"], added = added, ""
+        state["output_new"] = added
         event: dict[str, Any] = {"v": 1, "seq": self.seq, "t": round(time.monotonic() - self.t0, 6)}
         event |= {"type": type_, "pid": pid, **fields, "state": state}
+        line = json.dumps(event, separators=(",", ":")).encode() + b"\n"
+        if type_ != "run.end" and self.recorded + len(line) > self.max_recorded:
+            self.world.output_at -= len(fields.get("data") or added)  # this text is not kept
+            mb = self.limits["max_recording_mb"]
+            raise RunOver(
+                "limit",
+                f"the run reached its limit of {mb} MB of recorded events ({self.seq} events)",
+            )
         self.seq += 1
         self.last_state = state
-        self.send_line(event)
+        self.recorded += len(line)
+        self.send_line(line)
         if type_ != "run.end" and self.seq >= int(self.limits["max_events"]):
             raise RunOver("limit", f"the run reached its limit of {self.seq} events")
 
-    def send_line(self, obj: dict[str, Any]) -> None:
+    def emit_output(self) -> None:
+        """An `output` event for what reached the terminal since the last event, if any."""
+        if self.world.output_new:
+            self.emit("output", None)
+
+    def send_line(self, line: bytes) -> None:
         try:
-            self.out.sendall(json.dumps(obj, separators=(",", ":")).encode() + b"\n")
+            self.out.sendall(line)
         except OSError:
             raise RunOver("viewer-left", "the server closed the run's channel") from None
 
@@ -168,9 +192,9 @@ class Supervisor:
                 time.sleep(0.0001)
                 continue
             if key.data == "pty":
-                text = self.tty.read()
-                if text and not self.holder_writes_tty():
-                    self.emit("output", None, data=text)
+                # A write to the terminal still out tells its bytes with its own return.
+                if self.tty.read() and not self.holder_writes_tty():
+                    self.emit_output()
             elif key.data == "control":
                 self.read_control()
             else:
@@ -179,9 +203,8 @@ class Supervisor:
         self.watch_unreported()
         self.schedule()
         if not self.world.live() and self.holder is None:
-            text = self.tty.drain(0.01)
-            if text:
-                self.emit("output", None, data=text)
+            self.tty.drain(0.01)
+            self.emit_output()
             raise RunOver("exited", "every process has exited")
 
     def check_limits(self, now: float) -> None:

@@ -1,6 +1,8 @@
 """The run's world as the kernel shows it: each process's fds, each pipe's bytes and ring.
 
-`World.snapshot()` is taken for every event, so every event carries the whole state.
+`World.snapshot()` is taken for every event, so every event carries the whole state. The
+terminal is the exception: its text grows without bound, so an event carries only where the
+terminal stands (`output_at`) and what it added (see `take_output`).
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from typing import Any
 
 from app.kernel import pipes, procfs
 from app.kernel.ring import PAGE, RingModel
-
-OUTPUT_CAP = 8192
 
 
 @dataclass
@@ -80,10 +80,19 @@ class World:
     def __init__(self) -> None:
         self.procs: dict[int, Proc] = {}
         self.rings: dict[str, RingModel] = {}
-        self.output = ""
+        self.output_at = 0  # characters the terminal has received
+        self.output_new: list[str] = []  # what it received since the last event went out
 
     def add_output(self, text: str) -> None:
-        self.output = (self.output + text)[-OUTPUT_CAP:]
+        self.output_new.append(text)
+        self.output_at += len(text)
+
+    def take_output(self) -> tuple[int, str]:
+        """Where the terminal stands, and the text that came since the last call: the next
+        event carries these, so every character of output is in exactly one event."""
+        new = "".join(self.output_new)
+        self.output_new.clear()
+        return self.output_at, new
 
     def live(self) -> list[Proc]:
         return [p for p in self.procs.values() if not (p.exited or p.killed)]
@@ -146,7 +155,6 @@ class World:
         return {
             "procs": [p.to_json() for p in sorted(self.procs.values(), key=lambda p: p.order)],
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
-            "output": self.output,
         }
 
 

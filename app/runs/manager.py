@@ -19,6 +19,7 @@ from typing import Any
 from app.config import Settings
 from app.runner.client import ForkServerClient, RunnerUnavailable
 from app.runs.errors import RunnerDown, RunNotFound, TooManyRuns
+from app.runs.memory import GiveBack
 from app.runs.owners import Owner, check_client
 from app.runs.run import Run
 
@@ -35,6 +36,7 @@ class RunManager:
         self.runs: dict[str, Run] = {}
         self.starting: list[Owner] = []  # runs whose supervisor is being forked
         self._janitor: asyncio.Task[None] | None = None
+        self._give_back = GiveBack()
 
     async def start(self) -> None:
         await self.runner.start()
@@ -132,14 +134,18 @@ class RunManager:
                 )
             elif now - run.started > float(run.limits["wall_s"]) + OVERDUE_S:
                 run.force("timeout", f"the run passed its time limit of {run.limits['wall_s']} s")
-        self._forget_finished(now)
+        # Once nothing holds the dropped runs (not even that method's locals): else the
+        # server keeps their pages, and its RSS never comes down.
+        self._give_back(self._forget_finished(now))
 
-    def _forget_finished(self, now: float) -> None:
+    def _forget_finished(self, now: float) -> int:
+        """Drop the finished runs past the count, age or size kept; the bytes they held."""
         s = self.settings
         finished = sorted(
             (r for r in self.runs.values() if r.done.is_set()), key=lambda r: r.ended_at or 0
         )
         size = sum(r.recording.size for r in finished)
+        dropped = 0
         for i, run in enumerate(finished):
             too_many = len(finished) - i > s.keep_finished
             too_old = now - (run.ended_at or now) > s.keep_finished_s
@@ -147,4 +153,6 @@ class RunManager:
             if not (too_many or too_old or too_big):
                 break
             size -= run.recording.size
+            dropped += run.recording.size
             del self.runs[run.id]
+        return dropped

@@ -2,8 +2,9 @@
 
 Events are kept as the text that came over the run's socket and parsed only when asked: the
 trace is sent on as it is, so a busy run costs the server a split and an append per event.
-The trace is complete and bounded by the run's `max_events`; viewers read it at their own
-pace through a cursor, so none of them holds a queue of its own.
+The trace is complete and bounded by the run's `max_events` and `max_recording_mb` (the
+supervisor keeps to both; this refuses to grow past the second all the same); viewers read it
+at their own pace through a cursor, so none of them holds a queue of its own.
 """
 
 from __future__ import annotations
@@ -14,13 +15,24 @@ from typing import Any
 
 from app.runner.world import NOTHING_GONE
 
-EMPTY_STATE: dict[str, Any] = {"procs": [], "pipes": [], "output": "", "gone": NOTHING_GONE}
+EMPTY_STATE: dict[str, Any] = {
+    "procs": [],
+    "pipes": [],
+    "gone": NOTHING_GONE,
+    "output_at": 0,
+    "output_new": "",
+}
+
+
+class RecordingFull(Exception):
+    """The run sent more than its recording may hold."""
 
 
 class Recording:
-    def __init__(self) -> None:
+    def __init__(self, max_size: int) -> None:
         self.lines: list[str] = []
-        self.size = 0  # characters kept, for the bound on finished runs
+        self.size = 0  # characters kept (the runner's JSON is ASCII: bytes), for the bounds
+        self.max_size = max_size
         self.ended = False
         self._grew: asyncio.Future[None] | None = None
         self._parsed: tuple[int, dict[str, Any]] | None = None
@@ -28,12 +40,25 @@ class Recording:
     def __len__(self) -> int:
         return len(self.lines)
 
-    def extend(self, lines: list[str]) -> None:
+    def extend(self, lines: list[str], last: bool = False) -> None:
+        """Record these events; past the bound, only those that fit, then RecordingFull. The
+        `last` one, the run.end the server writes itself, is taken past it."""
         if self.ended or not lines:
             return
+        size = sum(map(len, lines))
+        full = self.size + size > self.max_size and not last
+        if full:
+            room, fit = self.max_size - self.size, 0
+            while fit < len(lines) and len(lines[fit]) <= room:
+                room -= len(lines[fit])
+                fit += 1
+            lines = lines[:fit]
+            size = sum(map(len, lines))
         self.lines.extend(lines)
-        self.size += sum(map(len, lines))
+        self.size += size
         self._wake()
+        if full:
+            raise RecordingFull(f"the run sent more than {self.max_size >> 20} MB of events")
 
     def finish(self) -> None:
         self.ended = True

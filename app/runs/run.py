@@ -21,7 +21,7 @@ from app.runner.world import NOTHING_GONE
 from app.runs.control import ControlOp, KillOp, StepOp, refuse_step
 from app.runs.errors import RunConflict
 from app.runs.owners import Owner
-from app.runs.recording import Recording
+from app.runs.recording import Recording, RecordingFull
 
 CHUNK = 1 << 18
 KILL_GRACE_S = 2.0  # a kill the supervisor has not answered by then is done by the fork server
@@ -47,7 +47,7 @@ class Run:
         self.created = time.time()
         self.started = time.monotonic()
         self.ended_at: float | None = None
-        self.recording = Recording()
+        self.recording = Recording(int(limits["max_recording_mb"]) << 20)
         self.supervisor: int | None = None
         self.viewers = 0
         self.alone_since: float | None = None
@@ -87,6 +87,8 @@ class Run:
                 if len(self.recording) > limit:  # the runner caps this; never trust a flood
                     self._closing = ("limit", f"the run sent more than {limit} events")
                     break
+        except RecordingFull as full:  # the runner caps this too
+            self._closing = ("limit", str(full))
         except OSError:
             pass
         finally:
@@ -104,7 +106,8 @@ class Run:
                 "the run's supervisor stopped without reporting how the run ended; "
                 "start the run again",
             )
-            self.recording.extend([json.dumps(self._end_event(last, reason, message))])
+            end = json.dumps(self._end_event(last, reason, message))
+            self.recording.extend([end], last=True)
         self.recording.finish()
         self.ended_at = time.monotonic()
 
@@ -121,7 +124,8 @@ class Run:
             "reason": reason,
             "message": message,
             "killed": killed,
-            "state": {**state, "gone": NOTHING_GONE},  # the server ends it: nothing was closed
+            # The server ends it: nothing was closed, nothing reached the terminal.
+            "state": {**state, "gone": NOTHING_GONE, "output_new": ""},
         }
 
     async def _await_supervisor(self) -> None:

@@ -57,6 +57,7 @@ class TraceSupervisor(Supervisor):
         self.partial = ""  # the line strace is in the middle of writing
         self.complaints: list[str] = []  # what strace itself said (`strace: ...`)
         self.idle_since = 0.0  # when strace began to wait for the program
+        self.tty_early = 0  # terminal bytes read while a write to it was still out
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -200,7 +201,9 @@ class TraceSupervisor(Supervisor):
         if call == "wait4" and ret > 0 and ret in self.world.procs:
             self.world.procs[ret].reaped = True
         if call in ("write", "writev") and ret > 0 and self.is_tty(proc, args.get("fd", -1)):
-            self.tty.drain(0.05, expect=ret)  # in the state now, as the runner has it
+            # In the state now, as the runner has it (less what was read while it was out).
+            self.tty.drain(0.05, expect=ret - self.tty_early)
+            self.tty_early = 0
 
     # -- while strace waits for the program ----------------------------------------------------
     def quiet(self) -> None:
@@ -229,10 +232,15 @@ class TraceSupervisor(Supervisor):
                 line=opened.line,
                 blocked_on=proc.blocked_on,
             )
-        if not any(self.writes_tty(p) for p in self.world.live()):
-            text = self.tty.read()  # a write still out tells its own bytes when it returns
-            if text:
-                self.emit("output", None, data=text)
+        # The terminal is read even while a write to it is out: a write larger than the
+        # terminal's buffer returns only once it is read. That write's bytes then go out with
+        # the next event (its call.block, or its return), never as output of their own.
+        before = self.tty.bytes
+        text = self.tty.read()
+        if any(self.writes_tty(p) for p in self.world.live()):
+            self.tty_early += self.tty.bytes - before
+        elif text:
+            self.emit_output()
         if self.reap_orphans():
             self.emit(
                 "state.change", None, reason="an orphan was reaped by pipescope, as init would"
@@ -248,9 +256,8 @@ class TraceSupervisor(Supervisor):
         """strace has ended: it does so once every traced process has."""
         hygiene.reap(self.strace_pid)
         self.log.close()
-        text = self.tty.drain(0.01)
-        if text:
-            self.emit("output", None, data=text)
+        self.tty.drain(0.01)
+        self.emit_output()
         self.reap_orphans()
         if not self.world.procs:
             said = "; ".join(self.complaints) or "strace started nothing"

@@ -1,12 +1,12 @@
 // render(view, event): draw one position of the run from that event alone, never from its
 // neighbours. Its `state` is the world after it, and `state.gone` what it took away (a closed
 // fd's fading row, a freed pipe); replay, stepping back and jumping all come through here, so
-// any position, however it is reached, shows exactly what was shown the first time.
+// any position, however it is reached, shows exactly what was shown the first time. (The
+// terminal's text is kept once per run, in terminal.js: a state says how much of it to show.)
 
 import { narrate } from "./narrate.js";
 import { renderPipes } from "./pipe-ring.js";
 import { renderProcs } from "./proc-card.js";
-import { t } from "./i18n.js";
 import { stuckLines } from "./stuck.js";
 import { drawWires } from "./wires.js";
 
@@ -17,7 +17,7 @@ export function render(view, ev, opts = {}) {
     view.procs.replaceChildren();
     view.pipes.replaceChildren();
     view.wires.replaceChildren();
-    view.terminal.textContent = t("run.terminal_empty");
+    view.terminal.show(null);
     view.caption.textContent = "";
     view.source.show(null);
     return;
@@ -26,8 +26,8 @@ export function render(view, ev, opts = {}) {
   view.stage.dataset.type = ev.type;
   renderProcs(view.procs, ev, opts);
   renderPipes(view.pipes, ev);
-  view.terminal.textContent = ev.state.output || t("run.terminal_empty");
-  view.terminal.classList.toggle("blank", !ev.state.output);
+  // The terminal as it was at this step: its text before this state's `output_at`.
+  view.terminal.show(ev);
   // A run that timed out also says, one line a blocked process, why it could not go on.
   view.caption.replaceChildren(narrate(ev), ...stuckLines(ev));
   view.caption.dataset.kind = ev.type;

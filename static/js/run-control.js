@@ -20,11 +20,12 @@ function tokenFor(id, given) {
 }
 
 export class RunControl {
-  constructor(scenario, timeline, log, redraw) {
+  constructor(scenario, timeline, log, redraw, terminal) {
     this.scenario = scenario;
     this.timeline = timeline;
     this.log = log;
     this.redraw = redraw;
+    this.terminal = terminal; // keeps the run's output, which events carry only in parts
     this.mode = null;
     this.socket = null;
     this.ended = false;
@@ -41,6 +42,7 @@ export class RunControl {
   async start(mode) {
     this.stop();
     this.alert(null);
+    this.terminal.reset(null);
     this.timeline.reset();
     this.log.clear();
     this.mode = mode;
@@ -58,6 +60,7 @@ export class RunControl {
       this.updateBars(this.timeline.pos);
       return;
     }
+    this.terminal.reset(created.id);
     this.socket = openRun(created.ws ?? `/ws/runs/${created.id}`, {
       onEvents: (events) => this.received(events),
       onServerError: (error) => this.refused(error),
@@ -77,6 +80,7 @@ export class RunControl {
       this.log.add(ev);
       if (ev.type === "run.end") this.ended = true;
     }
+    this.terminal.add(events); // before the timeline draws any of them
     this.timeline.add(events);
     if (this.ended) {
       byId("notice").open = true;

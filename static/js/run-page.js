@@ -8,6 +8,7 @@ import { Log } from "./log.js";
 import { render } from "./render.js";
 import { RunControl } from "./run-control.js";
 import { SourceView } from "./source.js";
+import { TerminalView } from "./terminal.js";
 import { Timeline } from "./timeline.js";
 import { drawWires } from "./wires.js";
 
@@ -19,7 +20,7 @@ const view = {
   procs: byId("procs"),
   pipes: byId("pipes"),
   wires: byId("wires"),
-  terminal: byId("terminal"),
+  terminal: new TerminalView(byId("terminal")),
   caption: byId("caption"),
   empty: byId("empty"),
   source: new SourceView(byId("source"), scenario.source),
@@ -30,7 +31,7 @@ const flights = $(".flights");
 const timeline = new Timeline(onMove);
 view.log = new Log(byId("log"), (seq) => timeline.seek(seq));
 const updateControls = bindControls(byId("controls"), timeline);
-const run = new RunControl(scenario, timeline, view.log, () => redraw());
+const run = new RunControl(scenario, timeline, view.log, () => redraw(), view.terminal);
 let shownSteppable = null;
 
 function steppable(index) {

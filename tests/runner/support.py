@@ -16,7 +16,14 @@ from app.runner import channel
 from app.scenarios import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LIMITS = {"wall_s": 10, "cpu_s": 5, "memory_mb": 512, "max_procs": 16, "max_events": 20000}
+DEFAULT_LIMITS = {
+    "wall_s": 10,
+    "cpu_s": 5,
+    "memory_mb": 512,
+    "max_procs": 16,
+    "max_events": 20000,
+    "max_recording_mb": 64,
+}
 
 
 class Run:

@@ -3,6 +3,7 @@
 import pytest
 from pydantic import TypeAdapter
 from support import ForkServer
+from terminal import terminal_text
 
 from app.events import Event
 from app.scenarios import catalog
@@ -20,3 +21,4 @@ def test_each_scenarios_events_validate_against_the_contract(
     times = [e["t"] for e in events]
     assert times == sorted(times)
     assert events[-1]["type"] == "run.end"
+    terminal_text(events)  # each character of output in one event, every output_at right

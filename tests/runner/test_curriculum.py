@@ -3,6 +3,7 @@
 import itertools
 
 from support import ForkServer, calls, pipe_of, proc_of
+from terminal import terminal_text
 
 from app.scenarios import catalog
 
@@ -86,7 +87,7 @@ def test_siblings_talk_and_the_parent_holds_no_end(forkserver: ForkServer) -> No
     assert (read["ret"], read["data"]) == (12, "hi, sibling\\n")
     last_close = returns(events, "close", parent)[-1]
     assert not [r for r in proc_of(last_close, parent)["fds"] if r["kind"] == "pipe"]
-    assert events[-1]["state"]["output"] == "hi, sibling\n"
+    assert terminal_text(events) == "hi, sibling\n"
 
 
 def test_shell_pipeline_points_0_and_1_at_the_pipe_and_wc_counts(forkserver: ForkServer) -> None:
@@ -101,7 +102,7 @@ def test_shell_pipeline_points_0_and_1_at_the_pipe_and_wc_counts(forkserver: For
     assert [e["ret"] for e in returns(events, "execve")] == [0, 0]
     assert proc_of(events[-1], ls)["program"] == ["ls"]
     entries = 3  # the run directory holds three files
-    assert events[-1]["state"]["output"].strip() == str(entries)
+    assert terminal_text(events).strip() == str(entries)
     assert all(p["exit_code"] == 0 for p in events[-1]["state"]["procs"])
 
 
@@ -115,7 +116,7 @@ def test_two_pipes_carry_a_request_and_a_reply(forkserver: ForkServer) -> None:
     after_closes = returns(events, "write", parent)[0]
     for pipe in after_closes["state"]["pipes"]:
         assert (pipe["readers"], pipe["writers"]) == (1, 1)
-    assert events[-1]["state"]["output"] == "pong\n"
+    assert terminal_text(events) == "pong\n"
 
 
 def test_nonblocking_read_is_eagain_while_a_writer_lives_then_eof(forkserver: ForkServer) -> None:
@@ -144,7 +145,7 @@ def test_short_read_returns_three_writes_as_one(forkserver: ForkServer) -> None:
     read = returns(events, "read")[0]
     assert (read["args"]["count"], read["ret"]) == (1024, 19)
     assert read["data"] == "first\\nsecond\\nthird\\n"
-    assert events[-1]["state"]["output"] == "first\nsecond\nthird\n"
+    assert terminal_text(events) == "first\nsecond\nthird\n"
 
 
 def test_every_scenario_has_both_languages_and_runnable_defaults() -> None:

@@ -1,10 +1,12 @@
 """Every run is bounded and cleaned up: no process of it survives, escapees included."""
 
+import json
 import os
 import signal
 import time
 
 from support import ForkServer, alive, calls, exists
+from terminal import added, terminal_text
 
 
 def escapee_program() -> dict:
@@ -75,6 +77,30 @@ def test_the_event_limit_ends_a_run(forkserver: ForkServer) -> None:
     assert events[-1]["reason"] == "limit" and "30 events" in events[-1]["message"]
 
 
+def test_the_recording_limit_ends_a_run_that_prints_without_end(forkserver: ForkServer) -> None:
+    """`yes` on the terminal: each event carries only what it printed, and the run ends once
+    its events reach the recording limit, saying so."""
+    yes = {"p": [{"op": "exec", "argv": ["yes"]}]}
+    run = forkserver.program(yes, limits={"max_recording_mb": 1})
+    lines: list[bytes] = []
+    while line := run.reader.readline():
+        lines.append(line)
+        run.events.append(json.loads(line))
+    run.close()
+    events = run.events
+    end = events[-1]
+    assert end["reason"] == "limit", end["message"]
+    assert "limit of 1 MB of recorded events" in end["message"]
+    assert sum(map(len, lines)) <= 1 << 20
+    printed = terminal_text(events)  # every character in exactly one event
+    assert printed.startswith("y\ny\n") and len(printed) > 500_000
+    # No event repeats what the terminal showed before: beyond the text it adds, each is
+    # only its fields and state (an 8 KiB copy of the terminal each, until now).
+    for line, event in zip(lines, events, strict=True):
+        assert len(line) - len(json.dumps(added(event))) < 2048, event["type"]
+    assert wait_gone(run.pids()) == set()
+
+
 def test_fds_from_a_failed_exec_name_the_error(forkserver: ForkServer) -> None:
     events = forkserver.program({"p": [{"op": "close", "fd": 7}]}).finish()
     close = next(calls(events))
@@ -131,4 +157,4 @@ def test_the_first_process_does_not_depend_on_json_key_order(forkserver: ForkSer
     reordered = {"child": program["procs"]["child"], "parent": program["procs"]["parent"]}
     events = forkserver.program(reordered).finish()
     assert events[1]["type"] == "proc.start" and events[1]["role"] == "parent"
-    assert events[-1]["reason"] == "exited" and events[-1]["state"]["output"] == "hello pipe\n"
+    assert events[-1]["reason"] == "exited" and terminal_text(events) == "hello pipe\n"

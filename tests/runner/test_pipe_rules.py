@@ -1,6 +1,7 @@
 """EOF, the forgotten write end, and SIGPIPE: the seed note's rules, shown by the kernel."""
 
 from support import ForkServer, calls, pipe_of, proc_of
+from terminal import terminal_text
 
 
 def test_last_read_returns_zero_once_every_write_end_is_closed(forkserver: ForkServer) -> None:
@@ -63,4 +64,4 @@ def test_ignored_sigpipe_turns_into_an_epipe_error(forkserver: ForkServer) -> No
     assert not [e for e in events if e["type"] == "signal"]
     death = next(e for e in events if e["type"] == "proc.exit" and e["pid"] == parent)
     assert (death["status"], death["exit_code"]) == ("exited", 1)
-    assert "write: Broken pipe" in events[-1]["state"]["output"]
+    assert "write: Broken pipe" in terminal_text(events)

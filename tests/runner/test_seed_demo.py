@@ -42,7 +42,8 @@ def test_hello_pipe_follows_the_seed_step_by_step(forkserver: ForkServer) -> Non
 
     echo = next(e for e in returns if e["call"] == "write" and e["pid"] == child)
     assert (echo["args"]["fd"], echo["ret"]) == (1, 11)
-    assert echo["state"]["output"] == "hello pipe\n"
+    # Its own event carries what it printed, and where the terminal stands after it.
+    assert (echo["state"]["output_new"], echo["state"]["output_at"]) == ("hello pipe\n", 11)
 
     exits = {e["pid"]: e for e in events if e["type"] == "proc.exit"}
     assert {pid: (e["status"], e["exit_code"]) for pid, e in exits.items()} == {

@@ -1,6 +1,7 @@
 """Step mode: every process waits before each call; a stepped read really blocks."""
 
 from support import ForkServer, proc_of
+from terminal import terminal_text
 
 
 def settled(e: dict) -> bool:
@@ -47,7 +48,7 @@ def test_a_reader_stepped_first_blocks_in_the_kernel_until_the_writer_is_stepped
     run.control(op="play", interval_ms=0)  # let the rest go by itself
     events = run.finish()
     assert events[-1]["reason"] == "exited"
-    assert events[-1]["state"]["output"] == "hello pipe\n"
+    assert terminal_text(events) == "hello pipe\n"
 
 
 def test_nothing_moves_until_a_step_arrives(forkserver: ForkServer) -> None:

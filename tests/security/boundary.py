@@ -47,4 +47,4 @@ def shell(fs: ForkServer, script: str, **limits: Any) -> tuple[str, list[dict[st
 
 
 def printed(events: list[dict[str, Any]]) -> str:
-    return "".join(e["data"] for e in events if e["type"] == "output")
+    return terminal_text(events)

@@ -193,7 +193,8 @@ def _running(marker: str) -> list[int]:
 
 def test_nothing_of_a_run_outlives_it(fs: ForkServer) -> None:
     marker = "61.25"  # escapees of every kind: a new session, a background job, an orphan
-    script = f"setsid sleep {marker} & sleep {marker} & (sleep {marker} &) ; sleep 0.3; echo up; sleep 60"
+    sleeps = f"setsid sleep {marker} & sleep {marker} & (sleep {marker} &)"
+    script = f"{sleeps}; sleep 0.3; echo up; sleep 60"
     run = start_shell(fs, script, wall_s=1)
     run.until(lambda e: e["type"] == "output")
     assert len(_running(marker)) == 3

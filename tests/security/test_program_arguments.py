@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from service_client import ROOT, Client
+from terminal import terminal_text
 
 from app import i18n
 from app.scenarios import argv as arguments
@@ -161,8 +162,7 @@ def output(api: Client, body: dict[str, Any]) -> str:
     with api.watch(run) as viewer:
         events = viewer.rest()
     assert events[-1]["reason"] == "exited", events[-1]
-    text: str = events[-1]["state"]["output"]
-    return text.replace("\r\n", "\n")
+    return terminal_text(events).replace("\r\n", "\n")
 
 
 SAFE = [
