@@ -16,6 +16,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runner"))
 
 from support import DEFAULT_LIMITS, ForkServer, Run
+from terminal import terminal_text
 
 # The boundary as a host with root gives it, and as a container (no namespaces) gives it.
 # As a non-root user ("unprivileged"): a user namespace of the run's own instead of a uid.
