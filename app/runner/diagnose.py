@@ -37,7 +37,7 @@ def stuck(state: dict[str, Any]) -> list[str]:
             kids = [
                 f"pid {p['pid']} ({p['name']})"
                 for p in state["procs"]
-                if p["ppid"] == proc["pid"] and p["status"] in ("running", "blocked")
+                if p["ppid"] == proc["pid"] and p["status"] in ("running", "blocked", "unknown")
             ]
             lines.append(f"{who}: it waits for {', '.join(kids) or 'a child'} to end")
         else:

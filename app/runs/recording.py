@@ -14,7 +14,13 @@ from typing import Any
 
 from app.runner.world import NOTHING_GONE
 
-EMPTY_STATE: dict[str, Any] = {"procs": [], "pipes": [], "output": "", "gone": NOTHING_GONE}
+EMPTY_STATE: dict[str, Any] = {
+    "procs": [],
+    "files": [],
+    "pipes": [],
+    "output": "",
+    "gone": NOTHING_GONE,
+}
 
 
 class Recording:

@@ -30,7 +30,7 @@ function stuckSentence(state, proc) {
     return t("stuck.write", { who: name, pipe: on.pipe, holders: holders || t("stuck.nobody") });
   }
   if (on.call === "wait4") {
-    const children = state.procs.filter((p) => p.ppid === proc.pid && (p.status === "running" || p.status === "blocked"));
+    const children = state.procs.filter((p) => p.ppid === proc.pid && ["running", "blocked", "unknown"].includes(p.status));
     const names = listOf(children.map((child) => who(state, child.pid)));
     return t("stuck.wait4", { who: name, children: names || t("stuck.a_child") });
   }
