@@ -42,13 +42,13 @@ class Refused(Exception):
 def same_file(pid1: int, fd1: int, pid2: int, fd2: int) -> bool:
     """True when pid1's fd1 and pid2's fd2 point to one open file; OSError when one is gone,
     Refused when the caller may not look."""
-    ret = _libc.syscall(_SYS_KCMP, pid1, pid2, KCMP_FILE, fd1, fd2)
+    ret = int(_libc.syscall(_SYS_KCMP, pid1, pid2, KCMP_FILE, fd1, fd2))
     if ret < 0:
         err = ctypes.get_errno()
         if err in _REFUSED:
             raise Refused(os.strerror(err))
         raise OSError(err, os.strerror(err))
-    return ret == 0
+    return bool(ret == 0)
 
 
 Ref = tuple[int, int]  # (pid, fd)
