@@ -54,7 +54,9 @@ def holders(nprocs: int, npipes: int) -> list[int]:
 def world_of(pids: list[int]) -> World:
     world = World()
     for order, pid in enumerate(pids):
-        world.procs[pid] = Proc(pid=pid, ppid=1, role=str(order), order=order, pidfd=os.pidfd_open(pid))
+        world.procs[pid] = Proc(
+            pid=pid, ppid=1, role=str(order), order=order, pidfd=os.pidfd_open(pid)
+        )
     return world
 
 
@@ -63,7 +65,8 @@ def main() -> None:
     me = os.getpid()
     t = best(lambda: files.same_file(me, 0, me, 1), ROUNDS * 10)
     print(f"one kcmp(KCMP_FILE) call: {t * 1e6:.2f} µs")
-    print("| processes | pipes | fds | kcmp calls per event | snapshot without files | with files | files add |")
+    head = ("processes", "pipes", "fds", "kcmp calls per event", "snapshot", "with files", "add")
+    print("| " + " | ".join(head) + " |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for nprocs, npipes in SHAPES:
         pid = os.fork()
