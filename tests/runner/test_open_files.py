@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from support import ForkServer, pipe_of, proc_of
+from support import DEFAULT_LIMITS, ForkServer, pipe_of, proc_of
 
 
 def settled(pid: int) -> Any:
@@ -93,3 +93,25 @@ def test_o_nonblock_set_through_one_fd_shows_on_the_other_process_fd(
     assert (read["type"], read["ret"], read["errno"]) == ("call.return", -1, "EAGAIN")
     run.control(op="kill")
     run.finish()
+
+
+def test_opening_proc_fd_of_a_pipe_end_makes_a_new_open_file(forkserver: ForkServer) -> None:
+    """Not a dup: open("/proc/self/fd/3") gives a second read-end file, and the kernel's
+    readers count goes to 2. (sh is no allowlisted program: the request goes straight to the
+    runner, as tests/security/boundary.py does.)"""
+    script = "exec 5</proc/self/fd/3; echo opened; sleep 1"
+    program = {
+        "procs": {"p": [{"op": "pipe", "name": "fd"}, {"op": "exec", "argv": ["sh", "-c", script]}]}
+    }
+    request = {"scenario": "custom", "mode": "live", "limits": {**DEFAULT_LIMITS, "wall_s": 8}}
+    events = forkserver.start(request | {"backend": "runner", "program": program}).finish()
+    assert events[-1]["reason"] == "exited"
+    shown = next(
+        e for e in events if any(r["fd"] == 5 for p in e["state"]["procs"] for r in p["fds"])
+    )
+    pid = shown["state"]["procs"][0]["pid"]
+    old, new = file_of(shown, pid, 3), file_of(shown, pid, 5)
+    assert old["id"] != new["id"] and old["object"] == new["object"]
+    assert (old["end"], new["end"]) == ("read", "read")
+    pipe = pipe_of(shown, old["object"])
+    assert (pipe["readers"], pipe["writers"], pipe["reader_fds"]) == (2, 1, 2)
