@@ -186,7 +186,12 @@ def unreadable(proc: Proc, table: list[dict[str, Any]] | None, st: procfs.ProcSt
         return False
     if table is None:
         return True
-    return bool(proc.program) and st.state in ("S", "D") and procfs.wchan(proc.pid) == "0"
+    if not proc.program or st.state not in ("S", "D") or procfs.wchan(proc.pid) != "0":
+        return False
+    # A sleeper that woke between the two reads shows wchan `0` too, as it runs: unknown
+    # only if it still sleeps after the wchan was read.
+    again = procfs.stat(proc.pid)
+    return again is not None and again.state in ("S", "D")
 
 
 def measure_through(holders: list[tuple[Proc, int]]) -> tuple[int, int] | None:
