@@ -286,7 +286,7 @@ def run_info(run: Run) -> RunInfo:
         counts=RunCounts(
             events=len(run.recording),
             procs=len(procs),
-            live_procs=sum(p["status"] in ("running", "blocked") for p in procs),
+            live_procs=sum(p["status"] in ("running", "blocked", "unknown") for p in procs),
             pipes=len(state["pipes"]),
             viewers=run.viewers,
         ),

@@ -31,6 +31,7 @@ class FdEntry(_Strict):
     mode: Literal["r", "w", "rw"]
     nonblock: bool
     cloexec: bool
+    file: str | None
 
 
 class BlockedOn(_Strict):
@@ -52,7 +53,7 @@ class ProcState(_Strict):
     name: str
     role: str
     program: list[str] | None
-    status: Literal["running", "blocked", "exited", "killed"]
+    status: Literal["running", "blocked", "unknown", "exited", "killed"]
     blocked_on: BlockedOn | None
     next: NextCall | None
     exit_code: int | None
@@ -75,12 +76,28 @@ class Ring(_Strict):
     exact: bool
 
 
+class FileRef(_Strict):
+    pid: int
+    fd: int
+
+
+class FileState(_Strict):
+    id: str
+    object: str
+    end: Literal["read", "write", "both"] | None
+    flags: list[str]
+    nonblock: bool
+    refs: list[FileRef]
+
+
 class PipeState(_Strict):
     id: str
     bytes: int | None
     capacity: int | None
-    readers: int
-    writers: int
+    readers: int | None
+    writers: int | None
+    reader_fds: int
+    writer_fds: int
     ring: Ring
 
 
@@ -90,11 +107,13 @@ class GoneFd(FdEntry):
 
 class Gone(_Strict):
     fds: list[GoneFd]
+    files: list[FileState]
     pipes: list[PipeState]
 
 
 class WorldState(_Strict):
     procs: list[ProcState]
+    files: list[FileState] | None
     pipes: list[PipeState]
     gone: Gone
     output_at: int
@@ -221,6 +240,8 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     FdEntry,
     BlockedOn,
     NextCall,
+    FileState,
+    FileRef,
     PipeState,
     Ring,
     RingSlot,

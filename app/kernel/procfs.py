@@ -57,12 +57,16 @@ def fd_flags(pid: int, fd: int) -> int:
 
 
 def fd_table(
-    pid: int, known: dict[tuple[int, str], int] | None = None
+    pid: int,
+    known: dict[tuple[int, str], int] | None = None,
+    flags_out: dict[int, int] | None = None,
 ) -> list[dict[str, Any]] | None:
-    """Every fd below RESERVED_FD of pid, as /proc shows it; None when pid is gone.
+    """Every fd below RESERVED_FD of pid, as /proc shows it; None when pid is gone, or its
+    /proc may no longer be read (see `readable`).
 
     `known` caches fdinfo flags by (fd, target) for a caller that knows no call since could
     have changed them (only fcntl, dup2 and exec can); it is filled as flags are read.
+    `flags_out`, when given, receives each fd's fdinfo flags.
     """
     base = f"/proc/{pid}/fd"
     try:
@@ -83,6 +87,8 @@ def fd_table(
             flags = fd_flags(pid, fd)
             if known is not None:
                 known[(fd, target)] = flags
+        if flags_out is not None:
+            flags_out[fd] = flags
         access = flags & O_ACCMODE
         mode = {0: "r", 1: "w"}.get(access, "rw")
         kind = classify(target)

@@ -1,6 +1,7 @@
 """Why a run is stuck, in words, from its last state alone.
 
-A read on a pipe waits for data or for the last write end to close; a write on a full pipe
+A read on a pipe waits for data or for the last reference to the last write-end open file
+to go (fork and dup share open files, and the pipe counts files, not fds); a write on a full pipe
 waits for a reader to free a page; wait4 waits for a child. Naming who holds the ends that
 would wake a blocked process is what a student needs to see the bug.
 """
@@ -11,12 +12,26 @@ from typing import Any
 
 
 def holders(state: dict[str, Any], pipe: str, end: str) -> list[str]:
-    return [
-        f"pid {p['pid']} ({p['name']}) fd {row['fd']}"
+    """Who keeps that end open: each open file on it with the fds referring to it, or, when
+    the kernel would not say which fds share a file, each fd."""
+    names = {p["pid"]: p["name"] for p in state["procs"]}
+    fds = [
+        (p["pid"], row["fd"])
         for p in state["procs"]
         for row in p["fds"]
         if row["pipe"] == pipe and row["end"] in (end, "both")
     ]
+    held = [f"pid {pid} ({names[pid]}) fd {fd}" for pid, fd in fds]
+    if state.get("files") is None:
+        return held
+    out = []
+    for file in state["files"]:
+        if file["object"] == pipe and file["end"] in (end, "both"):
+            refs = [
+                f"pid {r['pid']} ({names.get(r['pid'], '?')}) fd {r['fd']}" for r in file["refs"]
+            ]
+            out.append(f"open file {file['id']} ({', '.join(refs)})")
+    return out
 
 
 def stuck(state: dict[str, Any]) -> list[str]:
@@ -29,15 +44,21 @@ def stuck(state: dict[str, Any]) -> list[str]:
         pipe = on.get("pipe")
         if on["call"] == "read" and pipe:
             writers = ", ".join(holders(state, pipe, "write"))
-            lines.append(f"{who} on {pipe}: it is empty and write ends are still open: {writers}")
+            lines.append(
+                f"{who} on {pipe}: it is empty, and write-end open files are still referenced: "
+                f"{writers} (EOF comes only when the last reference to the last one is gone)"
+            )
         elif on["call"] == "write" and pipe:
             readers = ", ".join(holders(state, pipe, "read")) or "none"
-            lines.append(f"{who} on {pipe}: it is full, and no read frees a page: {readers}")
+            lines.append(
+                f"{who} on {pipe}: it is full, and no read frees a page; read-end open files: "
+                f"{readers}"
+            )
         elif on["call"] == "wait4":
             kids = [
                 f"pid {p['pid']} ({p['name']})"
                 for p in state["procs"]
-                if p["ppid"] == proc["pid"] and p["status"] in ("running", "blocked")
+                if p["ppid"] == proc["pid"] and p["status"] in ("running", "blocked", "unknown")
             ]
             lines.append(f"{who}: it waits for {', '.join(kids) or 'a child'} to end")
         else:

@@ -1,4 +1,5 @@
-"""The run's world as the kernel shows it: each process's fds, each pipe's bytes and ring.
+"""The run's world as the kernel shows it, in its three layers: each process's fds, the open
+files they point to (shared by fork and dup), and each pipe with its bytes and ring.
 
 `World.snapshot()` is taken for every event, so every event carries the whole state. The
 terminal is the exception: its text grows without bound, so an event carries only where the
@@ -13,6 +14,7 @@ from typing import Any
 
 from app.kernel import pipes, procfs
 from app.kernel.ring import PAGE, RingModel
+from app.runner.open_files import OpenFiles
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Proc:
     reaped: bool = False
     fds: list[dict[str, Any]] = field(default_factory=list)
     flags_seen: dict[tuple[int, str], int] = field(default_factory=dict)
+    fd_flags: dict[int, int] = field(default_factory=dict)  # fdinfo flags of the rows in fds
+    unreadable: bool = False  # alive, but its /proc may no longer be read
 
     def forget_flags(self) -> None:
         """After a call that may change fd flags (fcntl, dup2, execve), read them afresh."""
@@ -50,6 +54,8 @@ class Proc:
             return "killed"
         if self.exited:
             return "exited"
+        if self.unreadable:
+            return "unknown"
         return "blocked" if self.blocked_on else "running"
 
     def fd_pipe(self, fd: int) -> str | None:
@@ -82,6 +88,7 @@ class World:
         self.rings: dict[str, RingModel] = {}
         self.output_at = 0  # characters the terminal has received
         self.output_new: list[str] = []  # what it received since the last event went out
+        self.files = OpenFiles()
 
     def add_output(self, text: str) -> None:
         self.output_new.append(text)
@@ -100,15 +107,21 @@ class World:
     def refresh_fds(self) -> None:
         for proc in self.live():
             # An exec'd program may set flags unseen: its fdinfo is always read afresh.
-            table = procfs.fd_table(proc.pid, None if proc.program else proc.flags_seen)
+            flags: dict[int, int] = {}
+            table = procfs.fd_table(proc.pid, None if proc.program else proc.flags_seen, flags)
             if table is not None:
-                proc.fds = table
+                proc.fds, proc.fd_flags = table, flags
             st = procfs.stat(proc.pid)
             if st is not None and st.ppid:
                 proc.ppid = st.ppid  # an orphan is adopted: show its new parent
+            proc.unreadable = unreadable(proc, table, st)
 
     def apply_call(self, proc: Proc, call: str, args: dict[str, Any], ret: int) -> None:
         """Move the ring model by a call we saw return without blocking (exact)."""
+        if call == "fcntl":
+            # Status flags live in the open file: every fd sharing it sees the change.
+            for other in self.procs.values():
+                other.forget_flags()
         if ret <= 0 or "fd" not in args:
             return
         ring = self.rings.get(proc.fd_pipe(args["fd"]) or "")
@@ -123,19 +136,27 @@ class World:
 
     def snapshot(self) -> dict[str, Any]:
         self.refresh_fds()
+        live = self.live()
+        files = self.files.assemble([(p.pid, p.fds, p.fd_flags) for p in live])
         pipe_rows: dict[str, dict[str, Any]] = {}
         holders: dict[str, list[tuple[Proc, int]]] = {}
-        for proc in self.live():
+        for proc in live:
             for row in proc.fds:
                 pid_ = row["pipe"]
                 if pid_ is None:
                     continue
-                entry = pipe_rows.setdefault(pid_, {"id": pid_, "readers": 0, "writers": 0})
+                entry = pipe_rows.setdefault(pid_, new_pipe_row(pid_, files is not None))
                 if row["mode"] in ("r", "rw"):
-                    entry["readers"] += 1
+                    entry["reader_fds"] += 1
                 if row["mode"] in ("w", "rw"):
-                    entry["writers"] += 1
+                    entry["writer_fds"] += 1
                 holders.setdefault(pid_, []).append((proc, row["fd"]))
+        for file in files or []:
+            entry = pipe_rows.get(file["object"], {})
+            if "readers" in entry and file["end"] in ("read", "both"):
+                entry["readers"] += 1
+            if "writers" in entry and file["end"] in ("write", "both"):
+                entry["writers"] += 1
         for gone in set(self.rings) - set(pipe_rows):
             del self.rings[gone]  # the last end closed: the kernel freed the pipe
         for pipe_id, entry in pipe_rows.items():
@@ -154,8 +175,31 @@ class World:
             entry["ring"] = ring.to_json()
         return {
             "procs": [p.to_json() for p in sorted(self.procs.values(), key=lambda p: p.order)],
+            "files": files,
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
         }
+
+
+def new_pipe_row(pipe_id: str, files_known: bool) -> dict[str, Any]:
+    """readers/writers count open files (the kernel's own counts): unknown without them."""
+    count = 0 if files_known else None
+    return {"id": pipe_id, "readers": count, "writers": count, "reader_fds": 0, "writer_fds": 0}
+
+
+def unreadable(proc: Proc, table: list[dict[str, Any]] | None, st: procfs.ProcStat | None) -> bool:
+    """Alive but unseen: its fd table refused, or (an exec'd program, which reports nothing)
+    asleep with wchan `0`, which is what the kernel prints to a reader it refuses. A zombie,
+    or one gone from /proc, is not unknown: it is ending, and its exit is on its way."""
+    if st is None or st.state in ("Z", "X"):
+        return False
+    if table is None:
+        return True
+    if not proc.program or st.state not in ("S", "D") or procfs.wchan(proc.pid) != "0":
+        return False
+    # A sleeper that woke between the two reads shows wchan `0` too, as it runs: unknown
+    # only if it still sleeps after the wchan was read.
+    again = procfs.stat(proc.pid)
+    return again is not None and again.state in ("S", "D")
 
 
 def measure_through(holders: list[tuple[Proc, int]]) -> tuple[int, int] | None:
@@ -167,13 +211,14 @@ def measure_through(holders: list[tuple[Proc, int]]) -> tuple[int, int] | None:
     return None
 
 
-NOTHING_GONE: dict[str, list[dict[str, Any]]] = {"fds": [], "pipes": []}
+NOTHING_GONE: dict[str, list[dict[str, Any]]] = {"fds": [], "files": [], "pipes": []}
 
 
 def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """What the last event took away: fds closed or replaced (close, dup2 over, exit) and
-    pipes freed with their last end, as they were. Each event carries this, so a page draws
-    a closed row fading out from that event alone, never looking at the one before."""
+    """What the last event took away: fds closed or replaced (close, dup2 over, exit), open
+    files whose last reference went, and pipes freed with their last end, as they were. Each
+    event carries this, so a page draws a closed row fading out from that event alone, never
+    looking at the one before."""
     now = {(p["pid"], r["fd"], r["target"]) for p in after["procs"] for r in p["fds"]}
     fds = [
         {"pid": p["pid"], **r}
@@ -183,4 +228,8 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[s
     ]
     alive = {pipe["id"] for pipe in after["pipes"]}
     pipes = [pipe for pipe in before.get("pipes", []) if pipe["id"] not in alive]
-    return {"fds": fds, "pipes": pipes}
+    # Files unknown now (the kernel refused kcmp) were not closed: only known ones can go.
+    still = {file["id"] for file in after["files"] or []}
+    known_after = after["files"] is not None
+    files = [f for f in before.get("files") or [] if known_after and f["id"] not in still]
+    return {"fds": fds, "files": files, "pipes": pipes}

@@ -17,6 +17,7 @@ from app.runner.world import NOTHING_GONE
 
 EMPTY_STATE: dict[str, Any] = {
     "procs": [],
+    "files": [],
     "pipes": [],
     "gone": NOTHING_GONE,
     "output_at": 0,

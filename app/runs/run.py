@@ -114,7 +114,9 @@ class Run:
     def _end_event(self, last: dict[str, Any] | None, reason: str, message: str) -> dict[str, Any]:
         state = self.recording.latest_state()
         t = (last["t"] if last else 0.0) + (time.monotonic() - self._last_read)
-        killed = [p["pid"] for p in state["procs"] if p["status"] in ("running", "blocked")]
+        killed = [
+            p["pid"] for p in state["procs"] if p["status"] in ("running", "blocked", "unknown")
+        ]
         return {
             "v": 1,
             "seq": len(self.recording),

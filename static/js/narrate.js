@@ -1,5 +1,6 @@
 // The caption: what the current event means, in words a student can follow.
 
+import { endFiles, fileOf } from "./files.js";
 import { callText, dataText, escapeText, quote } from "./format.js";
 import { t } from "./i18n.js";
 import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
@@ -75,9 +76,9 @@ function narrateReturn(ev, name) {
     case "pipe2":
       return t("say.ret.pipe", { r: ev.args.fds?.[0], w: ev.args.fds?.[1] });
     case "fork":
-      return t("say.ret.fork", { who: name, ret: ev.ret });
+      return t("say.ret.fork", { who: name, ret: ev.ret }) + (s.files?.length ? t("say.sep") + t("say.ret.fork.files") : "");
     case "close":
-      return t("say.ret.close", { who: name, fd: ev.args.fd });
+      return closed(ev, name, row);
     case "dup2": {
       const target = fdOf(s, ev.pid, ev.args.newfd)?.target ?? "?";
       return t("say.ret.dup2", { who: name, newfd: ev.args.newfd, oldfd: ev.args.oldfd, target });
@@ -98,4 +99,15 @@ function narrateReturn(ev, name) {
     default:
       return t("say.ret.other", { call: callText(ev, 24), ret: ev.ret, who: name });
   }
+}
+
+// Closing a pipe fd closes the end only with the last reference to the open file: say which.
+function closed(ev, name, row) {
+  const file = row?.kind === "pipe" ? fileOf(ev.state, row) : null;
+  if (!file) return t("say.ret.close", { who: name, fd: ev.args.fd });
+  const end = t(`fd.end.${file.end ?? "both"}`);
+  const released = ev.state.gone.files.some((f) => f.id === file.id);
+  if (!released) return t("say.ret.close.shared", { who: name, fd: ev.args.fd, file: file.id, n: file.refs.length, end });
+  const left = endFiles(ev.state, file.object, file.end === "read" ? "read" : "write").length;
+  return t("say.ret.close.last", { who: name, fd: ev.args.fd, file: file.id, end, left });
 }

@@ -4,6 +4,7 @@
 import { h } from "./dom.js";
 import { dataText } from "./format.js";
 import { t } from "./i18n.js";
+import { fileLayer } from "./files.js";
 import { freedPipes } from "./gone.js";
 import { icon } from "./icons.js";
 import { callFd, pipeFlow } from "./world.js";
@@ -14,11 +15,16 @@ const R_OUT = 86;
 const R_IN = 58;
 
 export function renderPipes(container, ev) {
-  const pipes = ev.state.pipes.map((pipe) => pipeBox(pipe, ev, false));
+  const pipes = ev.state.pipes.map((pipe) => pipeColumn(pipe, ev, false));
   // A pipe that disappears with this event (its last end closed) stays one frame, faded.
-  const freed = freedPipes(ev.state).map((p) => pipeBox(p, ev, true));
+  const freed = freedPipes(ev.state).map((p) => pipeColumn(p, ev, true));
   container.replaceChildren(...pipes, ...freed);
   if (!pipes.length && !freed.length) container.append(h("p", { class: "none" }, t("run.no_pipes")));
+}
+
+/** The pipe with its open files above it: fd -> file -> pipe, top to bottom. */
+function pipeColumn(pipe, ev, freed) {
+  return h("div", { class: "pipe-col" }, fileLayer(pipe, ev, freed), pipeBox(pipe, ev, freed));
 }
 
 function pipeBox(pipe, ev, freed) {
@@ -43,8 +49,8 @@ function pipeBox(pipe, ev, freed) {
     h(
       "p",
       { class: "ends" },
-      count("write", "pipe-writers", t("pipe.writers", { n: pipe.writers }), pipe.writers),
-      count("read", "pipe-readers", t("pipe.readers", { n: pipe.readers }), pipe.readers),
+      count("write", "pipe-writers", pipe.writers, pipe.writer_fds),
+      count("read", "pipe-readers", pipe.readers, pipe.reader_fds),
     ),
     ring(pipe),
     h(
@@ -64,7 +70,7 @@ function pipeBox(pipe, ev, freed) {
 
 /** Where the fd lines arrive: the write end (data flows in) and the read end (out). */
 function port(pipe, end, happened) {
-  const open = end === "write" ? pipe.writers : pipe.readers;
+  const open = end === "write" ? (pipe.writers ?? pipe.writer_fds) : (pipe.readers ?? pipe.reader_fds);
   const badge = happened?.end === end ? happened : null;
   return h(
     "div",
@@ -86,8 +92,16 @@ function outcome(ev, pipe) {
   return null;
 }
 
-function count(end, testid, label, n) {
-  return h("span", { class: `count count-${end}${n === 0 ? " zero" : ""}`, "data-testid": testid, dataset: { count: n } }, label);
+/** The kernel's count of open files on an end, and the fds that point to them. */
+function count(end, testid, files, fds) {
+  const key = end === "write" ? "pipe.writers" : "pipe.readers";
+  const label = t(key, { n: files ?? "?", fds: fds ?? 0 });
+  const zero = files === 0 || (files === null && fds === 0);
+  return h(
+    "span",
+    { class: `count count-${end}${zero ? " zero" : ""} tip`, "data-testid": testid, dataset: { count: files ?? "", fds: fds ?? 0, tip: t(`${key}.tip`) }, tabindex: 0 },
+    label,
+  );
 }
 
 function ring(pipe) {

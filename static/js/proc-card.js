@@ -70,6 +70,7 @@ export function statusOf(proc) {
     const tipKey = ["read", "write", "wait4"].includes(b.call) ? `status.blocked.${b.call}.tip` : "status.blocked.other.tip";
     return { key: "blocked", icon: "blocked", text, tip: t(tipKey, { wchan: b.wchan ?? "?" }) };
   }
+  if (proc.status === "unknown") return { key: "unknown", icon: "warn", text: t("status.unknown"), tip: t("status.unknown.tip") };
   return { key: "running", icon: "play", text: t("status.running"), tip: t("status.running.tip") };
 }
 
@@ -159,12 +160,20 @@ function fdRow(proc, fd, active, closed = false) {
     {
       class: `fd kind-${fd.kind}${active ? " active" : ""}${closed ? " closed" : ""}`,
       "data-testid": closed ? "fd-row-closed" : "fd-row",
-      dataset: { pid: proc.pid, fd: fd.fd, kind: fd.kind, ...(fd.pipe ? { pipe: fd.pipe, end: fd.end } : {}) },
+      dataset: { pid: proc.pid, fd: fd.fd, kind: fd.kind, ...(fd.pipe ? { pipe: fd.pipe, end: fd.end } : {}), ...(fd.file ? { file: fd.file } : {}) },
       title: closed ? t("fd.closed.tip") : null,
     },
     h("th", { scope: "row", class: "fdnum" }, String(fd.fd)),
     h("td", { class: "kind" }, t(`fd.kind.${fd.kind}`)),
-    h("td", { class: "target" }, h("code", {}, fd.target), " ", end, closed ? h("span", { class: "closed-tag" }, t("fd.closed")) : null),
+    h(
+      "td",
+      { class: "target" },
+      h("code", {}, fd.target),
+      " ",
+      end,
+      fd.file && fd.pipe ? h("span", { class: "fd-file", "data-testid": "fd-file", title: t("file.of_fd.tip") }, `→ ${fd.file}`) : null,
+      closed ? h("span", { class: "closed-tag" }, t("fd.closed")) : null,
+    ),
     h("td", { class: "mode", title: fd.mode ? t(`fd.mode.${fd.mode}`) : null }, fd.mode ?? "", ...flags),
   );
 }

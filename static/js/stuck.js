@@ -6,6 +6,7 @@
 import { h } from "./dom.js";
 import { t } from "./i18n.js";
 import { icon } from "./icons.js";
+import { endFiles } from "./files.js";
 import { startOfSentence } from "./narrate.js";
 import { who } from "./world.js";
 
@@ -26,11 +27,11 @@ function stuckSentence(state, proc) {
   const name = who(state, proc.pid);
   if (on.pipe && on.call === "read") return blockedReading(state, proc, on.pipe, name);
   if (on.pipe && on.call === "write") {
-    const holders = listOf(endHolders(state, on.pipe, "read").map((row) => holderText(state, row)));
+    const holders = holdersText(state, on.pipe, "read", endHolders(state, on.pipe, "read"));
     return t("stuck.write", { who: name, pipe: on.pipe, holders: holders || t("stuck.nobody") });
   }
   if (on.call === "wait4") {
-    const children = state.procs.filter((p) => p.ppid === proc.pid && (p.status === "running" || p.status === "blocked"));
+    const children = state.procs.filter((p) => p.ppid === proc.pid && ["running", "blocked", "unknown"].includes(p.status));
     const names = listOf(children.map((child) => who(state, child.pid)));
     return t("stuck.wait4", { who: name, children: names || t("stuck.a_child") });
   }
@@ -42,7 +43,7 @@ function stuckSentence(state, proc) {
 function blockedReading(state, reader, pipe, name) {
   const writers = endHolders(state, pipe, "write");
   const own = writers.filter((row) => row.pid === reader.pid).map((row) => row.fd);
-  const others = listOf(writers.filter((row) => row.pid !== reader.pid).map((row) => holderText(state, row)));
+  const others = holdersText(state, pipe, "write", writers.filter((row) => row.pid !== reader.pid));
   if (!own.length) return t("stuck.read", { who: name, pipe, holders: others || t("stuck.nobody") });
   const fd = listOf(own);
   return others ? t("stuck.read.own_and_others", { who: name, pipe, holders: others, fd }) : t("stuck.read.own", { who: name, pipe, fd });
@@ -53,6 +54,23 @@ function endHolders(state, pipe, end) {
   return state.procs.flatMap((p) =>
     p.fds.filter((row) => row.pipe === pipe && (row.end === end || row.end === "both")).map((row) => ({ pid: p.pid, fd: row.fd })),
   );
+}
+
+/** Who keeps an end open, by open file when the kernel said which fds share one: "file f3
+ *  (the parent (12) fd 4, the child (13) fd 4)"; by fd otherwise. */
+function holdersText(state, pipe, end, rows) {
+  if (state.files === null) return listOf(rows.map((row) => holderText(state, row)));
+  const wanted = new Set(rows.map((r) => `${r.pid}:${r.fd}`));
+  return listOf(
+    endFiles(state, pipe, end)
+      .map((file) => file.refs.filter((r) => wanted.has(`${r.pid}:${r.fd}`)))
+      .filter((refs) => refs.length)
+      .map((refs) => t("stuck.file", { file: fileIdOf(state, refs[0]), refs: listOf(refs.map((r) => holderText(state, r))) })),
+  );
+}
+
+function fileIdOf(state, ref) {
+  return state.files.find((f) => f.refs.some((r) => r.pid === ref.pid && r.fd === ref.fd))?.id ?? "?";
 }
 
 function holderText(state, row) {

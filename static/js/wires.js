@@ -1,5 +1,7 @@
-// The lines from each fd row that is a pipe end to that end of the pipe in kernel space.
-// Drawn after layout from where the rows and ports actually are, so any arrangement of
+// The lines from each fd row that is a pipe end to the open file it points to, and from each
+// open file to its end of the pipe in kernel space (fd -> file -> pipe). Where the open files
+// are unknown (the kernel refused kcmp), a row's line goes straight to the pipe's end. Drawn
+// after layout from where the rows and ports actually are, so any arrangement of
 // cards (side by side at 1280 px, stacked on a phone) gets correct lines.
 
 import { h } from "./dom.js";
@@ -11,16 +13,41 @@ export function drawWires(stage, svg) {
   svg.setAttribute("viewBox", `0 0 ${stage.scrollWidth} ${stage.scrollHeight}`);
   const cards = [...stage.querySelectorAll(".proc")].map((card) => ({ card, rect: card.getBoundingClientRect() }));
   const lines = [];
+  const portOf = (pipe, end) => stage.querySelector(`.port[data-pipe="${CSS.escape(pipe)}"][data-end="${end}"]`);
   for (const row of stage.querySelectorAll("tr[data-pipe]")) {
     const end = row.dataset.end === "write" ? "write" : "read";
-    const port = stage.querySelector(`.port[data-pipe="${CSS.escape(row.dataset.pipe)}"][data-end="${end}"]`);
-    if (!port) continue;
-    lines.push(wire(row, port, box, end, cards));
+    const file = row.dataset.file ? stage.querySelector(`.file[data-file="${CSS.escape(row.dataset.file)}"]`) : null;
+    const target = file ?? portOf(row.dataset.pipe, end);
+    if (!target) continue;
+    lines.push(wire(row, target, box, end, cards, file?.dataset.file));
+  }
+  for (const file of stage.querySelectorAll(".file[data-pipe]")) {
+    const end = file.dataset.end === "read" ? "read" : "write";
+    const port = portOf(file.dataset.pipe, end);
+    if (port) lines.push(fileWire(file, port, box, end));
   }
   svg.replaceChildren(...lines);
 }
 
-function wire(row, port, box, end, cards) {
+/** The short line from an open file down to the pipe's end it is open on. */
+function fileWire(file, port, box, end) {
+  const f = file.getBoundingClientRect();
+  const p = port.getBoundingClientRect();
+  const fx = f.left + f.width / 2 - box.left;
+  const fy = f.bottom - box.top;
+  const px = p.left + p.width / 2 - box.left;
+  const py = p.top - box.top;
+  const bend = Math.max(6, (py - fy) / 2);
+  const kind = end === "write" ? "w" : "r";
+  const gone = file.classList.contains("gone");
+  return h(
+    "g",
+    { class: `wire-group file-wire${gone ? " closed" : ""}`, "data-testid": "file-wire", dataset: { file: file.dataset.file, pipe: file.dataset.pipe, end } },
+    h("path", { class: `wire ${kind}`, d: `M${fx},${fy} C${fx},${fy + bend} ${px},${py - bend} ${px},${py}` }),
+  );
+}
+
+function wire(row, port, box, end, cards, file) {
   const card = row.closest(".proc") ?? row;
   const r = row.getBoundingClientRect();
   const c = card.getBoundingClientRect();
@@ -43,7 +70,7 @@ function wire(row, port, box, end, cards) {
     {
       class: `wire-group${closed ? " closed" : ""}${active ? " active" : ""}`,
       "data-testid": "wire",
-      dataset: { pid: row.dataset.pid, fd: row.dataset.fd, pipe: row.dataset.pipe, end },
+      dataset: { pid: row.dataset.pid, fd: row.dataset.fd, pipe: row.dataset.pipe, end, ...(file ? { file } : {}) },
     },
     h("path", { class: `wire ${kind}`, d }),
     h("circle", { class: `dot ${kind}`, cx: sx, cy: sy, r: 4 }),

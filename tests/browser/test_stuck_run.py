@@ -22,13 +22,15 @@ def test_forgot_close_says_the_child_holds_its_own_write_end(page: Page, shots: 
     waiting = lines.filter(has_text=f"Parent ({parent_pid}) is blocked in wait4")
     expect(waiting).to_contain_text(f"waits for child ({child_pid}) to end")
     reading = lines.filter(has_text=f"Child ({child_pid}) is blocked in read")
-    expect(reading).to_contain_text("including its own fd 4: it can never see EOF")
+    expect(reading).to_contain_text(
+        "a write-end open file is still referenced by its own fd 4: it can never see EOF"
+    )
     # The server's English detail gives way to the page's own words.
     expect(page.get_by_test_id("caption")).not_to_contain_text("The server says")
 
     page.get_by_test_id("lang-zh").click()
     reading_zh = lines.filter(has_text=f"子进程（{child_pid}）阻塞在 read")
-    expect(reading_zh).to_contain_text("写端仍然开着，其中包括它自己的 fd 4：它永远等不到 EOF")
+    expect(reading_zh).to_contain_text("它自己的 fd 4 仍引用着写端打开文件：它永远等不到 EOF")
     expect(lines.filter(has_text="阻塞在 wait4")).to_contain_text(
         f"它在等子进程（{child_pid}）结束"
     )

@@ -36,7 +36,10 @@ def test_forgotten_write_end_blocks_the_reader_until_the_time_limit(forkserver: 
     assert holders == [(child, 4)]
     assert pipe_of(end, pipe_id)["writers"] == 1
     assert set(end["killed"]) == {child, events[1]["pid"]}
-    assert f"write ends are still open: pid {child} (child) fd 4" in end["message"]
+    file = next(f for f in end["state"]["files"] if f["object"] == pipe_id and f["end"] == "write")
+    assert file["refs"] == [{"pid": child, "fd": 4}]
+    said = "write-end open files are still referenced: "
+    assert f"{said}open file {file['id']} (pid {child} (child) fd 4)" in end["message"]
 
 
 def test_writer_with_no_reader_is_killed_by_sigpipe(forkserver: ForkServer) -> None:

@@ -23,7 +23,10 @@ def test_hello_pipe_follows_the_seed_step_by_step(forkserver: ForkServer) -> Non
     assert fork["call"] == "fork" and child > 0
     child_fds = {r["fd"]: r["pipe"] for r in proc_of(fork, child)["fds"]}
     assert child_fds[3] == child_fds[4] == pipe_id
-    assert pipe_of(fork, pipe_id)["readers"] == 2 and pipe_of(fork, pipe_id)["writers"] == 2
+    # Two fds per end, but fork shares the open files: the kernel counts one of each.
+    forked = pipe_of(fork, pipe_id)
+    assert (forked["reader_fds"], forked["writer_fds"]) == (2, 2)
+    assert (forked["readers"], forked["writers"]) == (1, 1)
 
     closes = [e for e in returns if e["call"] == "close"][:2]
     assert {(e["pid"], e["args"]["fd"]) for e in closes} == {(parent, 3), (child, 4)}
@@ -80,10 +83,13 @@ def test_each_event_names_what_it_took_away(forkserver: ForkServer) -> None:
     pipe_id = first["state"]["gone"]["fds"][0]["pipe"]
     row = {"fd": 3, "kind": "pipe", "target": pipe_id, "pipe": pipe_id, "end": "read"}
     flags = {"mode": "r", "nonblock": False, "cloexec": False}
-    assert first["state"]["gone"]["fds"] == [{"pid": parent, **row, **flags}]
+    read_file = first["state"]["gone"]["fds"][0]["file"]
+    assert first["state"]["gone"]["fds"] == [{"pid": parent, **row, **flags, "file": read_file}]
     assert first["state"]["gone"]["pipes"] == []
+    assert first["state"]["gone"]["files"] == []  # the child still holds that file
     last = closes[-1]  # the child closes the last end: the kernel frees the pipe
     assert [p["id"] for p in last["state"]["gone"]["pipes"]] == [pipe_id]
+    assert [f["id"] for f in last["state"]["gone"]["files"]] == [read_file]
     assert last["state"]["pipes"] == []
     quiet = [e for e in events if e["type"] == "call.enter"]
-    assert all(e["state"]["gone"] == {"fds": [], "pipes": []} for e in quiet)
+    assert all(e["state"]["gone"] == {"fds": [], "files": [], "pipes": []} for e in quiet)
