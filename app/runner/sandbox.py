@@ -5,9 +5,10 @@ log. The run's first process enters the boundary before its first step, and ever
 of the run, and everything they exec, stays inside it. Layers, each the kernel's own
 (docs/security.md says what each stops, and tests/security/ attacks each one):
 
-1. namespaces (root on a host): its own mount, network, IPC and UTS namespaces. The mount
-   namespace is a new root on a tmpfs holding only what is listed below, read-only; the
-   network namespace has no interface but a loopback that is down: no server to reach.
+1. namespaces (root on a host; without root, inside a user namespace of the run's own): its
+   own mount, network, IPC and UTS namespaces. The mount namespace is a new root on a tmpfs
+   holding only what rootfs.py lists, read-only; the network namespace has no interface but
+   a loopback that is down: no server to reach.
 2. identity: a uid of the run's own (no other process has it, so none can be signalled,
    traced or read through /proc), no groups, no_new_privs, the run's rlimits; RLIMIT_NPROC
    caps the run's processes, since the uid is the run's alone.
@@ -26,21 +27,15 @@ import ctypes
 import os
 from dataclasses import dataclass, field
 
-from app.runner import caps, landlock, syscall_filter
+from app.runner import caps, landlock, rootfs, syscall_filter
+from app.runner.rootfs import MAX_FILES
 
 INSIDE_DIR = "/tmp"  # the run's directory, as its processes see it: also HOME and TMPDIR
 PATH = "/usr/bin:/bin"
 DISK_MB = 16  # the run's directory: its tmpfs's size, or what the supervisor lets it write
-MAX_FILES = 4096
 HOSTNAME = b"pipescope"
 
-# -- the new root, top to bottom (namespaces only) ------------------------------------------
-SYSTEM_DIRS = ("/usr",)  # bound read-only, nosuid
 PROGRAMS_DIR = "/opt/pipescope"  # the run's other read-only dirs (compiled C), numbered
-SYMLINKS = {"bin": "usr/bin", "sbin": "usr/sbin", "lib": "usr/lib", "lib64": "usr/lib64"}
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "nsswitch.conf", "localtime", "mime.types")
-DEVICES = ("null", "zero", "full", "random", "urandom")  # bound from the host's /dev
-ROOT_TMPFS = "size=1m,mode=0755"
 # Landlock: what may be read (and exec'd), and what may be written, besides the run's dir.
 READABLE = ("/usr", "/etc", "/proc", "/dev")
 WRITABLE_DEVICES = ("/dev/null", "/dev/zero", "/dev/full")
@@ -48,12 +43,7 @@ WRITABLE_DEVICES = ("/dev/null", "/dev/zero", "/dev/full")
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET = 0x20000, 0x4000000, 0x8000000, 0x40000000
 CLONE_NEWUSER = 0x10000000
 NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS
-HIDEPID = "hidepid=invisible"
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-MNT_DETACH = 2
 PR_SET_DUMPABLE, PR_SET_NO_NEW_PRIVS = 4, 38
-SYS_PIVOT_ROOT = 155
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -174,52 +164,20 @@ def disk_used(path: str) -> int:
     return used
 
 
-# -- the new root ---------------------------------------------------------------------------
+# -- namespaces ----------------------------------------------------------------------------
 def _new_root(policy: Policy) -> None:
-    """A tmpfs root over the run's (empty) host directory, pivoted into. Nothing of the host
-    is visible but what is bound here, and all of it read-only."""
+    """Namespaces of the run's own, and a root of only what rootfs.py lists, pivoted into."""
     userns = policy.boundary.userns
     _check(_libc.unshare(NAMESPACES | (CLONE_NEWUSER if userns else 0)), "unshare")
     if userns:  # not root: the run's namespaces belong to a user namespace of its own
         _map_ids_to_themselves()
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    root = policy.run_dir
-    os.makedirs(root, mode=0o755, exist_ok=True)
-    _mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, ROOT_TMPFS)
-    for name in ("usr", "etc", "proc", "dev", "tmp", "opt", ".old"):
-        os.mkdir(f"{root}/{name}")
-    for name, target in SYMLINKS.items():
-        os.symlink(target, f"{root}/{name}")
-    for path in SYSTEM_DIRS:
-        _bind_read_only(path, root + path)
-    for path in policy.read_only:  # where the host has them may be under /tmp: not here
-        os.makedirs(root + inside(policy, path))
-        _bind_read_only(path, root + inside(policy, path))
-    _etc(root, policy.uid)
-    _mount("tmpfs", f"{root}/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=0755")
-    for dev in DEVICES:
-        open(f"{root}/dev/{dev}", "w").close()
-        _mount(f"/dev/{dev}", f"{root}/dev/{dev}", None, MS_BIND)
-    for i, name in enumerate(("stdin", "stdout", "stderr")):
-        os.symlink(f"/proc/self/fd/{i}", f"{root}/dev/{name}")
-    os.symlink("/proc/self/fd", f"{root}/dev/fd")
-    # Another uid's processes are invisible here: the run sees only its own. Without root no
-    # procfs of its own can be had: the host's is bound, and Landlock keeps the run from every
-    # process outside it there (its ptrace rule covers /proc/PID/environ, fd, mem).
-    if not userns:
-        _mount("proc", f"{root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, HIDEPID)
-    elif policy.boundary.landlock:
-        _mount("/proc", f"{root}/proc", None, MS_BIND | MS_REC)
+    binds = [(path, inside(policy, path)) for path in policy.read_only]
     owner = policy.uid if policy.uid is not None else os.getuid()
-    size = f"size={policy.disk_mb}m,nr_inodes={MAX_FILES},mode=0700,uid={owner},gid={owner}"
-    _mount("tmpfs", f"{root}/tmp", "tmpfs", MS_NOSUID | MS_NODEV, size)
+    # Without root no procfs of its own can be had: the host's is bound, and Landlock keeps
+    # the run from every process outside it there (its ptrace rule covers environ, fd, mem).
+    proc = "own" if not userns else "host" if policy.boundary.landlock else "none"
+    rootfs.build(policy.run_dir, binds, owner, policy.disk_mb, proc, INSIDE_DIR)
     _libc.sethostname(HOSTNAME, len(HOSTNAME))
-    os.chdir(root)
-    _check(_libc.syscall(SYS_PIVOT_ROOT, b".", b".old"), "pivot_root")
-    _check(_libc.umount2(b"/.old", MNT_DETACH), "umount the old root")
-    os.rmdir("/.old")
-    _mount(None, "/", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    os.chdir(INSIDE_DIR)
     if userns:
         caps.drop_all()  # the user namespace's capabilities made the mounts; none stay
 
@@ -235,34 +193,6 @@ def _map_ids_to_themselves() -> None:
     ):
         with open(f"/proc/self/{name}", "w") as f:
             f.write(text)
-
-
-def _etc(root: str, uid: int | None) -> None:
-    """An /etc with what programs look up (the loader's cache, names for the uids), and no
-    more: no shadow, no host names, nothing of the server's configuration."""
-    for name in ETC_FILES:
-        source = os.path.realpath(f"/etc/{name}")
-        if os.path.isfile(source):
-            open(f"{root}/etc/{name}", "w").close()
-            _bind_read_only(source, f"{root}/etc/{name}")
-    run = f"run:x:{uid}:{uid}:pipescope run:{INSIDE_DIR}:/usr/sbin/nologin\n" if uid else ""
-    with open(f"{root}/etc/passwd", "w") as f:
-        f.write("root:x:0:0:root:/:/usr/sbin/nologin\n" + run)
-    with open(f"{root}/etc/group", "w") as f:
-        f.write("root:x:0:\n" + (f"run:x:{uid}:\n" if uid else ""))
-    with open(f"{root}/etc/hosts", "w") as f:
-        f.write("127.0.0.1 localhost\n")
-
-
-def _bind_read_only(source: str, target: str) -> None:
-    _mount(source, target, None, MS_BIND | MS_REC)
-    _mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
-    enc = [s.encode() if s is not None else None for s in (source, target, fstype)]
-    result = _libc.mount(enc[0], enc[1], enc[2], flags, data.encode() if data else None)
-    _check(result, f"mount {target}")
 
 
 def _check(result: int, what: str) -> None:
