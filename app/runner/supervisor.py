@@ -21,6 +21,7 @@ from typing import Any
 from app.kernel import procfs
 from app.runner import caps, channel, diagnose, hygiene, sandbox
 from app.runner.channels import Channels, pending
+from app.runner.exec_watch import ExecWatch
 from app.runner.proc import ScenarioProcess, set_name
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
@@ -58,6 +59,7 @@ class Supervisor:
         self.last_state: dict[str, Any] = {}
         self.boundary = sandbox.Boundary(**request.get("boundary") or NO_BOUNDARY)
         self.next_disk_check = self.t0
+        self.execs = ExecWatch(self.policy())  # exec'd programs, told through strace
 
     # -- events ----------------------------------------------------------------------------
     def emit(
@@ -117,6 +119,7 @@ class Supervisor:
             limits=self.limits,
             backend=backend,
             sandbox=self.boundary.layers(),
+            exec_calls=self.execs.mode,
         )
 
     def policy(self, **more: Any) -> sandbox.Policy:
@@ -231,6 +234,8 @@ class Supervisor:
             self.turns.queue.append(proc)
         elif msg["k"] == "ret":
             self.returned(proc, msg, fds)
+        elif msg["k"] == "exec":
+            self.hand_over(proc)
 
     def await_ready(self, proc: Proc) -> None:
         """Take proc's next message now, so the ready queue's order never depends on which
@@ -299,7 +304,11 @@ class Supervisor:
             # A failed execve reports its errno; silence means the new program runs.
             proc.in_call = None
             proc.program = list(call["args"]["argv"])
+            traced = self.execs.exec_done(proc)  # held at its first instruction, if traced
             self.emit_return(proc, call, 0, None)
+            if traced is not None:
+                self.chans.add(traced, proc)
+                self.execs.started(proc)
             return
         self.died(proc, self.death_status(proc), call)
 
@@ -384,11 +393,30 @@ class Supervisor:
         call = proc.in_call
         self.emit("call.block", proc.pid, **called(call), blocked_on=proc.blocked_on)
 
+    def hand_over(self, proc: Proc) -> None:
+        """proc was let go into execve and waits: have strace take it before it execs."""
+        call = proc.in_call
+        why = self.execs.attach(proc, list(call["args"]["argv"])) if call else None
+        chan = self.chans.of(proc)
+        if chan is not None:
+            channel.send(chan, {"k": "go"})
+        if why:
+            self.emit("state.change", None, reason=f"{why}; only /proc will show its program")
+
     def watch_unreported(self) -> None:
-        """Exec'd programs report nothing: read their state, and report what changed."""
+        """Exec'd programs that strace does not follow report nothing: read their state,
+        and report what changed."""
         changed = self.reap_orphans()
+        for pid in self.execs.pump():  # its strace ended first: /proc alone from now on
+            lost = self.world.procs[pid]
+            self.chans.drop(lost)
+            if lost in self.turns.queue:
+                self.turns.queue.remove(lost)
+            lost.in_call = lost.ready = None
+            if self.holder is lost:
+                self.holder = None
         for proc in self.world.live():
-            if not proc.program:
+            if not proc.program or self.execs.reports(proc):
                 continue
             st = procfs.stat(proc.pid)
             if st is None or st.state in ("Z", "X"):
