@@ -117,6 +117,12 @@ class ExecWatch:
     def reports(self, proc: Proc) -> bool:
         return proc.pid in self.channels
 
+    def unshown_next(self, live: list[Proc], shown: dict[str, Any]) -> bool:
+        """A traced program asked for its next call after the last event was sent (it does
+        so when strace shows it, not, as ours do, before their return is told)."""
+        nexts = {p["pid"]: p["next"] for p in shown.get("procs", [])}
+        return any(p.ready and self.reports(p) and not nexts.get(p.pid) for p in live)
+
     def pump(self) -> list[int]:
         """Take what every strace has written; the pids whose strace ended before them."""
         lost = []

@@ -415,6 +415,9 @@ class Supervisor:
             lost.in_call = lost.ready = None
             if self.holder is lost:
                 self.holder = None
+        if not self.turns.playing and self.execs.unshown_next(self.world.live(), self.last_state):
+            # In step mode nothing else may come: show that it waits for a step.
+            self.emit("state.change", None, reason="an exec'd program waits for its next call")
         for proc in self.world.live():
             if not proc.program or self.execs.reports(proc):
                 continue
