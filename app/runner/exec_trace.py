@@ -60,6 +60,7 @@ class ExecTrace:
         self.phase = "exec"  # exec -> exec'd (its return held) -> running -> ended
         self.held = False  # a line is held for the supervisor: a shown call waits for go
         self.owed: dict[str, Any] | None = None  # a return to tell once its call is let go
+        self.epipe: dict[str, Any] | None = None  # a write's EPIPE, told unless SIGPIPE kills
         self.outbox: list[dict[str, Any] | None] = []  # messages for the supervisor
         self.said = ""  # what strace said about itself (`strace: ...`)
         self.strace = start_strace(pid, self.log, policy)
@@ -135,6 +136,12 @@ class ExecTrace:
                 # the supervisor tells the execve's return, with its fds as they are.
                 self.phase, self.held = ("exec'd", True) if step["ret"] == 0 else ("failed", False)
             return  # the execve itself was told by the process before it was handed over
+        if self.epipe is not None and kind != "signal":
+            # Killed by the SIGPIPE on its way back, its death tells the write's return, as
+            # for one of ours; ignored or handled, the return is told now.
+            if not (kind == "proc.exit" and step["status"] == "killed"):
+                self.outbox.append(self.epipe)
+            self.epipe = None
         if kind == "call.enter":
             self.outbox.append({"k": "ready", **called(step)})
             self.held = True
@@ -142,6 +149,8 @@ class ExecTrace:
             ret = ret_message(step)
             if self.held:  # shown only at its return: its entry is out, its return waits
                 self.owed = ret
+            elif step["errno"] == "EPIPE":
+                self.epipe = ret
             else:
                 self.outbox.append(ret)
         elif kind == "proc.exit":

@@ -32,7 +32,7 @@ def test_bytes_are_seen_crossing_the_pipe_from_ls_to_wc(forkserver: ForkServer) 
     read = next(e for e in returns if e["pid"] == wc and e["call"] == "read")
     eof = next(e for e in returns if e["pid"] == wc and e["call"] == "read" and e["ret"] == 0)
     count = next(e for e in returns if e["pid"] == wc and e["call"] == "write")
-    assert write["seq"] < read["seq"] < eof["seq"] < count["seq"]
+    assert write["seq"] < read["seq"] < eof["seq"] < count["seq"], story(events)
     assert (write["args"]["fd"], write["data"], write["ret"]) == (1, LISTING, LISTED)
     assert (read["args"]["fd"], read["data"], read["ret"]) == (0, LISTING, LISTED)
     assert pipe_at(write, ls, 1) == pipe_at(read, wc, 0)  # the same pipe, each end
@@ -44,7 +44,7 @@ def test_bytes_are_seen_crossing_the_pipe_from_ls_to_wc(forkserver: ForkServer) 
     close = next(
         e for e in returns if e["pid"] == ls and e["call"] == "close" and e["args"]["fd"] == 1
     )
-    assert read["seq"] < close["seq"] < eof["seq"]
+    assert read["seq"] < close["seq"] < eof["seq"], story(events)
 
 
 def test_wc_keeps_fds_0_to_2_across_its_execve(forkserver: ForkServer) -> None:
@@ -106,28 +106,81 @@ def test_a_stepped_exec_d_read_blocks_until_ls_writes(forkserver: ForkServer) ->
     assert events[-1]["reason"] == "exited"
 
 
+def story(events: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The run in short, for a failure's message."""
+    return [(e["seq"], e["type"], e["pid"], e.get("call"), e.get("ret")) for e in events]
+
+
 def settled(e: dict[str, Any]) -> bool:
     return e["type"] in ("call.return", "call.block", "proc.exit")
 
 
 def test_the_tracer_is_the_runs_uid_not_root(forkserver: ForkServer) -> None:
-    """strace runs outside the boundary (it must, to trace across it) but as the run's uid."""
-    run = forkserver.scenario("shell-pipeline", mode="step", limits={"wall_s": 30})
-    run.control(op="play", interval_ms=0)
-    enter = run.until(lambda e: e["type"] == "call.enter" and e["call"] == "read")
-    run.control(op="pause")
-    fields = status_of(enter["pid"])
+    """strace runs outside the boundary (it must, to trace across it) but as the run's uid.
+    wc waits on a pipe whose writer (the shell) never writes, so there is time to look."""
+    procs = {
+        "sh": [{"op": "pipe", "name": "p"}, {"op": "fork", "child": "wc"}, {"op": "wait"}],
+        "wc": [
+            {"op": "dup2", "fd": "p[0]", "to": 0},
+            {"op": "close", "fd": "p[0]"},
+            {"op": "close", "fd": "p[1]"},
+            {"op": "exec", "argv": ["wc", "-l"]},
+        ],
+    }
+    run = forkserver.program(procs, limits={"wall_s": 10})
+    block = run.until(lambda e: e["type"] == "call.block" and e["call"] == "read")
+    fields = status_of(block["pid"])
     tracer = int(fields["TracerPid"])
-    assert tracer
-    tfields = status_of(tracer)
+    tfields = status_of(tracer) if tracer else {}
     run.close()
-    assert tfields["Name"].strip() == "strace"
+    assert tfields.get("Name", "").strip() == "strace"
     if os.geteuid() == 0:
         assert tfields["Uid"].split() == fields["Uid"].split() != ["0"] * 4
         assert tfields["NoNewPrivs"].strip() == "1"
         assert tfields["CapEff"].strip() == "0000000000000000"
+        assert int(tfields["Seccomp"]) == 2
 
 
 def status_of(pid: int) -> dict[str, str]:
     text = Path(f"/proc/{pid}/status").read_text()
     return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def test_an_exec_d_writer_dies_of_sigpipe_after_its_write_returns_epipe(
+    forkserver: ForkServer,
+) -> None:
+    """`yes | head -n 1`: head reads, prints, exits; yes's next write gets -1 EPIPE and the
+    SIGPIPE kills it, told in the kernel's order."""
+
+    def stage(end: str, std: int, argv: list[str]) -> list[dict[str, Any]]:
+        return [
+            {"op": "dup2", "fd": end, "to": std},
+            {"op": "close", "fd": "p[0]"},
+            {"op": "close", "fd": "p[1]"},
+            {"op": "exec", "argv": argv},
+        ]
+
+    procs = {
+        "sh": [
+            {"op": "pipe", "name": "p"},
+            {"op": "fork", "child": "yes"},
+            {"op": "fork", "child": "head"},
+            {"op": "close", "fd": "p[0]"},
+            {"op": "close", "fd": "p[1]"},
+            {"op": "wait", "child": "yes"},
+            {"op": "wait", "child": "head"},
+        ],
+        "yes": stage("p[1]", 1, ["yes"]),
+        "head": stage("p[0]", 0, ["head", "-n", "1"]),
+    }
+    events = forkserver.program(procs).finish()
+    yes, head = roles(events)["yes"], roles(events)["head"]
+    read = next(e for e in calls(events) if e["pid"] == head and e["call"] == "read")
+    assert read["ret"] > 0 and read["data"].startswith("y\\ny\\n")
+    mine = [e for e in events if e["pid"] == yes and e["seq"] > read["seq"]]
+    epipe = next(e for e in mine if e["type"] == "call.return" and e["errno"] == "EPIPE")
+    after = [e["type"] for e in mine if e["seq"] > epipe["seq"]]
+    assert (epipe["call"], epipe["ret"]) == ("write", -1)
+    assert after == ["signal", "proc.exit"]
+    assert mine[-1]["signal"] == "SIGPIPE" and mine[-1]["status"] == "killed"
+    assert events[-1]["state"]["output"].replace("\r", "") == "y\n"
