@@ -25,6 +25,7 @@ from app.runner.exec_watch import ExecWatch
 from app.runner.proc import ScenarioProcess, set_name
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
+from app.runner.unreported import Unreported
 from app.runner.world import Proc, World, gone
 from app.workdir import RUN_FILES
 
@@ -40,7 +41,7 @@ class RunOver(Exception):
         self.reason, self.message = reason, message
 
 
-class Supervisor:
+class Supervisor(Unreported):
     tty: Terminal  # opened by start(), after run.start is out: a viewer waits for that
 
     def __init__(self, out: socket.socket, request: dict[str, Any]) -> None:
@@ -371,7 +372,7 @@ class Supervisor:
         if not (proc.exited or proc.killed):
             self.died(proc, status, proc.in_call)
 
-    # -- watching what does not report -----------------------------------------------------
+    # -- watching what does not report (exec'd programs: unreported.py) --------------------
     def probe_holder(self) -> None:
         proc = self.holder
         if proc is None or proc.in_call is None:
@@ -392,67 +393,6 @@ class Supervisor:
         self.holder = None
         call = proc.in_call
         self.emit("call.block", proc.pid, **called(call), blocked_on=proc.blocked_on)
-
-    def hand_over(self, proc: Proc) -> None:
-        """proc was let go into execve and waits: have strace take it before it execs."""
-        call = proc.in_call
-        why = self.execs.attach(proc, list(call["args"]["argv"])) if call else None
-        chan = self.chans.of(proc)
-        if chan is not None:
-            channel.send(chan, {"k": "go"})
-        if why:
-            self.emit("state.change", None, reason=f"{why}; only /proc will show its program")
-
-    def watch_unreported(self) -> None:
-        """Exec'd programs that strace does not follow report nothing: read their state,
-        and report what changed."""
-        changed = self.reap_orphans()
-        for pid in self.execs.pump():  # its strace ended first: /proc alone from now on
-            lost = self.world.procs[pid]
-            self.chans.drop(lost)
-            if lost in self.turns.queue:
-                self.turns.queue.remove(lost)
-            lost.in_call = lost.ready = None
-            if self.holder is lost:
-                self.holder = None
-        if not self.turns.playing and self.execs.unshown_next(self.world.live(), self.last_state):
-            # In step mode nothing else may come: show that it waits for a step.
-            self.emit("state.change", None, reason="an exec'd program waits for its next call")
-        for proc in self.world.live():
-            if not proc.program or self.execs.reports(proc):
-                continue
-            st = procfs.stat(proc.pid)
-            if st is None or st.state in ("Z", "X"):
-                self.died(proc, self.death_status(proc), None)
-                continue
-            found = procfs.blocked_in_kernel(proc.pid)
-            if found is None:
-                proc.blocked_on = None
-            else:
-                where, fd = found
-                call = "read" if "read" in where else "write" if "write" in where else where
-                pipe = proc.fd_pipe(fd) if fd is not None else None
-                proc.blocked_on = {"call": call, "fd": fd, "pipe": pipe, "wchan": where}
-            changed = True
-        if changed:
-            before = self.last_state
-            state = self.world.snapshot()
-            if (state["procs"], state["pipes"]) != (before.get("procs"), before.get("pipes")):
-                self.emit("state.change", None, state, reason="an exec'd program moved")
-
-    def reap_orphans(self) -> bool:
-        """A zombie whose parent died is re-parented to us (the subreaper): reap it, as init
-        would. One that vanished was reaped by its parent."""
-        changed = False
-        for proc in self.world.procs.values():
-            if proc.reaped or not (proc.exited or proc.killed):
-                continue
-            st = procfs.stat(proc.pid)
-            if st is None or st.ppid == os.getpid():
-                if st is not None:
-                    hygiene.reap(proc.pid)
-                proc.reaped = changed = True
-        return changed
 
     # -- the scheduler ---------------------------------------------------------------------
     def read_control(self) -> None:
