@@ -222,7 +222,6 @@ def start_strace(pid: int, log: TraceLog, policy: sandbox.Policy) -> int:
     child = os.fork()
     if child == 0:
         try:
-            _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             null = os.open(os.devnull, os.O_RDWR)
             os.dup2(null, 0)
             os.dup2(null, 1)
@@ -233,6 +232,8 @@ def start_strace(pid: int, log: TraceLog, policy: sandbox.Policy) -> int:
                 os.setgroups([])
                 os.setresgid(uid, uid, uid)
                 os.setresuid(uid, uid, uid)
+            # Dies with the supervisor (set after the uid change, which clears it).
+            _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             _libc.prctl(sandbox.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
             if policy.boundary.seccomp:
                 syscall_filter.load(allow_ptrace=True)
