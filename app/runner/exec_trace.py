@@ -86,11 +86,13 @@ class ExecTrace:
         for the supervisor, the program sleeps unseen, or `wait` is over (strace is back
         within microseconds from a call it does not show). False once strace has ended."""
         end = time.monotonic() + wait
-        while not (self.held or self.outbox):
-            state = self.log.state()
-            if state == "gone":
+        while True:
+            state = self.log.state() if self.strace else "gone"
+            if state == "gone":  # strace ended (or was killed: its tracee then runs free)
                 self.finish()
                 return False
+            if self.held or self.outbox:
+                break
             if state == "pending":
                 self.take()
             elif self.quiet(state) or time.monotonic() >= end:
@@ -173,7 +175,7 @@ class ExecTrace:
 
     def go(self) -> None:
         """The supervisor lets the held call go."""
-        if not self.held:
+        if not self.held or not self.strace:
             return
         self.held = False
         if self.owed is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,27 @@ def test_an_exec_d_writer_dies_of_sigpipe_after_its_write_returns_epipe(
     assert after == ["signal", "proc.exit"]
     assert mine[-1]["signal"] == "SIGPIPE" and mine[-1]["status"] == "killed"
     assert events[-1]["state"]["output"].replace("\r", "") == "y\n"
+
+
+def test_when_its_strace_dies_the_program_is_left_to_proc_and_nothing_is_invented(
+    forkserver: ForkServer,
+) -> None:
+    procs = {
+        "sh": [{"op": "pipe", "name": "p"}, {"op": "fork", "child": "wc"}, {"op": "wait"}],
+        "wc": [
+            {"op": "dup2", "fd": "p[0]", "to": 0},
+            {"op": "close", "fd": "p[0]"},
+            {"op": "close", "fd": "p[1]"},
+            {"op": "exec", "argv": ["wc", "-l"]},
+        ],
+    }
+    run = forkserver.program(procs, limits={"wall_s": 3})
+    block = run.until(lambda e: e["type"] == "call.block" and e["call"] == "read")
+    wc = block["pid"]
+    os.kill(int(status_of(wc)["TracerPid"]), signal.SIGKILL)  # the strace this run started
+    events = run.finish()
+    after = [e for e in events if e["seq"] > block["seq"] and e["pid"] == wc]
+    assert not [e for e in after if e["type"].startswith("call.")]  # no call made up
+    assert events[-1]["reason"] == "timeout"
+    assert proc_of(events[-1], wc)["status"] == "blocked"  # as /proc still shows it
+    assert proc_of(events[-1], wc)["blocked_on"]["wchan"].endswith("pipe_read")
