@@ -32,6 +32,7 @@ from typing import Any
 from app.kernel import procfs
 from app.runner import sandbox, syscall_filter
 from app.strace import spec
+from app.strace.lines import parse
 from app.strace.tracelog import LOG_FD, TraceLog
 from app.strace.track import Step, Tracker
 
@@ -119,6 +120,8 @@ class ExecTrace:
         for line in whole:
             if line.startswith("strace: "):
                 self.said += line + "\n"
+            if line.startswith("[pid ") and " +++ " in line and not self.mine(line):
+                continue  # a thread (sort's) ended: not the process
             steps += self.tracker.feed(line)
         if rest and (whole or not self.partial):  # a line begins: its call is going in
             steps += self.tracker.entry(rest)
@@ -127,6 +130,9 @@ class ExecTrace:
             self.tell(step)
         if not self.held:
             self.log.release()
+
+    def mine(self, line: str) -> bool:
+        return parse(line).pid in (None, self.pid)
 
     def tell(self, step: Step) -> None:
         kind = step["type"]
