@@ -151,6 +151,8 @@ class ExecTrace:
                 self.outbox.append(self.epipe)
             self.epipe = None
         if kind == "call.enter":
+            if step["call"] == "read" and "count" not in step["args"]:
+                step["args"]["count"] = self.entry_count()  # printed only at its return
             self.outbox.append({"k": "ready", **called(step)})
             self.held = True
         elif kind == "call.return":
@@ -164,6 +166,15 @@ class ExecTrace:
         elif kind == "proc.exit":
             self.phase = "ended"
             self.outbox.append(None)  # the channel closes, as when one of ours dies
+
+    def entry_count(self) -> int | None:
+        """The third argument of the call the program is stopped at the entry of, as the
+        kernel holds it (/proc/PID/syscall: number, then the arguments in hex)."""
+        fields = (procfs.read_text(f"/proc/{self.pid}/syscall") or "").split()
+        try:
+            return int(fields[3], 16)
+        except (IndexError, ValueError):
+            return None
 
     # -- asked by the supervisor -----------------------------------------------------------------
     def await_exec(self) -> bool:

@@ -36,6 +36,8 @@ def test_bytes_are_seen_crossing_the_pipe_from_ls_to_wc(forkserver: ForkServer) 
     assert write["seq"] < read["seq"] < eof["seq"] < count["seq"], story(events)
     assert (write["args"]["fd"], write["data"], write["ret"]) == (1, LISTING, LISTED)
     assert (read["args"]["fd"], read["data"], read["ret"]) == (0, LISTING, LISTED)
+    entered = next(e for e in calls(events, "call.enter") if e["pid"] == wc and e["call"] == "read")
+    assert entered["args"] == {"fd": 0, "count": read["args"]["count"]}  # from the kernel
     assert pipe_at(write, ls, 1) == pipe_at(read, wc, 0)  # the same pipe, each end
     assert (count["args"]["fd"], count["data"], count["ret"]) == (1, f"{len(RUN_FILES)}\\n", 2)
     assert events[-1]["reason"] == "exited"
