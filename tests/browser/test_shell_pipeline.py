@@ -48,3 +48,35 @@ def test_the_listing_flies_from_ls_through_the_pipe_to_wc(page: Page, shots: Pat
     expect(page.locator(".flights .flight.write")).to_contain_text("3")
     page.get_by_test_id("last").click()
     expect(page.get_by_test_id("terminal")).to_contain_text("3")
+
+
+def test_step_by_step_wc_reads_first_and_sleeps_until_ls_writes(page: Page) -> None:
+    """The student lets wc's program go into its read before ls has written: it sleeps in the
+    kernel; ls's write, one step later, wakes it with the listing."""
+    run_from_gallery(page, "shell-pipeline", mode="step")
+    step(page, "shell", "pipe(")
+    step(page, "shell", "fork()")
+    step(page, "shell", "fork()")
+    for call in ("dup2(4, 1)", "close(3)", "close(4)", "execve("):
+        step(page, "ls", call)
+    for call in ("dup2(3, 0)", "close(3)", "close(4)", "execve("):
+        step(page, "wc", call)
+    step(page, "wc", "read(0, …, ")
+    wc = card(page, "wc")
+    expect(wc.get_by_test_id("proc-status")).to_have_attribute("data-status", "blocked")
+    expect(wc.get_by_test_id("step")).to_have_count(0)  # it sleeps: nothing to let go
+    step(page, "ls", "ioctl(")
+    step(page, "ls", "write(1, ")
+    expect(wc.get_by_test_id("proc-status")).to_have_attribute("data-status", "running")
+    expect(wc.get_by_test_id("fx-data")).to_contain_text("hello.c")
+    page.get_by_test_id("stop").click()
+
+
+def step(page: Page, role: str, call: str) -> None:
+    """Press a process's Step button once it offers this call; wait for what it did."""
+    who = card(page, role)
+    expect(who.get_by_test_id("proc-next")).to_contain_text(call)
+    lines = page.locator(f'[data-testid="log-line"][data-pid="{who.get_attribute("data-pid")}"]')
+    before = lines.count()
+    who.get_by_test_id("step").click()
+    expect(lines).not_to_have_count(before)
