@@ -188,7 +188,8 @@ class ExecTrace:
     def report(self) -> None:
         """From now on the program's calls are reported: let it start."""
         self.phase, self.held = "running", False
-        self.log.release()
+        if self.strace:
+            self.log.release()
 
     def go(self) -> None:
         """The supervisor lets the held call go."""
