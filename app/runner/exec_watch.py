@@ -15,7 +15,7 @@ import shutil
 import socket
 from typing import Any
 
-from app.runner import caps, channel
+from app.runner import channel
 from app.runner.exec_trace import AttachFailed, ExecTrace
 from app.runner.sandbox import Policy
 from app.runner.world import Proc
@@ -80,9 +80,10 @@ class ExecWatch:
         self.policy = policy
         self.traces: dict[int, ExecTrace] = {}
         self.channels: dict[int, ExecChannel] = {}
-        # The run's uid (or ours, with no uids to give) may trace the run's processes.
-        able = caps.has(caps.CAP_SYS_PTRACE) or (policy.boundary.uids and policy.uid is not None)
-        self.mode = "strace" if able and shutil.which(spec.STRACE) else "proc"
+        # strace runs as the run's uid (or as ours, with no uids to give: the run's is ours),
+        # which may trace the run's processes without CAP_SYS_PTRACE. Where the kernel still
+        # refuses (Yama, a container's seccomp profile), each attach says so as it fails.
+        self.mode = "strace" if shutil.which(spec.STRACE) else "proc"
 
     def attach(self, proc: Proc, argv: list[str]) -> str | None:
         """Before proc execs argv: strace attached to it, or why not (None: not asked)."""

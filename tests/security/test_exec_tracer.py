@@ -1,5 +1,6 @@
 """The strace that follows an exec'd program: outside the boundary, yet no stronger than the
-run. In both modes (a container's root has no CAP_SYS_PTRACE: the tracer needs none)."""
+run. In every mode (a container's root has no CAP_SYS_PTRACE: the tracer, the run's uid,
+needs none)."""
 
 from __future__ import annotations
 
