@@ -136,6 +136,7 @@ class RunStart(_EventBase):
     limits: dict[str, int | float]
     backend: Literal["runner", "strace"]
     sandbox: list[str] = Field(default_factory=list)
+    exec_calls: Literal["strace", "proc"] = "proc"
 
 
 class ProcStart(_EventBase):

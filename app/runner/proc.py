@@ -166,6 +166,11 @@ class ScenarioProcess:
         path = shutil.which(argv[0]) or f"/usr/bin/{argv[0]}"
 
         def execve() -> Result:
+            # Wait while the supervisor hands this process over (to strace), so that what
+            # the new program does is seen from its first instruction on.
+            channel.send(self.chan, {"k": "exec"})
+            if channel.recv(self.chan)[0] is None:
+                os._exit(111)
             os.execv(path, argv)  # on success the channel closes (CLOEXEC): that is the answer
 
         self.call("execve", {"path": path, "argv": argv}, line, execve)

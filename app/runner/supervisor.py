@@ -22,8 +22,10 @@ from app.kernel import procfs
 from app.runner import caps, channel, diagnose, hygiene, sandbox
 from app.runner.cell import Cell
 from app.runner.channels import Channels, pending
+from app.runner.exec_watch import ExecWatch
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
+from app.runner.unreported import Unreported
 from app.runner.world import Proc, World, gone
 from app.workdir import RUN_FILES
 
@@ -40,7 +42,7 @@ class RunOver(Exception):
         self.reason, self.message = reason, message
 
 
-class Supervisor:
+class Supervisor(Unreported):
     tty: Terminal  # opened by start(), after run.start is out: a viewer waits for that
 
     def __init__(
@@ -65,6 +67,7 @@ class Supervisor:
         self.recorded = 0  # bytes of events sent
         # Room is kept for run.end, which the server takes past the limit as well.
         self.max_recorded = (int(self.limits["max_recording_mb"]) << 20) - END_ROOM
+        self.execs = ExecWatch(self.policy())  # exec'd programs, told through strace
 
     # -- events ----------------------------------------------------------------------------
     def emit(
@@ -83,7 +86,8 @@ class Supervisor:
         event |= {"type": type_, "pid": pid, **fields, "state": state}
         line = json.dumps(event, separators=(",", ":")).encode() + b"\n"
         if type_ != "run.end" and self.recorded + len(line) > self.max_recorded:
-            self.world.output_at -= len(fields.get("data") or added)  # this text is not kept
+            # This event's terminal text is not kept: an output event's is its data.
+            self.world.output_at -= len(fields["data"] if type_ == "output" else added)
             mb = self.limits["max_recording_mb"]
             raise RunOver(
                 "limit",
@@ -135,6 +139,7 @@ class Supervisor:
             limits=self.limits,
             backend=backend,
             sandbox=self.boundary.layers(),
+            exec_calls=self.execs.mode,
         )
 
     def policy(self, **more: Any) -> sandbox.Policy:
@@ -248,6 +253,8 @@ class Supervisor:
             self.turns.queue.append(proc)
         elif msg["k"] == "ret":
             self.returned(proc, msg, fds)
+        elif msg["k"] == "exec":
+            self.hand_over(proc)
 
     def await_ready(self, proc: Proc) -> None:
         """Take proc's next message now, so the ready queue's order never depends on which
@@ -316,7 +323,11 @@ class Supervisor:
             # A failed execve reports its errno; silence means the new program runs.
             proc.in_call = None
             proc.program = list(call["args"]["argv"])
+            traced = self.execs.exec_done(proc)  # held at its first instruction, if traced
             self.emit_return(proc, call, 0, None)
+            if traced is not None:
+                self.chans.add(traced, proc)
+                self.execs.started(proc)
             return
         self.died(proc, self.death_status(proc), call)
 
@@ -379,7 +390,7 @@ class Supervisor:
         if not (proc.exited or proc.killed):
             self.died(proc, status, proc.in_call)
 
-    # -- watching what does not report -----------------------------------------------------
+    # -- watching what does not report (exec'd programs: unreported.py) --------------------
     def probe_holder(self) -> None:
         proc = self.holder
         if proc is None or proc.in_call is None:
@@ -400,45 +411,6 @@ class Supervisor:
         self.holder = None
         call = proc.in_call
         self.emit("call.block", proc.pid, **called(call), blocked_on=proc.blocked_on)
-
-    def watch_unreported(self) -> None:
-        """Exec'd programs report nothing: read their state, and report what changed."""
-        changed = self.reap_orphans()
-        for proc in self.world.live():
-            if not proc.program:
-                continue
-            st = procfs.stat(proc.pid)
-            if st is None or st.state in ("Z", "X"):
-                self.died(proc, self.death_status(proc), None)
-                continue
-            found = procfs.blocked_in_kernel(proc.pid)
-            if found is None:
-                proc.blocked_on = None
-            else:
-                where, fd = found
-                call = "read" if "read" in where else "write" if "write" in where else where
-                pipe = proc.fd_pipe(fd) if fd is not None else None
-                proc.blocked_on = {"call": call, "fd": fd, "pipe": pipe, "wchan": where}
-            changed = True
-        if changed:
-            before = self.last_state
-            state = self.world.snapshot()
-            if (state["procs"], state["pipes"]) != (before.get("procs"), before.get("pipes")):
-                self.emit("state.change", None, state, reason="an exec'd program moved")
-
-    def reap_orphans(self) -> bool:
-        """A zombie whose parent died is re-parented to us (the subreaper): reap it, as init
-        would. One that vanished was reaped by its parent."""
-        changed = False
-        for proc in self.world.procs.values():
-            if proc.reaped or not (proc.exited or proc.killed):
-                continue
-            st = procfs.stat(proc.pid)
-            if st is None or st.ppid == os.getpid():
-                if st is not None:
-                    hygiene.reap(proc.pid)
-                proc.reaped = changed = True
-        return changed
 
     # -- the scheduler ---------------------------------------------------------------------
     def read_control(self) -> None:

@@ -4,8 +4,9 @@ import json
 import os
 import signal
 import time
+from typing import Any
 
-from support import ForkServer, alive, calls, exists
+from support import DEFAULT_LIMITS, ForkServer, alive, calls, exists
 from terminal import added, terminal_text
 
 
@@ -107,8 +108,8 @@ def test_fds_from_a_failed_exec_name_the_error(forkserver: ForkServer) -> None:
     assert (close["ret"], close["errno"]) == (-1, "EBADF")
 
 
-def test_cpu_time_is_limited_for_exec_d_programs_too(forkserver: ForkServer) -> None:
-    def stage(end: str, std: int, argv: list[str]) -> list[dict]:
+def seq_into_wc(seq: str = "seq", wc: str = "wc") -> dict[str, Any]:
+    def stage(end: str, std: int, argv: list[str]) -> list[dict[str, Any]]:
         return [
             {"op": "dup2", "fd": end, "to": std},
             {"op": "close", "fd": "p[0]"},
@@ -116,7 +117,7 @@ def test_cpu_time_is_limited_for_exec_d_programs_too(forkserver: ForkServer) -> 
             {"op": "exec", "argv": argv},
         ]
 
-    program = {
+    return {
         "sh": [
             {"op": "pipe", "name": "p"},
             {"op": "fork", "child": "seq"},
@@ -126,14 +127,34 @@ def test_cpu_time_is_limited_for_exec_d_programs_too(forkserver: ForkServer) -> 
             {"op": "wait", "child": "seq"},
             {"op": "wait", "child": "wc"},
         ],
-        "seq": stage("p[1]", 1, ["seq", "999999999999"]),
-        "wc": stage("p[0]", 0, ["wc", "-l"]),
+        "seq": stage("p[1]", 1, [seq, "999999999999"]),
+        "wc": stage("p[0]", 0, [wc, "-l"]),
     }
-    run = forkserver.program(program, limits={"cpu_s": 1, "wall_s": 20})
+
+
+def test_cpu_time_is_limited_for_exec_d_programs_too(forkserver: ForkServer) -> None:
+    """RLIMIT_CPU survives exec. Run past strace (a path, not an allowlisted name, is not
+    traced: only the tests can ask for one), seq burns its second of CPU and dies of it."""
+    request = {"scenario": "custom", "mode": "live", "backend": "runner"}
+    limits = DEFAULT_LIMITS | {"cpu_s": 1, "wall_s": 20}
+    run = forkserver.start(
+        request
+        | {"limits": limits, "program": {"procs": seq_into_wc("/usr/bin/seq", "/usr/bin/wc")}}
+    )
     events = run.finish()
     deaths = {e["signal"] for e in events if e["type"] == "proc.exit" and e["status"] == "killed"}
     assert deaths & {"SIGXCPU", "SIGKILL"}, [e for e in events if e["type"] == "proc.exit"]
     assert events[-1]["reason"] == "exited"
+    assert wait_gone(run.pids()) == set()
+
+
+def test_a_traced_runaway_program_is_bounded_by_the_runs_limits(forkserver: ForkServer) -> None:
+    """Under strace each of seq's writes is an event: the event limit ends it, and kills all."""
+    run = forkserver.program(seq_into_wc(), limits={"max_events": 300})
+    events = run.finish()
+    writes = [e for e in calls(events) if e["call"] == "write" and e["ret"] > 0]
+    assert writes and all(e["data"] for e in writes)  # seq's bytes, seen going into the pipe
+    assert events[-1]["reason"] == "limit"
     assert wait_gone(run.pids()) == set()
 
 

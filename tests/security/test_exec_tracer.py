@@ -1,0 +1,44 @@
+"""The strace that follows an exec'd program: outside the boundary, yet no stronger than the
+run. In every mode (a container's root has no CAP_SYS_PTRACE: the tracer, the run's uid,
+needs none)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from boundary import ForkServer
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's uid needs root")
+
+
+def status_of(pid: int) -> dict[str, str]:
+    text = Path(f"/proc/{pid}/status").read_text()
+    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def test_an_exec_d_program_is_traced_by_the_runs_uid_in_every_mode(fs: ForkServer) -> None:
+    procs: dict[str, Any] = {
+        "sh": [{"op": "pipe", "name": "p"}, {"op": "fork", "child": "wc"}, {"op": "wait"}],
+        "wc": [
+            {"op": "dup2", "fd": "p[0]", "to": 0},
+            {"op": "close", "fd": "p[0]"},
+            {"op": "close", "fd": "p[1]"},
+            {"op": "exec", "argv": ["wc", "-l"]},
+        ],
+    }
+    run = fs.program(procs, limits={"wall_s": 10})
+    start = run.until(lambda e: e["type"] == "run.start")
+    block = run.until(lambda e: e["type"] == "call.block" and e["call"] == "read")
+    tracee = status_of(block["pid"])
+    tracer = status_of(int(tracee["TracerPid"]))
+    run.close()
+    assert start["exec_calls"] == "strace"
+    assert block["blocked_on"]["wchan"].endswith("pipe_read")
+    assert tracer["Name"].strip() == "strace"
+    assert tracer["Uid"].split() == tracee["Uid"].split() and tracee["Uid"].split()[0] != "0"
+    assert tracer["Groups"].strip() == ""
+    assert tracer["CapEff"].strip() == tracer["CapPrm"].strip() == "0000000000000000"
+    assert tracer["NoNewPrivs"].strip() == "1" and int(tracer["Seccomp"]) == 2
