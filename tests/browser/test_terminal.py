@@ -132,11 +132,12 @@ def test_the_runs_output_is_counted_in_characters_as_the_server_counts(page: Pag
 
 
 def test_a_long_output_shows_its_last_screenful_at_each_step(page: Page) -> None:
-    """`seq 3000 | cat` prints 13,893 characters; the terminal keeps the last 8,192 of what
-    had been printed at each step, as a terminal's scrollback does."""
-    printed = "".join(f"{n}\n" for n in range(1, 3001))
+    """`seq 30000 | cat` prints 168,894 characters, more than the pipe holds, so cat writes
+    them in several goes whatever the timing; the terminal keeps the last 8,192 of what had
+    been printed at each step, as a terminal's scrollback does."""
+    printed = "".join(f"{n}\n" for n in range(1, 30001))
     page.goto("/run/trace-pipeline")
-    page.locator('[data-testid="run-form"] input[name="command"]').fill("seq 3000 | cat")
+    page.locator('[data-testid="run-form"] input[name="command"]').fill("seq 30000 | cat")
     page.get_by_test_id("run-live").click()
     wait_for_end(page)
     page.get_by_test_id("last").click()
