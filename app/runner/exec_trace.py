@@ -237,7 +237,8 @@ def ret_message(step: Step) -> dict[str, Any]:
 
 
 def start_strace(pid: int, log: TraceLog, policy: sandbox.Policy) -> int:
-    """`strace -p PID`, its stderr the held log, as the run's uid outside its boundary."""
+    """`strace -p PID`, its stderr the held log, as the run's uid, in the run's namespaces
+    but outside its Landlock domain (a tracer in another domain may not trace)."""
     argv = ["strace", *OPTIONS, "-p", str(pid)]  # so that it says `strace: ...`
     child = os.fork()
     if child == 0:
@@ -247,6 +248,7 @@ def start_strace(pid: int, log: TraceLog, policy: sandbox.Policy) -> int:
             os.dup2(null, 1)
             os.dup2(log.w, LOG_FD)  # inherited, not reopened: O_DIRECT is the file's
             os.closerange(3, 65536)
+            sandbox.join_namespaces(pid, policy)  # its files and network are the run's
             uid = policy.uid
             if uid is not None and policy.boundary.uids:
                 os.setgroups([])

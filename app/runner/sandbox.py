@@ -137,6 +137,22 @@ def enter(policy: Policy) -> None:
         syscall_filter.load(allow_ptrace=policy.allow_ptrace)
 
 
+def join_namespaces(pid: int, policy: Policy) -> None:
+    """Enter the namespaces of `pid`, a process of the run, as root (a tracer of the run's,
+    before it becomes the run's uid): the run's root, network, IPC and hostname. Without
+    root (a user namespace) or namespaces (a container), there are none to join."""
+    b = policy.boundary
+    if not b.namespaces or b.userns:
+        return
+    for kind in ("net", "ipc", "uts", "mnt"):  # mnt last: /proc/PID is the host's until then
+        fd = os.open(f"/proc/{pid}/ns/{kind}", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            _check(_libc.setns(fd, 0), f"setns {kind}")
+        finally:
+            os.close(fd)
+    os.chdir(INSIDE_DIR)
+
+
 def environment(home: str) -> dict[str, str]:
     return {"PATH": PATH, "LANG": "C.UTF-8", "HOME": home, "TMPDIR": home, "TERM": "dumb"}
 

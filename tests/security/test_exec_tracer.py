@@ -34,6 +34,7 @@ def test_an_exec_d_program_is_traced_by_the_runs_uid_in_every_mode(fs: ForkServe
     block = run.until(lambda e: e["type"] == "call.block" and e["call"] == "read")
     tracee = status_of(block["pid"])
     tracer = status_of(int(tracee["TracerPid"]))
+    tracer_ns, tracee_ns = (namespaces(p) for p in (int(tracee["TracerPid"]), block["pid"]))
     run.close()
     assert start["exec_calls"] == "strace"
     assert block["blocked_on"]["wchan"].endswith("pipe_read")
@@ -42,3 +43,10 @@ def test_an_exec_d_program_is_traced_by_the_runs_uid_in_every_mode(fs: ForkServe
     assert tracer["Groups"].strip() == ""
     assert tracer["CapEff"].strip() == tracer["CapPrm"].strip() == "0000000000000000"
     assert tracer["NoNewPrivs"].strip() == "1" and int(tracer["Seccomp"]) == 2
+    # The tracer lives in the run's namespaces, its files and its network (in a container
+    # there are none but the container's; without root, a user namespace's cannot be joined).
+    assert (tracer_ns == tracee_ns) == (fs.boundary_mode != "unprivileged")
+
+
+def namespaces(pid: int) -> dict[str, str]:
+    return {ns: os.readlink(f"/proc/{pid}/ns/{ns}") for ns in ("net", "mnt", "ipc", "uts")}
