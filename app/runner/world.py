@@ -81,6 +81,9 @@ class World:
         self.procs: dict[int, Proc] = {}
         self.rings: dict[str, RingModel] = {}
         self.output = ""
+        # Bytes the kernel has already moved in each pipe for woken calls whose events come
+        # after the one being sent (the supervisor's ordering rule): not yet in that state.
+        self.ahead: dict[str, int] = {}
 
     def add_output(self, text: str) -> None:
         self.output = (self.output + text)[-OUTPUT_CAP:]
@@ -98,15 +101,18 @@ class World:
             if st is not None and st.ppid:
                 proc.ppid = st.ppid  # an orphan is adopted: show its new parent
 
-    def apply_call(self, proc: Proc, call: str, args: dict[str, Any], ret: int) -> None:
-        """Move the ring model by a call we saw return without blocking (exact)."""
+    def apply_call(
+        self, proc: Proc, call: str, args: dict[str, Any], ret: int, resumed: bool = False
+    ) -> None:
+        """Move the ring model by a call we saw return (exact); `resumed`: what a woken call
+        moved after its sleep (ret is then that part only)."""
         if ret <= 0 or "fd" not in args:
             return
         ring = self.rings.get(proc.fd_pipe(args["fd"]) or "")
         if ring is None:
             return
         if call == "write":
-            ring.write(ret)
+            ring.write(ret, resumed=resumed)
         elif call == "read":
             ring.read(ret)
         elif call == "fcntl" and args.get("cmd") == "F_SETPIPE_SZ":
@@ -136,6 +142,7 @@ class World:
                 ring = self.rings[pipe_id] = RingModel()
             if measured is not None:
                 queued, capacity = measured
+                queued -= self.ahead.get(pipe_id, 0)
                 if capacity // PAGE != ring.nslots:
                     ring.resize(capacity)
                 ring.reconcile(queued)
@@ -148,6 +155,13 @@ class World:
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
             "output": self.output,
         }
+
+
+def queued(world: World, pipe_id: str) -> int | None:
+    """FIONREAD of one pipe now, through any live process holding it."""
+    holders = [(p, r["fd"]) for p in world.live() for r in p.fds if r["pipe"] == pipe_id]
+    measured = measure_through(holders)
+    return measured[0] if measured is not None else None
 
 
 def measure_through(holders: list[tuple[Proc, int]]) -> tuple[int, int] | None:
