@@ -144,11 +144,13 @@ def blocked_in_kernel(pid: int) -> tuple[str, int | None] | None:
     return where, syscall_fd(pid) if PIPE_WCHAN.search(where) else None
 
 
-def runtime(pid: int) -> int | None:
-    """Nanoseconds pid has run on a CPU (/proc/PID/schedstat): a sleeper whose runtime moved
-    was woken and ran, even if it sleeps again now."""
+def switch_ins(pid: int) -> int | None:
+    """How many times pid has been given a CPU (/proc/PID/schedstat, its third field). The
+    kernel counts it as the task starts to run, so a sleeper whose count moved was woken,
+    even if it sleeps again now."""
     text = read_text(f"/proc/{pid}/schedstat")
-    return int(text.split()[0]) if text else None
+    fields = text.split() if text else []
+    return int(fields[2]) if len(fields) > 2 else None
 
 
 def children(pid: int) -> list[int]:

@@ -43,11 +43,28 @@ class Step:
 
 
 def record_sleep(proc: Proc, order: int) -> None:
-    """Call when the kernel is seen to have proc's call asleep: its CPU time now tells later
-    whether it was woken in between."""
+    """Call when the kernel is seen to have proc's call asleep (and nothing else runs that
+    could wake it): its count of CPU grants now tells later whether it was woken since."""
     assert proc.in_call is not None
-    proc.in_call["ran"] = procfs.runtime(proc.pid)
+    proc.in_call["ran"] = procfs.switch_ins(proc.pid)
     proc.in_call["slept"] = order
+
+
+def asleep_since(proc: Proc) -> tuple[bool, int | None] | None:
+    """(whether it was woken since record_sleep, its count now) when the kernel has proc
+    asleep; None when it is awake. The count is read on both sides of the wchan, and only a
+    reading where it did not move is believed: one woken, run and asleep again in between
+    would otherwise look as if it had never woken."""
+    assert proc.in_call is not None
+    while True:
+        before = procfs.switch_ins(proc.pid)
+        sleeping = procfs.blocked_in_kernel(proc.pid) is not None
+        after = procfs.switch_ins(proc.pid)
+        if before == after:
+            break
+    if not sleeping or before is None:
+        return None
+    return before != proc.in_call.get("ran"), before
 
 
 def await_woken(sleepers: list[Proc], chans: Channels) -> list[Woken]:
@@ -58,18 +75,17 @@ def await_woken(sleepers: list[Proc], chans: Channels) -> list[Woken]:
         for proc in sleepers:
             if proc.pid in found or proc.in_call is None:
                 continue
-            ran = procfs.runtime(proc.pid)  # before the wchan: a wake after it shows later
             chan = chans.of(proc)
             if chan is not None and chans.pending(proc):
                 found[proc.pid] = Woken(proc, channel.recv(chan))
                 changed = True
-            elif procfs.blocked_in_kernel(proc.pid) is not None:
-                if ran != proc.in_call.get("ran"):
-                    proc.in_call["ran"] = ran
-                    found[proc.pid] = Woken(proc, None)
-                    changed = True
-            elif ran is not None:
-                running = True  # woken, on its way back with its report
+            elif (seen := asleep_since(proc)) is None:
+                st = procfs.stat(proc.pid)  # awake: on its way back with its report
+                running = running or (st is not None and st.state not in ("Z", "X"))
+            elif seen[0]:
+                proc.in_call["ran"] = seen[1]
+                found[proc.pid] = Woken(proc, None)
+                changed = True
         # A woken write that ends may wake the next writer: look again after each find.
         if not (running or changed) or time.monotonic() > end:
             return sorted(found.values(), key=lambda w: w.proc.in_call["slept"])  # type: ignore[index]
