@@ -1,0 +1,189 @@
+"""Settle before the next call: the calls a call woke are reported next, each with the world
+after it, so the ring is exact at every event and nothing is shown asleep once woken.
+
+Every built-in runner scenario, live and stepped by an impatient viewer, ten runs in a row
+(four at a time, so the machine is loaded as a shared one is).
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from settled import impossible_sleeps, inexact, step_through
+from support import ForkServer, calls, proc_of
+
+from app.scenarios import catalog
+
+RUNS = 10
+# shell-pipeline's ls and wc are exec'd programs, whose reads and writes are not reported
+# yet (issue 10, item 3): the ring follows them through FIONREAD alone, inexact meanwhile.
+UNREPORTED = {"shell-pipeline"}
+NAMES = [s.name for s in catalog.all_scenarios() if s.backend == "runner"]
+VARIANTS: list[tuple[str, dict[str, Any]]] = [
+    *((name, {}) for name in NAMES),
+    *(
+        ("full-buffer", {"chunk": chunk, "reader_delay_ms": delay})
+        for chunk, delay in [(1000, 0), (5000, 0), (5000, 300), (65536, 0), (65536, 100)]
+    ),
+    ("full-buffer", {"total": 40000, "chunk": 100, "reader_delay_ms": 50}),
+    ("atomic-writes", {"size": 65536}),
+    ("atomic-writes", {"size": 5000, "writes": 20}),
+]
+IDS = [name + "".join(f"-{k}={v}" for k, v in params.items()) for name, params in VARIANTS]
+SHORT = {"forgot-close": {"wall_s": 0.5}}  # it never ends by itself: that is its lesson
+STARTING = threading.Lock()  # the fork server answers one start at a time
+
+
+def run_one(forkserver: ForkServer, name: str, params: dict[str, Any], mode: str) -> list:
+    limits = SHORT.get(name, {}) | ({"wall_s": 20} if mode == "step" else {})
+    if mode == "step" and name == "forgot-close":
+        limits = {"wall_s": 1}
+    with STARTING:
+        run = forkserver.scenario(name, params, mode=mode, limits=limits)
+    return step_through(run) if mode == "step" else run.finish()
+
+
+def check(events: list, name: str) -> None:
+    assert events[-1]["reason"] == ("timeout" if name == "forgot-close" else "exited")
+    if name not in UNREPORTED:
+        assert inexact(events) == [], name
+    assert impossible_sleeps(events) == [], name
+
+
+@pytest.mark.parametrize("mode", ["live", "step"])
+@pytest.mark.parametrize(("name", "params"), VARIANTS, ids=IDS)
+def test_exact_at_every_event_ten_runs_in_a_row(
+    forkserver: ForkServer, name: str, params: dict[str, Any], mode: str
+) -> None:
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda _: run_one(forkserver, name, params, mode), range(RUNS)))
+    for events in runs:
+        check(events, name)
+
+
+def test_a_read_that_frees_a_page_is_followed_by_the_write_it_woke(
+    forkserver: ForkServer,
+) -> None:
+    events = forkserver.scenario("full-buffer").finish()
+    block = next(e for e in calls(events, "call.block") if e["call"] == "write")
+    writer = block["pid"]
+    woke = next(
+        e for e in events[block["seq"] :] if e["type"] == "call.return" and e["call"] == "read"
+    )
+    assert proc_of(woke, writer)["status"] == "running"  # woken: no longer asleep
+    after = events[woke["seq"] + 1]
+    assert (after["type"], after["pid"], after["call"], after["blocked"]) == (
+        "call.return",
+        writer,
+        "write",
+        True,
+    )
+    (pipe,) = woke["state"]["pipes"]
+    (later,) = after["state"]["pipes"]
+    assert (pipe["bytes"], later["bytes"]) == (65536 - 4096, 65536)
+
+
+def test_a_big_write_woken_for_each_page_sleeps_again_with_its_bytes(
+    forkserver: ForkServer,
+) -> None:
+    events = forkserver.scenario("full-buffer", {"chunk": 65536, "total": 131072}).finish()
+    writer = events[1]["pid"]
+    blocks = [e for e in calls(events, "call.block") if e["pid"] == writer and e["call"] == "write"]
+    assert len(blocks) > 2  # the second 64 KiB write sleeps again after each freed page
+    for e in blocks:
+        (pipe,) = e["state"]["pipes"]
+        assert pipe["ring"]["head"] - pipe["ring"]["tail"] == 16 and pipe["ring"]["exact"]
+
+
+def test_two_readers_woken_by_one_write_each_report_before_the_next_call(
+    forkserver: ForkServer,
+) -> None:
+    reader = [{"op": "read", "fd": "p[0]", "count": 3}, {"op": "exit"}]
+    events = forkserver.program(
+        {
+            "parent": [
+                {"op": "pipe", "name": "p"},
+                {"op": "fork", "child": "r1"},
+                {"op": "fork", "child": "r2"},
+                {"op": "sleep", "ms": 100},
+                {"op": "write", "fd": "p[1]", "data": "abcdef"},
+                {"op": "close", "fd": "p[1]"},
+                {"op": "wait", "child": "r1"},
+                {"op": "wait", "child": "r2"},
+                {"op": "exit"},
+            ],
+            "r1": reader,
+            "r2": reader,
+        }
+    ).finish()
+    assert inexact(events) == [] and impossible_sleeps(events) == []
+    write = next(e for e in calls(events) if e["call"] == "write")
+    nxt = events[write["seq"] + 1 : write["seq"] + 3]
+    assert [(e["type"], e["call"], e["ret"]) for e in nxt] == [("call.return", "read", 3)] * 2
+
+
+def test_a_writer_asleep_on_a_full_pipe_dies_of_sigpipe_right_after_the_last_close(
+    forkserver: ForkServer,
+) -> None:
+    events = forkserver.program(
+        {
+            "parent": [
+                {"op": "pipe", "name": "p"},
+                {"op": "fork", "child": "writer"},
+                {"op": "close", "fd": "p[1]"},
+                {"op": "sleep", "ms": 100},
+                {"op": "close", "fd": "p[0]"},
+                {"op": "wait", "child": "writer"},
+                {"op": "exit"},
+            ],
+            "writer": [
+                {"op": "close", "fd": "p[0]"},
+                {"op": "write", "fd": "p[1]", "size": 4096, "fill": "x", "repeat": 17},
+                {"op": "exit"},
+            ],
+        }
+    ).finish()
+    assert inexact(events) == [] and impossible_sleeps(events) == []
+    parent = events[1]["pid"]
+    close = next(e for e in calls(events) if e["pid"] == parent and e["args"] == {"fd": 3})
+    after = [(e["type"], e.get("call"), e.get("errno")) for e in events[close["seq"] + 1 :]]
+    assert after[:3] == [("call.return", "write", "EPIPE"), ("signal", None, None)] + [
+        ("proc.exit", None, None)
+    ]
+
+
+@pytest.mark.parametrize("mode", ["live", "step"])
+def test_eof_wakes_a_sleeping_reader_right_after_the_last_close(
+    forkserver: ForkServer, mode: str
+) -> None:
+    run = forkserver.program(
+        {
+            "parent": [
+                {"op": "pipe", "name": "p"},
+                {"op": "fork", "child": "child"},
+                {"op": "close", "fd": "p[0]"},
+                {"op": "sleep", "ms": 50},
+                {"op": "close", "fd": "p[1]"},
+                {"op": "sleep", "ms": 20},
+                {"op": "wait", "child": "child"},
+                {"op": "exit"},
+            ],
+            "child": [
+                {"op": "close", "fd": "p[1]"},
+                {"op": "read", "fd": "p[0]", "count": 8},
+                {"op": "exit"},
+            ],
+        },
+        mode=mode,
+        limits={"wall_s": 20},
+    )
+    events = step_through(run) if mode == "step" else run.finish()
+    assert impossible_sleeps(events) == []
+    eof = next(e for e in calls(events) if e["call"] == "read")
+    assert (eof["ret"], eof["blocked"]) == (0, True)
+    cause = events[eof["seq"] - 1]
+    assert (cause["type"], cause["call"], cause["args"]) == ("call.return", "close", {"fd": 4})
+    assert proc_of(cause, eof["pid"])["status"] == "running"
