@@ -83,6 +83,7 @@ def step_through(run: Run) -> list[Event]:
     """Drive a step-mode run as an impatient viewer: step the next process in turn as soon as
     the stepped call has returned or blocked, never waiting for what it woke."""
     run.until(lambda e: e["type"] == "proc.start")
+    ended = ("call.return", "call.block", "proc.exit", "run.end")
     while True:
         try:
             run.control(op="step")
@@ -91,8 +92,8 @@ def step_through(run: Run) -> list[Event]:
         enter = run.until(lambda e: e["type"] in ("call.enter", "run.end"))
         if enter["type"] == "run.end":
             break
-        ended = ("call.return", "call.block", "proc.exit", "run.end")
-        done = run.until(lambda e: e["type"] in ended and e["pid"] in (enter["pid"], None))
+        stepped = enter["pid"]
+        done = run.until(lambda e, pid=stepped: e["type"] in ended and e["pid"] in (pid, None))
         if done["type"] == "run.end":
             break
     # A step sent as the run ended may leave the socket reset once its last event is read.

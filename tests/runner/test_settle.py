@@ -150,9 +150,8 @@ def test_a_writer_asleep_on_a_full_pipe_dies_of_sigpipe_right_after_the_last_clo
     parent = events[1]["pid"]
     close = next(e for e in calls(events) if e["pid"] == parent and e["args"] == {"fd": 3})
     after = [(e["type"], e.get("call"), e.get("errno")) for e in events[close["seq"] + 1 :]]
-    assert after[:3] == [("call.return", "write", "EPIPE"), ("signal", None, None)] + [
-        ("proc.exit", None, None)
-    ]
+    epipe = ("call.return", "write", "EPIPE")
+    assert after[:3] == [epipe, ("signal", None, None), ("proc.exit", None, None)]
 
 
 @pytest.mark.parametrize("mode", ["live", "step"])
