@@ -24,16 +24,19 @@ def inexact(events: list[Event]) -> list[int]:
     return bad
 
 
-def impossible_sleeps(events: list[Event]) -> list[str]:
+def impossible_sleeps(events: list[Event], programs: bool = True) -> list[str]:
     """Events that show a process blocked in a pipe call the kernel could not have asleep:
     a writer while its pipe has a free slot (or no reader), a reader while its pipe holds
     bytes (or has no writer); and a woken call whose return comes after another call went.
+    `programs=False` leaves out exec'd programs, whose sleeps are only polled from /proc.
     """
     problems = []
     for i, e in enumerate(events):
         for proc in e["state"]["procs"]:
             on = proc["blocked_on"]
             if proc["status"] != "blocked" or not on or not on.get("pipe"):
+                continue
+            if proc["program"] and not programs:
                 continue
             pipe = next((p for p in e["state"]["pipes"] if p["id"] == on["pipe"]), None)
             if pipe is None:

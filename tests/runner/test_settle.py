@@ -19,7 +19,8 @@ from app.scenarios import catalog
 
 RUNS = 10
 # shell-pipeline's ls and wc are exec'd programs, whose reads and writes are not reported
-# yet (issue 10, item 3): the ring follows them through FIONREAD alone, inexact meanwhile.
+# yet (issue 10, item 3): the ring follows them through FIONREAD alone, inexact meanwhile,
+# and their sleeps are polled from /proc, so may show a moment late.
 UNREPORTED = {"shell-pipeline"}
 NAMES = [s.name for s in catalog.all_scenarios() if s.backend == "runner"]
 VARIANTS: list[tuple[str, dict[str, Any]]] = [
@@ -50,7 +51,7 @@ def check(events: list, name: str) -> None:
     assert events[-1]["reason"] == ("timeout" if name == "forgot-close" else "exited")
     if name not in UNREPORTED:
         assert inexact(events) == [], name
-    assert impossible_sleeps(events) == [], name
+    assert impossible_sleeps(events, programs=name not in UNREPORTED) == [], name
 
 
 @pytest.mark.parametrize("mode", ["live", "step"])
