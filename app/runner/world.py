@@ -95,9 +95,13 @@ class World:
         for proc in self.live():
             # An exec'd program may set flags unseen: its fdinfo is always read afresh.
             table = procfs.fd_table(proc.pid, None if proc.program else proc.flags_seen)
+            st = procfs.stat(proc.pid)
+            if st is not None and st.state == "Z" and not table:
+                # Dead, its exit not yet told (a woken write's EPIPE and SIGPIPE come first,
+                # in kernel order): its files went at that exit, so show them until then.
+                table = None
             if table is not None:
                 proc.fds = table
-            st = procfs.stat(proc.pid)
             if st is not None and st.ppid:
                 proc.ppid = st.ppid  # an orphan is adopted: show its new parent
 

@@ -153,6 +153,13 @@ def test_a_writer_asleep_on_a_full_pipe_dies_of_sigpipe_right_after_the_last_clo
     after = [(e["type"], e.get("call"), e.get("errno")) for e in events[close["seq"] + 1 :]]
     epipe = ("call.return", "write", "EPIPE")
     assert after[:3] == [epipe, ("signal", None, None), ("proc.exit", None, None)]
+    # The writer's files go at its exit, after its EPIPE: until then it holds its end.
+    writer = events[close["seq"] + 1]["pid"]
+    for e in events[close["seq"] : close["seq"] + 3]:
+        assert 4 in [r["fd"] for r in proc_of(e, writer)["fds"]], e["seq"]
+        (pipe,) = e["state"]["pipes"]
+        assert (pipe["readers"], pipe["writers"]) == (0, 1)
+    assert not events[close["seq"] + 3]["state"]["pipes"]
 
 
 @pytest.mark.parametrize("mode", ["live", "step"])
