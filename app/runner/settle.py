@@ -56,15 +56,14 @@ def asleep_since(proc: Proc) -> tuple[bool, int | None] | None:
     reading where it did not move is believed: one woken, run and asleep again in between
     would otherwise look as if it had never woken."""
     assert proc.in_call is not None
-    while True:
+    for _ in range(100):  # a task that keeps being given the CPU is awake: no need to look on
         before = procfs.switch_ins(proc.pid)
         sleeping = procfs.blocked_in_kernel(proc.pid) is not None
-        after = procfs.switch_ins(proc.pid)
-        if before == after:
-            break
-    if not sleeping or before is None:
-        return None
-    return before != proc.in_call.get("ran"), before
+        if before == procfs.switch_ins(proc.pid):
+            if not sleeping or before is None:
+                return None
+            return before != proc.in_call.get("ran"), before
+    return None
 
 
 def await_woken(sleepers: list[Proc], chans: Channels) -> list[Woken]:
@@ -81,7 +80,7 @@ def await_woken(sleepers: list[Proc], chans: Channels) -> list[Woken]:
                 changed = True
             elif (seen := asleep_since(proc)) is None:
                 st = procfs.stat(proc.pid)  # awake: on its way back with its report
-                running = running or (st is not None and st.state not in ("Z", "X"))
+                running = running or (st is not None and st.state not in "ZXTt")
             elif seen[0]:
                 proc.in_call["ran"] = seen[1]
                 found[proc.pid] = Woken(proc, None)
