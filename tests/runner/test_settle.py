@@ -29,19 +29,17 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
         ("full-buffer", {"chunk": chunk, "reader_delay_ms": delay})
         for chunk, delay in [(1000, 0), (5000, 0), (5000, 50), (65536, 0), (65536, 100)]
     ),
-    ("full-buffer", {"total": 40000, "chunk": 100, "reader_delay_ms": 50}),
+    ("full-buffer", {"total": 20000, "chunk": 100, "reader_delay_ms": 50}),
     ("atomic-writes", {"size": 65536}),
     ("atomic-writes", {"size": 5000, "writes": 20}),
 ]
 IDS = [name + "".join(f"-{k}={v}" for k, v in params.items()) for name, params in VARIANTS]
-SHORT = {"forgot-close": {"wall_s": 0.5}}  # it never ends by itself: that is its lesson
 STARTING = threading.Lock()  # the fork server answers one start at a time
 
 
 def run_one(forkserver: ForkServer, name: str, params: dict[str, Any], mode: str) -> list:
-    limits = SHORT.get(name, {}) | ({"wall_s": 20} if mode == "step" else {})
-    if mode == "step" and name == "forgot-close":
-        limits = {"wall_s": 1}
+    # Time enough for a run among six on a busy machine; forgot-close ends at its limit.
+    limits = {"wall_s": 1 if mode == "step" else 0.5} if name == "forgot-close" else {"wall_s": 30}
     with STARTING:
         run = forkserver.scenario(name, params, mode=mode, limits=limits)
     return step_through(run) if mode == "step" else run.finish()
@@ -109,7 +107,7 @@ def test_two_readers_woken_by_one_write_each_report_before_the_next_call(
                 {"op": "pipe", "name": "p"},
                 {"op": "fork", "child": "r1"},
                 {"op": "fork", "child": "r2"},
-                {"op": "sleep", "ms": 100},
+                {"op": "sleep", "ms": 300},  # both readers asleep by then, even on a busy machine
                 {"op": "write", "fd": "p[1]", "data": "abcdef"},
                 {"op": "close", "fd": "p[1]"},
                 {"op": "wait", "child": "r1"},
@@ -129,13 +127,12 @@ def test_two_readers_woken_by_one_write_each_report_before_the_next_call(
 def test_a_writer_asleep_on_a_full_pipe_dies_of_sigpipe_right_after_the_last_close(
     forkserver: ForkServer,
 ) -> None:
-    events = forkserver.program(
+    run = forkserver.program(
         {
             "parent": [
                 {"op": "pipe", "name": "p"},
                 {"op": "fork", "child": "writer"},
                 {"op": "close", "fd": "p[1]"},
-                {"op": "sleep", "ms": 100},
                 {"op": "close", "fd": "p[0]"},
                 {"op": "wait", "child": "writer"},
                 {"op": "exit"},
@@ -145,16 +142,32 @@ def test_a_writer_asleep_on_a_full_pipe_dies_of_sigpipe_right_after_the_last_clo
                 {"op": "write", "fd": "p[1]", "size": 4096, "fill": "x", "repeat": 17},
                 {"op": "exit"},
             ],
-        }
-    ).finish()
+        },
+        mode="step",
+        limits={"wall_s": 30},
+    )
+    parent = run.until(lambda e: e["type"] == "proc.start")["pid"]
+
+    def step(pid: int) -> dict[str, Any]:
+        run.control(op="step", pid=pid)
+        ended = ("call.return", "call.block")
+        return run.until(lambda e: e["type"] in ended and e["pid"] == pid)
+
+    step(parent)  # pipe
+    writer = step(parent)["ret"]  # fork
+    for _ in range(18):  # its close, 16 writes that fit, and the 17th, which sleeps
+        done = step(writer)
+    assert done["type"] == "call.block" and done["call"] == "write"
+    step(parent)  # close(p[1])
+    run.control(op="step", pid=parent)  # close(p[0]): the last read end; and nothing more
+    run.control(op="play", interval_ms=0)
+    events = run.finish()
     assert inexact(events) == [] and impossible_sleeps(events) == []
-    parent = events[1]["pid"]
     close = next(e for e in calls(events) if e["pid"] == parent and e["args"] == {"fd": 3})
     after = [(e["type"], e.get("call"), e.get("errno")) for e in events[close["seq"] + 1 :]]
     epipe = ("call.return", "write", "EPIPE")
     assert after[:3] == [epipe, ("signal", None, None), ("proc.exit", None, None)]
     # The writer's files go at its exit, after its EPIPE: until then it holds its end.
-    writer = events[close["seq"] + 1]["pid"]
     for e in events[close["seq"] : close["seq"] + 3]:
         assert 4 in [r["fd"] for r in proc_of(e, writer)["fds"]], e["seq"]
         (pipe,) = e["state"]["pipes"]
@@ -172,7 +185,7 @@ def test_eof_wakes_a_sleeping_reader_right_after_the_last_close(
                 {"op": "pipe", "name": "p"},
                 {"op": "fork", "child": "child"},
                 {"op": "close", "fd": "p[0]"},
-                {"op": "sleep", "ms": 50},
+                {"op": "sleep", "ms": 200},  # the reader asleep by then
                 {"op": "close", "fd": "p[1]"},
                 {"op": "sleep", "ms": 20},
                 {"op": "wait", "child": "child"},
