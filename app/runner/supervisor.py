@@ -251,11 +251,15 @@ class Supervisor:
         args = {**call["args"], **msg.get("args", {})}
         if call["call"] in FLAG_CHANGERS:
             proc.forget_flags()
+        rest: tuple[str, int] | None = None
         if msg["errno"] is None:
             # proc.fds is still the table from before the call: the fd's pipe, as it was. A
             # call that slept moved part of its bytes before (call.block, settled): the rest.
             moved = call.get("moved", 0) if call["blocked"] else 0
-            self.world.apply_call(proc, call["call"], args, msg["ret"] - moved, call["blocked"])
+            if not call["blocked"] and call["call"] == "write":
+                rest = self.slept_unseen(proc, args, msg["ret"])
+            if rest is None:
+                self.world.apply_call(proc, call["call"], args, msg["ret"] - moved, call["blocked"])
         child: Proc | None = None
         if call["call"] == "fork" and msg["ret"] > 0 and fds:
             chan = socket.socket(fileno=fds[0])
@@ -271,6 +275,9 @@ class Supervisor:
             self.await_ready(child)
 
         def report() -> None:
+            ring = self.world.rings.get(rest[0]) if rest else None
+            if rest and ring is not None:
+                ring.write(rest[1], resumed=True)
             self.emit_return(
                 proc,
                 {**call, "args": args},
@@ -284,7 +291,18 @@ class Supervisor:
             if child is not None:
                 self.emit("proc.start", child.pid, ppid=proc.pid, name=child.name, role=child.role)
 
-        self.settled(report)
+        self.settled(report, after=rest)
+
+    def slept_unseen(self, proc: Proc, args: dict[str, Any], ret: int) -> tuple[str, int] | None:
+        """A write that returned more than the ring had room for slept, and was woken (a
+        reader asleep on the empty pipe took a page) before a probe could see it asleep. The
+        model takes what fitted before the sleep now; the rest lands after the calls it
+        woke, and its return is reported after theirs: (pipe, the rest), or None."""
+        pipe = proc.fd_pipe(args["fd"])
+        ring = self.world.rings.get(pipe or "")
+        if pipe is None or ring is None or ring.copy().write(args["count"]) >= ret:
+            return None
+        return pipe, ret - ring.write(args["count"])
 
     def holder_writes_tty(self) -> bool:
         holder = self.holder
@@ -460,11 +478,17 @@ class Supervisor:
             self.grant(proc)
 
     # -- the ordering rule ---------------------------------------------------------------
-    def settled(self, report: Callable[[], None], cause: Proc | None = None) -> None:
+    def settled(
+        self,
+        report: Callable[[], None],
+        cause: Proc | None = None,
+        after: tuple[str, int] | None = None,
+    ) -> None:
         """Send the events of a call's end (`report`), then, before anything else happens,
         those of every call the kernel woke meanwhile, in kernel order, each with the world
         after it (docs/events.md, "Order of events"). A woken call is shown running, not
-        blocked, from the event of the call that woke it on."""
+        blocked, from the event of the call that woke it on. `after`: the call slept unseen
+        and moved (pipe, bytes) once woken, so its report comes after the calls it woke."""
         if self.settling:  # a woken call's own report, inside the settling of its cause
             report()
             return
@@ -480,13 +504,14 @@ class Supervisor:
         self.settling = True
         try:
             steps = settle.plan(self.world, settle.await_woken(sleepers, self.chans), cause)
-            ahead = self.world.ahead = {}
+            ahead = self.world.ahead = {after[0]: after[1]} if after else {}
             for step in steps:
                 if step.pipe is not None:
                     ahead[step.pipe] = ahead.get(step.pipe, 0) + step.move
                 if step.proc is not cause:
                     step.proc.blocked_on = None  # woken by the cause: no longer asleep
-            report()
+            if after is None:
+                report()
             if steps and steps[-1].proc is cause:
                 cause.blocked_on = None  # a reader woken after it woke it in turn
             for step in steps:
@@ -496,6 +521,9 @@ class Supervisor:
                     self.handle(step.proc, *step.reply)
                 else:
                     self.slept_again(step)
+            if after is not None:
+                ahead[after[0]] -= after[1]
+                report()
         finally:
             self.settling = False
             self.world.ahead = {}

@@ -207,3 +207,37 @@ def test_eof_wakes_a_sleeping_reader_right_after_the_last_close(
     cause = events[eof["seq"] - 1]
     assert (cause["type"], cause["call"], cause["args"]) == ("call.return", "close", {"fd": 4})
     assert proc_of(cause, eof["pid"])["status"] == "running"
+
+
+def test_a_write_larger_than_the_ring_that_slept_unseen_returns_after_the_read_it_woke(
+    forkserver: ForkServer,
+) -> None:
+    """17 pages into a ring of 16, a reader asleep: the write fills the ring and sleeps, the
+    reader takes a page, the write puts its last page in and returns, often all before a
+    probe could see the write asleep. The trace still reads in the kernel's order."""
+    for _ in range(3):
+        events = forkserver.program(
+            {
+                "parent": [
+                    {"op": "pipe", "name": "p"},
+                    {"op": "fork", "child": "reader"},
+                    {"op": "close", "fd": "p[0]"},
+                    {"op": "sleep", "ms": 100},
+                    {"op": "write", "fd": "p[1]", "size": 69632, "fill": "x"},
+                    {"op": "close", "fd": "p[1]"},
+                    {"op": "wait", "child": "reader"},
+                    {"op": "exit"},
+                ],
+                "reader": [
+                    {"op": "close", "fd": "p[1]"},
+                    {"op": "read", "fd": "p[0]", "count": 4096, "until_eof": True},
+                    {"op": "exit"},
+                ],
+            }
+        ).finish()
+        assert inexact(events) == [] and impossible_sleeps(events) == []
+        write = next(e for e in calls(events) if e["call"] == "write")
+        first_read = next(e for e in calls(events) if e["call"] == "read")
+        assert first_read["seq"] < write["seq"] and first_read["ret"] == 4096
+        assert [p["bytes"] for p in first_read["state"]["pipes"]] == [65536 - 4096]
+        assert [p["bytes"] for p in write["state"]["pipes"]] == [65536]
