@@ -3,8 +3,9 @@
 A read that frees a page wakes a writer asleep on the full pipe, and the kernel lets that
 write land at once, on another CPU, often before the reader's own report reaches us. So when
 a call ends, the supervisor asks the kernel about every call it had asleep: one still asleep
-with the same CPU time was not woken; one whose return message is in, or that is running,
-or that ran and sleeps again (a big write that filled the freed slots), was. `await_woken`
+that has not been given the CPU since (/proc/PID/schedstat) was not woken; one whose return
+message is in, or that is running, or that ran and sleeps again (a big write that filled the
+freed slots), was. `await_woken`
 waits until each woken call has reported or sleeps again; `plan` puts them in kernel order
 and says how many bytes each moved, so every event's state is the world after it alone.
 """
