@@ -55,11 +55,14 @@ def asleep_since(proc: Proc) -> tuple[bool, int | None] | None:
     """(whether it was woken since record_sleep, its count now) when the kernel has proc
     asleep; None when it is awake. The count is read on both sides of the wchan, and only a
     reading where it did not move is believed: one woken, run and asleep again in between
-    would otherwise look as if it had never woken."""
+    would otherwise look as if it had never woken. Asleep means in the same wait as before: a
+    writer woken to die of SIGPIPE may sleep on its way out, elsewhere."""
     assert proc.in_call is not None
+    wait = (proc.blocked_on or {}).get("wchan")
     for _ in range(100):  # a task that keeps being given the CPU is awake: no need to look on
         before = procfs.switch_ins(proc.pid)
-        sleeping = procfs.blocked_in_kernel(proc.pid) is not None
+        found = procfs.blocked_in_kernel(proc.pid)
+        sleeping = found is not None and (wait is None or found[0] == wait)
         if before == procfs.switch_ins(proc.pid):
             if not sleeping or before is None:
                 return None
