@@ -150,6 +150,15 @@ def blocked_in_kernel(pid: int) -> tuple[str, int | None] | None:
     return where, syscall_fd(pid) if PIPE_WCHAN.search(where) else None
 
 
+def switch_ins(pid: int) -> int | None:
+    """How many times pid has been given a CPU (/proc/PID/schedstat, its third field). The
+    kernel counts it as the task starts to run, so a sleeper whose count moved was woken,
+    even if it sleeps again now."""
+    text = read_text(f"/proc/{pid}/schedstat")
+    fields = text.split() if text else []
+    return int(fields[2]) if len(fields) > 2 else None
+
+
 def children(pid: int) -> list[int]:
     out: list[int] = []
     try:

@@ -4,7 +4,8 @@ The kernel does not expose which slots hold what, so this models it, and tests c
 model against the kernel: FIONREAD for the byte total, EAGAIN for where "full" falls.
 
 - A write first tries to merge `len % PAGE` bytes into the last page, only when the pipe was
-  not empty and they fit behind that page's data (a multiple of PAGE never merges).
+  not empty and they fit behind that page's data (a multiple of PAGE never merges). A write
+  that slept and was woken goes on in fresh pages only: the merge is tried once, on entry.
 - The rest goes into fresh pages, one slot each, while a slot is free.
 - A read takes bytes from the oldest page; a page's slot frees only once it is emptied.
 - head and tail are the kernel's free-running counters; a slot's index is counter % nslots.
@@ -40,12 +41,13 @@ class RingModel:
     def full(self) -> bool:
         return len(self.pages) >= self.nslots
 
-    def write(self, count: int, nonblock: bool = True) -> int:
+    def write(self, count: int, nonblock: bool = True, resumed: bool = False) -> int:
         """Apply a write of count bytes; return how many the kernel accepts before it would
-        block (blocking writers) or fail with EAGAIN (nonblock): 0 means EAGAIN."""
+        block (blocking writers) or fail with EAGAIN (nonblock): 0 means EAGAIN. `resumed`:
+        the rest of a write woken from its sleep, which never merges."""
         written = 0
         chars = count & (PAGE - 1)
-        if chars and self.pages:
+        if chars and self.pages and not resumed:
             last = self.pages[-1]
             if last.offset + last.len + chars <= PAGE:
                 last.len += chars
@@ -69,6 +71,10 @@ class RingModel:
                 self.pages.pop(0)
                 self.tail += 1
         return taken
+
+    def copy(self) -> RingModel:
+        pages = [Page(p.offset, p.len) for p in self.pages]
+        return RingModel(self.nslots, self.head, self.tail, pages, self.exact)
 
     def resize(self, capacity: int) -> None:
         """F_SETPIPE_SZ: pipe_resize_ring copies the pages to the front of a new array."""

@@ -4,6 +4,7 @@ The supervisor is the run's scheduler and its only witness. Processes ask before
 it lets one call go at a time (round robin, like one CPU), so each event's state is exactly
 the world after that call. A call still out after a moment is checked in /proc: if the kernel
 has it asleep in a pipe, a wait or a sleep, the call is blocked and the next process goes.
+When a call ends, the calls it woke are reported next, before anyone goes (`settled`).
 In step mode nothing goes until a viewer says so.
 """
 
@@ -16,10 +17,11 @@ import signal
 import socket
 import time
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 from app.kernel import procfs
-from app.runner import caps, channel, diagnose, hygiene, sandbox
+from app.runner import caps, channel, diagnose, hygiene, sandbox, settle
 from app.runner.cell import Cell
 from app.runner.channels import Channels, pending
 from app.runner.exec_watch import ExecWatch
@@ -68,6 +70,7 @@ class Supervisor(Unreported):
         # Room is kept for run.end, which the server takes past the limit as well.
         self.max_recorded = (int(self.limits["max_recording_mb"]) << 20) - END_ROOM
         self.execs = ExecWatch(self.policy())  # exec'd programs, told through strace
+        self.settling = False
 
     # -- events ----------------------------------------------------------------------------
     def emit(
@@ -272,9 +275,15 @@ class Supervisor(Unreported):
         args = {**call["args"], **msg.get("args", {})}
         if call["call"] in FLAG_CHANGERS:
             proc.forget_flags()
-        if not call["blocked"] and msg["errno"] is None:
-            # proc.fds is still the table from before the call: the fd's pipe, as it was.
-            self.world.apply_call(proc, call["call"], args, msg["ret"])
+        rest: tuple[str, int] | None = None
+        if msg["errno"] is None:
+            # proc.fds is still the table from before the call: the fd's pipe, as it was. A
+            # call that slept moved part of its bytes before (call.block, settled): the rest.
+            moved = call.get("moved", 0) if call["blocked"] else 0
+            if not call["blocked"] and call["call"] == "write":
+                rest = self.slept_unseen(proc, args, msg["ret"])
+            if rest is None:
+                self.world.apply_call(proc, call["call"], args, msg["ret"] - moved, call["blocked"])
         child: Proc | None = None
         if call["call"] == "fork" and msg["ret"] > 0 and fds:
             chan = socket.socket(fileno=fds[0])
@@ -288,18 +297,36 @@ class Supervisor(Unreported):
         self.await_ready(proc)
         if child is not None:
             self.await_ready(child)
-        self.emit_return(
-            proc,
-            {**call, "args": args},
-            msg["ret"],
-            msg["errno"],
-            data=msg.get("data"),
-            data_truncated=bool(msg.get("cut")),
-            data_runs=msg.get("runs"),
-            duration=round(msg["dur"], 6),
-        )
-        if child is not None:
-            self.emit("proc.start", child.pid, ppid=proc.pid, name=child.name, role=child.role)
+
+        def report() -> None:
+            ring = self.world.rings.get(rest[0]) if rest else None
+            if rest and ring is not None:
+                ring.write(rest[1], resumed=True)
+            self.emit_return(
+                proc,
+                {**call, "args": args},
+                msg["ret"],
+                msg["errno"],
+                data=msg.get("data"),
+                data_truncated=bool(msg.get("cut")),
+                data_runs=msg.get("runs"),
+                duration=round(msg["dur"], 6),
+            )
+            if child is not None:
+                self.emit("proc.start", child.pid, ppid=proc.pid, name=child.name, role=child.role)
+
+        self.settled(report, after=rest)
+
+    def slept_unseen(self, proc: Proc, args: dict[str, Any], ret: int) -> tuple[str, int] | None:
+        """A write that returned more than the ring had room for slept, and was woken (a
+        reader asleep on the empty pipe took a page) before a probe could see it asleep. The
+        model takes what fitted before the sleep now; the rest lands after the calls it
+        woke, and its return is reported after theirs: (pipe, the rest), or None."""
+        pipe = proc.fd_pipe(args["fd"])
+        ring = self.world.rings.get(pipe or "")
+        if pipe is None or ring is None or ring.copy().write(args["count"]) >= ret:
+            return None
+        return pipe, ret - ring.write(args["count"])
 
     def holder_writes_tty(self) -> bool:
         holder = self.holder
@@ -324,7 +351,7 @@ class Supervisor(Unreported):
             proc.in_call = None
             proc.program = list(call["args"]["argv"])
             traced = self.execs.exec_done(proc)  # held at its first instruction, if traced
-            self.emit_return(proc, call, 0, None)
+            self.settled(lambda: self.emit_return(proc, call, 0, None))
             if traced is not None:
                 self.chans.add(traced, proc)
                 self.execs.started(proc)
@@ -347,6 +374,10 @@ class Supervisor(Unreported):
         return status
 
     def died(self, proc: Proc, status: int | None, call: dict[str, Any] | None) -> None:
+        # Its exit closes its files: that may wake a reader (EOF) or a writer (SIGPIPE).
+        self.settled(lambda: self.tell_death(proc, status, call))
+
+    def tell_death(self, proc: Proc, status: int | None, call: dict[str, Any] | None) -> None:
         proc.in_call = None
         proc.ready = None
         proc.blocked_on = None
@@ -401,16 +432,21 @@ class Supervisor(Unreported):
         if found is None or self.chans.pending(proc):
             return
         where, fd = found
-        proc.in_call["blocked"] = True
-        proc.blocked_on = {
-            "call": proc.in_call["call"],
-            "fd": fd,
-            "pipe": proc.fd_pipe(fd) if fd is not None else None,
-            "wchan": where,
-        }
-        self.holder = None
         call = proc.in_call
-        self.emit("call.block", proc.pid, **called(call), blocked_on=proc.blocked_on)
+        call["blocked"] = True
+        pipe = proc.fd_pipe(fd) if fd is not None else None
+        proc.blocked_on = {"call": call["call"], "fd": fd, "pipe": pipe, "wchan": where}
+        self.holder = None
+        ring = self.world.rings.get(pipe or "")
+        if call["call"] == "write" and ring is not None:
+            # What it wrote before it slept: the model's rule for a blocking write, which the
+            # state's FIONREAD then checks.
+            call["moved"] = ring.write(call["args"]["count"])
+        settle.record_sleep(proc, self.seq)
+        self.settled(
+            lambda: self.emit("call.block", proc.pid, **called(call), blocked_on=proc.blocked_on),
+            cause=proc,
+        )
 
     # -- the scheduler ---------------------------------------------------------------------
     def read_control(self) -> None:
@@ -430,7 +466,71 @@ class Supervisor(Unreported):
         while self.holder is None and (proc := self.turns.next()) is not None:
             self.grant(proc)
 
+    # -- the ordering rule ---------------------------------------------------------------
+    def settled(
+        self,
+        report: Callable[[], None],
+        cause: Proc | None = None,
+        after: tuple[str, int] | None = None,
+    ) -> None:
+        """Send the events of a call's end (`report`), then, before anything else happens,
+        those of every call the kernel woke meanwhile, in kernel order, each with the world
+        after it (docs/events.md, "Order of events"). A woken call is shown running, not
+        blocked, from the event of the call that woke it on. `after`: the call slept unseen
+        and moved (pipe, bytes) once woken, so its report comes after the calls it woke."""
+        if self.settling:  # a woken call's own report, inside the settling of its cause
+            report()
+            return
+        sleepers = [
+            p
+            for p in self.world.live()
+            if p is not cause and p is not self.holder and p.in_call and p.in_call["blocked"]
+        ]
+        sleepers = [p for p in sleepers if self.chans.of(p) is not None]
+        if not sleepers and not (cause and cause.in_call and cause.in_call["call"] == "write"):
+            report()
+            return
+        self.settling = True
+        try:
+            steps = settle.plan(self.world, settle.await_woken(sleepers, self.chans), cause)
+            ahead = self.world.ahead = {after[0]: after[1]} if after else {}
+            for step in steps:
+                if step.pipe is not None:
+                    ahead[step.pipe] = ahead.get(step.pipe, 0) + step.move
+                if step.proc is not cause:
+                    step.proc.blocked_on = None  # woken by the cause: no longer asleep
+            if after is None:
+                report()
+            if steps and steps[-1].proc is cause:
+                cause.blocked_on = None  # a reader woken after it woke it in turn
+            for step in steps:
+                if step.pipe is not None:
+                    ahead[step.pipe] -= step.move
+                if step.reply is not None:
+                    self.handle(step.proc, *step.reply)
+                else:
+                    self.slept_again(step)
+            if after is not None:
+                ahead[after[0]] -= after[1]
+                report()
+        finally:
+            self.settling = False
+            self.world.ahead = {}
+
+    def slept_again(self, step: settle.Step) -> None:
+        """A woken write that filled the slots freed for it and sleeps again."""
+        call = step.proc.in_call
+        assert call is not None
+        ring = self.world.rings.get(step.pipe or "")
+        if ring is not None:
+            ring.write(step.move, resumed=True)
+        call["moved"] = call.get("moved", 0) + step.move
+        step.proc.blocked_on = step.blocked_on
+        settle.record_sleep(step.proc, self.seq)
+        self.emit("call.block", step.proc.pid, **called(call), blocked_on=step.blocked_on)
+
     def grant(self, proc: Proc) -> None:
+        self.settled(lambda: None)  # a sleep that ended by itself, an exec'd program's write
         ready = proc.ready
         assert ready is not None
         proc.ready = None

@@ -89,6 +89,9 @@ class World:
         self.output_at = 0  # characters the terminal has received
         self.output_new: list[str] = []  # what it received since the last event went out
         self.files = OpenFiles()
+        # Bytes the kernel has already moved in each pipe for woken calls whose events come
+        # after the one being sent (the supervisor's ordering rule): not yet in that state.
+        self.ahead: dict[str, int] = {}
 
     def add_output(self, text: str) -> None:
         self.output_new.append(text)
@@ -109,15 +112,22 @@ class World:
             # An exec'd program may set flags unseen: its fdinfo is always read afresh.
             flags: dict[int, int] = {}
             table = procfs.fd_table(proc.pid, None if proc.program else proc.flags_seen, flags)
+            st = procfs.stat(proc.pid)
+            if st is not None and st.state == "Z" and not table:
+                # Dead, its exit not yet told (a woken write's EPIPE and SIGPIPE come first,
+                # in kernel order): its files went at that exit, so show them until then.
+                table = None
             if table is not None:
                 proc.fds, proc.fd_flags = table, flags
-            st = procfs.stat(proc.pid)
             if st is not None and st.ppid:
                 proc.ppid = st.ppid  # an orphan is adopted: show its new parent
             proc.unreadable = unreadable(proc, table, st)
 
-    def apply_call(self, proc: Proc, call: str, args: dict[str, Any], ret: int) -> None:
-        """Move the ring model by a call we saw return without blocking (exact)."""
+    def apply_call(
+        self, proc: Proc, call: str, args: dict[str, Any], ret: int, resumed: bool = False
+    ) -> None:
+        """Move the ring model by a call we saw return (exact); `resumed`: what a woken call
+        moved after its sleep (ret is then that part only)."""
         if call == "fcntl":
             # Status flags live in the open file: every fd sharing it sees the change.
             for other in self.procs.values():
@@ -128,7 +138,7 @@ class World:
         if ring is None:
             return
         if call == "write":
-            ring.write(ret)
+            ring.write(ret, resumed=resumed)
         elif call == "read":
             ring.read(ret)
         elif call == "fcntl" and args.get("cmd") == "F_SETPIPE_SZ":
@@ -166,6 +176,7 @@ class World:
                 ring = self.rings[pipe_id] = RingModel()
             if measured is not None:
                 queued, capacity = measured
+                queued -= self.ahead.get(pipe_id, 0)
                 if capacity // PAGE != ring.nslots:
                     ring.resize(capacity)
                 ring.reconcile(queued)
@@ -200,6 +211,13 @@ def unreadable(proc: Proc, table: list[dict[str, Any]] | None, st: procfs.ProcSt
     # only if it still sleeps after the wchan was read.
     again = procfs.stat(proc.pid)
     return again is not None and again.state in ("S", "D")
+
+
+def queued(world: World, pipe_id: str) -> int | None:
+    """FIONREAD of one pipe now, through any live process holding it."""
+    holders = [(p, r["fd"]) for p in world.live() for r in p.fds if r["pipe"] == pipe_id]
+    measured = measure_through(holders)
+    return measured[0] if measured is not None else None
 
 
 def measure_through(holders: list[tuple[Proc, int]]) -> tuple[int, int] | None:
