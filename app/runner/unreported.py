@@ -56,7 +56,12 @@ class Unreported:
         changed = self.reap_orphans()
         for pid in self.execs.pump():
             self.untraced(self.world.procs[pid])
-        if not self.turns.playing and self.execs.unshown_next(self.world.live(), self.last_state):
+        idle = self.holder is None  # a call that is out tells the state with its return
+        if (
+            idle
+            and not self.turns.playing
+            and self.execs.unshown_next(self.world.live(), self.last_state)
+        ):
             # In step mode nothing else may come: show that it waits for a step.
             self.emit("state.change", None, reason="an exec'd program waits for its next call")
         for proc in self.world.live():
