@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import selectors
-import signal
 import socket
 import time
 import traceback
@@ -21,9 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 from app.kernel import procfs
-from app.runner import caps, channel, diagnose, hygiene, sandbox, settle
+from app.runner import caps, channel, diagnose, sandbox, settle
 from app.runner.cell import Cell
 from app.runner.channels import Channels, pending
+from app.runner.deaths import Deaths
 from app.runner.exec_watch import ExecWatch
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
@@ -44,7 +44,7 @@ class RunOver(Exception):
         self.reason, self.message = reason, message
 
 
-class Supervisor(Unreported):
+class Supervisor(Deaths, Unreported):
     tty: Terminal  # opened by start(), after run.start is out: a viewer waits for that
 
     def __init__(
@@ -358,53 +358,6 @@ class Supervisor(Unreported):
             return
         self.died(proc, self.death_status(proc), call)
 
-    def death_status(self, proc: Proc) -> int | None:
-        found = hygiene.wait_for_death(proc.pid, 2.0)
-        if found is None:
-            return None
-        status, here = found
-        if status is None:
-            # Its parent reaped it first, in a wait4 whose report is on its way: the status
-            # it carries is the kernel's own, so let that report tell the death.
-            parent = self.world.procs.get(proc.ppid)
-            chan = self.chans.of(parent) if parent is not None else None
-            if parent is not None and chan and self.chans.await_message(parent, 1.0):
-                self.read_chan(chan.fileno())
-        proc.reaped = proc.reaped or here
-        return status
-
-    def died(self, proc: Proc, status: int | None, call: dict[str, Any] | None) -> None:
-        # Its exit closes its files: that may wake a reader (EOF) or a writer (SIGPIPE).
-        self.settled(lambda: self.tell_death(proc, status, call))
-
-    def tell_death(self, proc: Proc, status: int | None, call: dict[str, Any] | None) -> None:
-        proc.in_call = None
-        proc.ready = None
-        proc.blocked_on = None
-        if proc.exited or proc.killed:
-            return  # already told, by its parent's wait4
-        if status is None:  # reaped unseen, and its parent never said how it ended
-            proc.exited = True
-            self.emit("proc.exit", proc.pid, status="exited", exit_code=None, signal=None)
-            return
-        signo = status & 0x7F
-        if signo:
-            if call and call["call"] == "write" and signo == signal.SIGPIPE:
-                # pipe_write returned -EPIPE and sent SIGPIPE; the signal killed the process
-                # on its way back to user space, so the call's return is the kernel's own.
-                self.emit_return(proc, call, -1, "EPIPE")
-            self.emit("signal", proc.pid, signal=signame(signo), signo=signo, action="kill")
-            proc.killed, proc.signal = True, signame(signo)
-        else:
-            proc.exited, proc.exit_code = True, (status >> 8) & 0xFF
-        self.emit(
-            "proc.exit",
-            proc.pid,
-            status=proc.status,
-            exit_code=proc.exit_code,
-            signal=proc.signal,
-        )
-
     def emit_return(
         self, proc: Proc, call: dict[str, Any], ret: int, err: str | None, **moved: Any
     ) -> None:
@@ -412,14 +365,6 @@ class Supervisor(Unreported):
         unknown = {"data": None, "data_truncated": False, "data_runs": None, "duration": None}
         fields = {**called(call), "ret": ret, "errno": err, **unknown, **moved}
         self.emit("call.return", proc.pid, **fields, blocked=call["blocked"])
-
-    def reaped(self, pid: int, status: int) -> None:
-        proc = self.world.procs.get(pid)
-        if proc is None:
-            return
-        proc.reaped = True
-        if not (proc.exited or proc.killed):
-            self.died(proc, status, proc.in_call)
 
     # -- watching what does not report (exec'd programs: unreported.py) --------------------
     def probe_holder(self) -> None:
@@ -549,10 +494,3 @@ class Supervisor(Unreported):
 def called(call: dict[str, Any]) -> dict[str, Any]:
     """The fields every call event carries: which call, its arguments, its source line."""
     return {"call": call["call"], "args": call["args"], "line": call["line"]}
-
-
-def signame(signo: int) -> str:
-    try:
-        return signal.Signals(signo).name
-    except ValueError:
-        return f"SIG{signo}"
