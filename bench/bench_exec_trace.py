@@ -19,34 +19,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "runner"))
 
 from _service import machine
-from support import DEFAULT_LIMITS, ForkServer
+from support import DEFAULT_LIMITS, ForkServer, shell_pipe
 
 RUNS = 20
 SEQ = "20000"
 
 
 def pipeline(seq: str, wc: str) -> dict[str, Any]:
-    def stage(end: str, std: int, argv: list[str]) -> list[dict[str, Any]]:
-        return [
-            {"op": "dup2", "fd": end, "to": std},
-            {"op": "close", "fd": "p[0]"},
-            {"op": "close", "fd": "p[1]"},
-            {"op": "exec", "argv": argv},
-        ]
-
-    return {
-        "sh": [
-            {"op": "pipe", "name": "p"},
-            {"op": "fork", "child": "seq"},
-            {"op": "fork", "child": "wc"},
-            {"op": "close", "fd": "p[0]"},
-            {"op": "close", "fd": "p[1]"},
-            {"op": "wait", "child": "seq"},
-            {"op": "wait", "child": "wc"},
-        ],
-        "seq": stage("p[1]", 1, [seq, "1", SEQ]),
-        "wc": stage("p[0]", 0, [wc, "-l"]),
-    }
+    return shell_pipe([seq, "1", SEQ], [wc, "-l"])
 
 
 def run(fs: ForkServer, procs: dict[str, Any]) -> list[dict[str, Any]]:

@@ -118,6 +118,48 @@ class ForkServer:
         self.proc.wait(timeout=10)
 
 
+def shell_pipe(first: list[str], second: list[str]) -> dict[str, Any]:
+    """`first | second` as a shell runs it, as a program: roles named after the programs'
+    names (a path gives its last part), the shell closing both ends and waiting for both."""
+    a, b = (os.path.basename(argv[0]) for argv in (first, second))
+
+    def stage(end: str, std: int, argv: list[str]) -> list[dict[str, Any]]:
+        return [
+            {"op": "dup2", "fd": end, "to": std},
+            {"op": "close", "fd": "p[0]"},
+            {"op": "close", "fd": "p[1]"},
+            {"op": "exec", "argv": argv},
+        ]
+
+    return {
+        "sh": [
+            {"op": "pipe", "name": "p"},
+            {"op": "fork", "child": a},
+            {"op": "fork", "child": b},
+            {"op": "close", "fd": "p[0]"},
+            {"op": "close", "fd": "p[1]"},
+            {"op": "wait", "child": a},
+            {"op": "wait", "child": b},
+        ],
+        a: stage("p[1]", 1, first),
+        b: stage("p[0]", 0, second),
+    }
+
+
+def reader_of_a_silent_pipe(argv: list[str]) -> dict[str, Any]:
+    """A child execs argv on the read end of a pipe whose writer (the shell, which waits for
+    it) never writes: the program sleeps in read, and there is time to look at it."""
+    return {
+        "sh": [{"op": "pipe", "name": "p"}, {"op": "fork", "child": "reader"}, {"op": "wait"}],
+        "reader": [
+            {"op": "dup2", "fd": "p[0]", "to": 0},
+            {"op": "close", "fd": "p[0]"},
+            {"op": "close", "fd": "p[1]"},
+            {"op": "exec", "argv": argv},
+        ],
+    }
+
+
 SYSTEM_PYTHON = "/usr/bin/python3.11"
 
 

@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from support import ForkServer, calls, proc_of
+from support import ForkServer, calls, proc_of, reader_of_a_silent_pipe, shell_pipe
 
 from app.workdir import RUN_FILES
 
@@ -120,15 +120,7 @@ def settled(e: dict[str, Any]) -> bool:
 def test_the_tracer_is_the_runs_uid_not_root(forkserver: ForkServer) -> None:
     """strace runs outside the boundary (it must, to trace across it) but as the run's uid.
     wc waits on a pipe whose writer (the shell) never writes, so there is time to look."""
-    procs = {
-        "sh": [{"op": "pipe", "name": "p"}, {"op": "fork", "child": "wc"}, {"op": "wait"}],
-        "wc": [
-            {"op": "dup2", "fd": "p[0]", "to": 0},
-            {"op": "close", "fd": "p[0]"},
-            {"op": "close", "fd": "p[1]"},
-            {"op": "exec", "argv": ["wc", "-l"]},
-        ],
-    }
+    procs = reader_of_a_silent_pipe(["wc", "-l"])
     run = forkserver.program(procs, limits={"wall_s": 10})
     block = run.until(lambda e: e["type"] == "call.block" and e["call"] == "read")
     fields = status_of(block["pid"])
@@ -154,27 +146,7 @@ def test_an_exec_d_writer_dies_of_sigpipe_after_its_write_returns_epipe(
     """`yes | head -n 1`: head reads, prints, exits; yes's next write gets -1 EPIPE and the
     SIGPIPE kills it, told in the kernel's order."""
 
-    def stage(end: str, std: int, argv: list[str]) -> list[dict[str, Any]]:
-        return [
-            {"op": "dup2", "fd": end, "to": std},
-            {"op": "close", "fd": "p[0]"},
-            {"op": "close", "fd": "p[1]"},
-            {"op": "exec", "argv": argv},
-        ]
-
-    procs = {
-        "sh": [
-            {"op": "pipe", "name": "p"},
-            {"op": "fork", "child": "yes"},
-            {"op": "fork", "child": "head"},
-            {"op": "close", "fd": "p[0]"},
-            {"op": "close", "fd": "p[1]"},
-            {"op": "wait", "child": "yes"},
-            {"op": "wait", "child": "head"},
-        ],
-        "yes": stage("p[1]", 1, ["yes"]),
-        "head": stage("p[0]", 0, ["head", "-n", "1"]),
-    }
+    procs = shell_pipe(["yes"], ["head", "-n", "1"])
     events = forkserver.program(procs).finish()
     yes, head = roles(events)["yes"], roles(events)["head"]
     read = next(e for e in calls(events) if e["pid"] == head and e["call"] == "read")
@@ -192,15 +164,7 @@ def test_an_exec_d_writer_dies_of_sigpipe_after_its_write_returns_epipe(
 def test_when_its_strace_dies_the_program_is_left_to_proc_and_nothing_is_invented(
     forkserver: ForkServer,
 ) -> None:
-    procs = {
-        "sh": [{"op": "pipe", "name": "p"}, {"op": "fork", "child": "wc"}, {"op": "wait"}],
-        "wc": [
-            {"op": "dup2", "fd": "p[0]", "to": 0},
-            {"op": "close", "fd": "p[0]"},
-            {"op": "close", "fd": "p[1]"},
-            {"op": "exec", "argv": ["wc", "-l"]},
-        ],
-    }
+    procs = reader_of_a_silent_pipe(["wc", "-l"])
     run = forkserver.program(procs, limits={"wall_s": 3})
     block = run.until(lambda e: e["type"] == "call.block" and e["call"] == "read")
     wc = block["pid"]

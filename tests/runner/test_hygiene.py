@@ -6,7 +6,7 @@ import signal
 import time
 from typing import Any
 
-from support import DEFAULT_LIMITS, ForkServer, alive, calls, exists
+from support import DEFAULT_LIMITS, ForkServer, alive, calls, exists, shell_pipe
 from terminal import added, terminal_text
 
 
@@ -109,27 +109,7 @@ def test_fds_from_a_failed_exec_name_the_error(forkserver: ForkServer) -> None:
 
 
 def seq_into_wc(seq: str = "seq", wc: str = "wc") -> dict[str, Any]:
-    def stage(end: str, std: int, argv: list[str]) -> list[dict[str, Any]]:
-        return [
-            {"op": "dup2", "fd": end, "to": std},
-            {"op": "close", "fd": "p[0]"},
-            {"op": "close", "fd": "p[1]"},
-            {"op": "exec", "argv": argv},
-        ]
-
-    return {
-        "sh": [
-            {"op": "pipe", "name": "p"},
-            {"op": "fork", "child": "seq"},
-            {"op": "fork", "child": "wc"},
-            {"op": "close", "fd": "p[0]"},
-            {"op": "close", "fd": "p[1]"},
-            {"op": "wait", "child": "seq"},
-            {"op": "wait", "child": "wc"},
-        ],
-        "seq": stage("p[1]", 1, [seq, "999999999999"]),
-        "wc": stage("p[0]", 0, [wc, "-l"]),
-    }
+    return shell_pipe([seq, "999999999999"], [wc, "-l"])
 
 
 def test_cpu_time_is_limited_for_exec_d_programs_too(forkserver: ForkServer) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from boundary import ForkServer
+from support import reader_of_a_silent_pipe
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's uid needs root")
 
@@ -20,15 +20,7 @@ def status_of(pid: int) -> dict[str, str]:
 
 
 def test_an_exec_d_program_is_traced_by_the_runs_uid_in_every_mode(fs: ForkServer) -> None:
-    procs: dict[str, Any] = {
-        "sh": [{"op": "pipe", "name": "p"}, {"op": "fork", "child": "wc"}, {"op": "wait"}],
-        "wc": [
-            {"op": "dup2", "fd": "p[0]", "to": 0},
-            {"op": "close", "fd": "p[0]"},
-            {"op": "close", "fd": "p[1]"},
-            {"op": "exec", "argv": ["wc", "-l"]},
-        ],
-    }
+    procs = reader_of_a_silent_pipe(["wc", "-l"])
     run = fs.program(procs, limits={"wall_s": 10})
     start = run.until(lambda e: e["type"] == "run.start")
     block = run.until(lambda e: e["type"] == "call.block" and e["call"] == "read")
