@@ -12,18 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from app.config import Settings
 from app.runner import channel
 from app.scenarios import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_LIMITS = {
-    "wall_s": 10,
-    "cpu_s": 5,
-    "memory_mb": 512,
-    "max_procs": 16,
-    "max_events": 20000,
-    "max_recording_mb": 64,
-}
+DEFAULT_LIMITS = Settings().limits("live", {})  # what the server gives a run by default
 
 
 class Run:
