@@ -1,7 +1,8 @@
 """UI strings in English and 简体中文, shared by the server-rendered pages and the browser.
 
-One file, `static/i18n/strings.json`, holds every string of the UI: the server renders the
-first paint from it (so the gallery appears in the chosen language with no flash), and the
+`static/i18n/strings.json` holds the strings every page uses, and one more file a kind of
+kernel object (`static/i18n/<kind>.json`) those of its views; together they hold every string
+of the UI, and a key may live in one file only. The server renders the first paint from them (so the gallery appears in the chosen language with no flash), and the
 page embeds the same table for the browser to switch language without a reload.
 """
 
@@ -16,12 +17,18 @@ from app.templating import STATIC_DIR
 
 LANGS = ("en", "zh")
 COOKIE = "lang"
-STRINGS_FILE = STATIC_DIR / "i18n" / "strings.json"
+STRINGS_DIR = STATIC_DIR / "i18n"
 
 
 @cache
 def strings() -> dict[str, dict[str, str]]:
-    table: dict[str, dict[str, str]] = json.loads(STRINGS_FILE.read_text(encoding="utf-8"))
+    table: dict[str, dict[str, str]] = {}
+    for path in sorted(STRINGS_DIR.glob("*.json")):
+        part: dict[str, dict[str, str]] = json.loads(path.read_text(encoding="utf-8"))
+        twice = sorted(set(part) & set(table))
+        if twice:
+            raise ValueError(f"{path.name} repeats keys another strings file has: {twice}")
+        table.update(part)
     return table
 
 

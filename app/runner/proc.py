@@ -22,8 +22,12 @@ from typing import Any, NoReturn
 from app.kernel.pipes import F_SETPIPE_SZ
 from app.runner import channel
 from app.runner.escape import escape, runs
+from app.runner.ops.base import Result
+from app.runner.ops.fifo import FifoOps
+from app.runner.ops.shm import SharedMemoryOps
+from app.runner.ops.signals import SignalOps
+from app.runner.ops.sockets import SocketOps
 
-Result = tuple[int, dict[str, Any]]
 PR_SET_NAME = 15
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -33,7 +37,9 @@ class Denied(Exception):
         self.errno_name = errno_name
 
 
-class ScenarioProcess:
+class ScenarioProcess(FifoOps, SignalOps, SharedMemoryOps, SocketOps):
+    """One process of the run: the loop, and pipes' operations (other kinds: app/runner/ops/)."""
+
     def __init__(
         self, program: dict[str, list[dict[str, Any]]], role: str, names: dict[str, int]
     ) -> None:
