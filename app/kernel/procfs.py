@@ -15,7 +15,15 @@ O_NONBLOCK = 0o4000
 O_CLOEXEC = 0o2000000
 # Kernels before 2025 say pipe_read/pipe_write; newer ones anon_pipe_read/anon_pipe_write.
 PIPE_WCHAN = re.compile(r"pipe_(read|write)$")
-BLOCKING_WCHANS = re.compile(r"(pipe_(read|write)|do_wait|nanosleep|wait_woken|pipe_wait\w*)$")
+# Where a process sleeps in a call we know, one line a kind of object (wchan names vary with
+# the kernel build: each is matched at the end of the name).
+SLEEPS = {
+    "pipe": r"pipe_(read|write)|pipe_wait\w*",
+    "wait": r"do_wait",
+    "sleep": r"nanosleep",
+    "other": r"wait_woken",
+}
+BLOCKING_WCHANS = re.compile("(" + "|".join(SLEEPS.values()) + ")$")
 
 
 def read_text(path: str) -> str | None:
