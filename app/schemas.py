@@ -91,6 +91,7 @@ SCENARIO_EXAMPLE: dict[str, Any] = {
     "params": [],
     "limits": {},
     "backend": "runner",
+    "chapter": "pipe",
 }
 
 
@@ -103,6 +104,9 @@ class ScenarioSummary(BaseModel):
     params: list[ScenarioParam]
     limits: dict[str, float] = Field(description="limits the scenario lowers, e.g. wall_s")
     backend: Literal["runner", "strace"]
+    chapter: Literal["pipe", "fifo", "signal", "shm", "socket", "shell"] = Field(
+        description="the note's chapter it belongs to; the gallery groups by these, in this order"
+    )
 
 
 class ScenarioDetail(ScenarioSummary):

@@ -17,6 +17,8 @@ from app.scenarios.program import Program
 
 Text = dict[str, str]  # {"en": ..., "zh": ...}
 LANGS = ("en", "zh")
+# The note's chapters, in its order: the gallery groups scenarios by these.
+CHAPTERS = ("pipe", "fifo", "signal", "shm", "socket", "shell")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,11 @@ class Scenario:
     limits: dict[str, float] = field(default_factory=dict)
     order: int = 100
     backend: str = "runner"  # "strace": build returns a trace spec, not a Program
+    chapter: str = "pipe"  # one of CHAPTERS
+
+    def __post_init__(self) -> None:
+        if self.chapter not in CHAPTERS:
+            raise ValueError(f"scenario {self.name!r}: chapter {self.chapter!r} not in {CHAPTERS}")
 
     def params_model(self) -> type[BaseModel]:
         fields: dict[str, Any] = {
@@ -85,6 +92,7 @@ class Scenario:
             "limits": self.limits,
             "source": self.source,
             "backend": self.backend,
+            "chapter": self.chapter,
         }
         if with_program and self.backend == "runner":
             out["program"] = self.program().model_dump(exclude_none=True)
@@ -115,4 +123,13 @@ def _load() -> None:
     from app.scenarios import builtin  # noqa: F401  (registers on import)
 
 
-__all__ = ["LANGS", "Param", "Scenario", "ValidationError", "all_scenarios", "get", "register"]
+__all__ = [
+    "CHAPTERS",
+    "LANGS",
+    "Param",
+    "Scenario",
+    "ValidationError",
+    "all_scenarios",
+    "get",
+    "register",
+]

@@ -42,6 +42,7 @@ def _pipeline(_: dict[str, Any]) -> dict[str, Any]:
 register(
     Scenario(
         name="shell-pipeline",
+        chapter="shell",
         order=9,
         title={"en": "ls | wc -l, the way a shell does it", "zh": "shell 如何实现 ls | wc -l"},
         summary={

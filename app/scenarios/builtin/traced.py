@@ -117,6 +117,7 @@ for n, (runner_name, example) in enumerate(TRACED_EXAMPLES.items()):
 register(
     Scenario(
         name="trace-yes-head",
+        chapter="shell",
         order=110,
         title={"en": "yes | head -n 3, under strace", "zh": "strace 跟踪 yes | head -n 3"},
         summary={
@@ -145,6 +146,7 @@ register(
 register(
     Scenario(
         name="trace-pipeline",
+        chapter="shell",
         order=111,
         title={"en": "Your own pipeline, under strace", "zh": "strace 跟踪你自己的管道命令"},
         summary={
