@@ -7,8 +7,12 @@ Command-line flags win over `PIPESCOPE_HOST` / `PIPESCOPE_PORT`, which win over 
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
+import sys
 
 import uvicorn
+from pydantic import ValidationError
 
 from app.config import Settings
 from app.main import create_app
@@ -17,10 +21,17 @@ WS_HARD_MAX = 1 << 20
 
 
 def main(argv: list[str] | None = None) -> None:
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as invalid:
+        sys.exit(settings_error(invalid))
+    for warning in unknown_settings(os.environ):
+        print(warning, file=sys.stderr)
     parser = argparse.ArgumentParser(prog="python -m app", description="Serve pipescope.")
     parser.add_argument("--host", default=settings.host, help=f"address to bind ({settings.host})")
-    parser.add_argument("--port", type=int, default=settings.port, help=f"port ({settings.port})")
+    parser.add_argument(
+        "--port", type=port_number, default=settings.port, help=f"port, 0-65535 ({settings.port})"
+    )
     parser.add_argument(
         "--log-level", default="info", choices=["debug", "info", "warning", "error"]
     )
@@ -39,6 +50,40 @@ def main(argv: list[str] | None = None) -> None:
         # viewer may make the server hold at all (it closes with 1009, message too big).
         ws_max_size=max(WS_HARD_MAX, 2 * settings.max_body_kb << 10),
     )
+
+
+def port_number(text: str) -> int:
+    """argparse's type for --port: a bad value is one line of usage error, not a traceback,
+    and never a port the OS would read some other way (70000 would bind 4464)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 0 to 65535")
+    return port
+
+
+def settings_error(invalid: ValidationError) -> str:
+    """One line a bad PIPESCOPE_* variable: its name, the value given, what it must be."""
+    lines = []
+    for error in invalid.errors():
+        name = "PIPESCOPE_" + str(error["loc"][0]).upper() if error["loc"] else "PIPESCOPE_*"
+        given = os.environ.get(name, "")
+        lines.append(f"pipescope: {name}={given!r}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def unknown_settings(environ: dict[str, str] | os._Environ[str]) -> list[str]:
+    """A PIPESCOPE_* variable that is no setting is most likely a typo: say so, and which
+    setting was probably meant, rather than run silently on a default."""
+    names = ["PIPESCOPE_" + field.upper() for field in Settings.model_fields]
+    warnings = []
+    for name in sorted(v for v in environ if v.startswith("PIPESCOPE_") and v not in names):
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        warnings.append(f"pipescope: warning: {name} is not a setting, ignored{hint}")
+    return warnings
 
 
 if __name__ == "__main__":

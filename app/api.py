@@ -167,11 +167,19 @@ async def get_events(
     after: Annotated[int, Query(ge=-1, description="only events with a larger seq")] = -1,
     limit: Annotated[int, Query(ge=1, le=5000, description="at most this many")] = 1000,
 ) -> Response:
-    """The run's events so far, in seq order. Poll with `after` = the last seq you have; the
-    last event of a run is `run.end`."""
+    """The run's events so far, in seq order, `limit` at a time. When more are recorded
+    than one page holds, a `Link: <...>; rel="next"` header gives the next page's URL (as
+    GitHub's API does). Poll with `after` = the last seq you have; the last event of a run is
+    `run.end`."""
     recording = manager(request).get(run_id).recording
     start = min(after + 1, len(recording))
-    return Response(recording.as_array(start, start + limit), media_type="application/json")
+    end = start + limit
+    headers = {}
+    if end < len(recording):
+        page = request.url.include_query_params(after=end - 1, limit=limit)
+        headers["Link"] = f'<{page.path}?{page.query}>; rel="next"'
+    body = recording.as_array(start, end)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get("/api/runs/{run_id}/state", response_model=WorldState, tags=["runs"], responses=ERRORS)

@@ -8,12 +8,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from app import api, pages, privileges, ws
 from app.config import Settings
+from app.docs import add_docs
 from app.guards import BodyLimit, HostGuard, JsonOnly, allowed_hosts
 from app.headers import SecurityHeaders
 from app.runs.errors import RunError
@@ -50,13 +51,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await manager.stop()  # every run's processes killed and reaped
 
-    app = FastAPI(title="pipescope", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="pipescope",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,  # served from our own files (app/docs.py), never from a CDN
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.manager = manager
     add_error_handlers(app)
     app.include_router(api.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
+    add_docs(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     # The last added runs first: headers go on every answer, the host's refusal included.
     app.add_middleware(BodyLimit, limit=settings.max_body_kb << 10)
@@ -83,7 +92,9 @@ def add_error_handlers(app: FastAPI) -> None:
         return JSONResponse({"error": error, "field": field, "detail": detail}, status_code=422)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404 and pages.wants_page(request):
+            return pages.not_found(request)
         error = UNPARSED if exc.detail == FASTAPI_UNPARSED else exc.detail
         body = {"error": error, "field": None}
         return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)

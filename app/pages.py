@@ -64,6 +64,20 @@ def run_page(request: Request, name: str) -> HTMLResponse:
     return response
 
 
+def wants_page(request: Request) -> bool:
+    """A person's browser (it asks for HTML) at an address outside the API: a page, not JSON."""
+    path = request.url.path
+    if path.startswith(("/api/", "/ws/", "/static/")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def not_found(request: Request) -> HTMLResponse:
+    response = _page(request, "not_found.html", path=request.url.path)
+    response.status_code = 404
+    return response
+
+
 def _asked(request: Request, scenario: Scenario) -> dict[str, Any]:
     """Parameter values from the query (the gallery's form), as the fields should show them.
 

@@ -173,3 +173,39 @@ def test_openapi_documents_every_model_with_an_example(api: Client) -> None:
     for name in ("RunCreate", "RunInfo", "ErrorBody", "ScenarioDetail", "StepOp", "PlayOp"):
         assert schema["components"]["schemas"][name].get("examples"), name
     assert api.http.get("/docs").status_code == 200
+
+
+def test_events_come_in_pages_that_say_where_the_next_one_is(api: Client) -> None:
+    """A page of events that is not the last says so (Link, rel="next", as GitHub's API
+    does); following the links gives every event once, in order, ending with run.end."""
+    run = api.start(scenario="hello-pipe")
+    ended = api.wait_ended(run["id"])
+    total = ended["counts"]["events"]
+    url: str | None = f"/api/runs/{run['id']}/events?limit=7"
+    seen: list[dict[str, Any]] = []
+    while url is not None:
+        response = api.http.get(url)
+        assert response.status_code == 200
+        page = response.json()
+        assert 1 <= len(page) <= 7
+        seen += page
+        url = response.links.get("next", {}).get("url")
+        assert (url is None) == (len(seen) == total), (url, len(seen), total)
+    assert [e["seq"] for e in seen] == list(range(total))
+    assert seen[-1]["type"] == "run.end"
+    whole = api.http.get(f"/api/runs/{run['id']}/events")
+    assert "link" not in whole.headers and len(whole.json()) == total
+
+
+def test_an_unknown_page_is_a_page_and_an_unknown_api_path_is_json(api: Client) -> None:
+    for path, lang, said in (
+        ("/run/no-such-scenario", "en", "Page not found"),
+        ("/no/such/page?lang=zh", "zh", "找不到这个页面"),
+    ):
+        page = api.http.get(path, headers={"accept": "text/html,*/*;q=0.8"})
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        assert said in page.text and 'href="/"' in page.text, lang
+    for path in ("/api/runs/nope/events", "/api/nothing-here", "/run/no-such-scenario"):
+        answer = api.http.get(path)  # a script asks for JSON (or for anything)
+        assert answer.status_code == 404
+        assert set(answer.json()) >= {"error", "field"}, path

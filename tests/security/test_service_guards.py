@@ -128,9 +128,11 @@ def test_every_answer_says_what_may_load_and_frame_it(api: Client, path: str) ->
     assert headers["x-frame-options"] == "SAMEORIGIN"
 
 
-def test_docs_alone_may_load_from_its_cdn(api: Client) -> None:
+def test_docs_load_nothing_from_elsewhere(api: Client) -> None:
+    """/docs is Swagger UI from this server's own files: no CDN, no inline script."""
     policy = api.http.get("/docs").headers["content-security-policy"]
-    assert "https://cdn.jsdelivr.net" in policy and "frame-ancestors 'self'" in policy
+    assert "script-src 'self';" in policy and "http" not in policy
+    assert "frame-ancestors 'self'" in policy
     refused = api.http.get("/healthz", headers={"host": "evil.example"})
     assert refused.headers["x-frame-options"] == "SAMEORIGIN"  # on refusals too
 
