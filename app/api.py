@@ -126,8 +126,12 @@ def scenario_request(name: str, params: str) -> dict[str, Any]:
 async def create_run(body: RunCreate, request: Request, response: Response) -> RunCreated:
     """Start a run. The answer's `control_token` is given this once: step, play, pause and
     kill need it (`Authorization: Bearer <token>`, or `{\"op\": \"auth\"}` on the WebSocket)."""
-    if (body.scenario is None) == (body.program is None):
-        raise invalid(("scenario",), "give either a scenario name or a program, not both")
+    if body.scenario is None and body.program is None:
+        raise invalid(
+            ("scenario",), "give a scenario name (GET /api/scenarios) or a program of your own"
+        )
+    if body.scenario is not None and body.program is not None:
+        raise invalid(("scenario",), "give a scenario name or a program, not both")
     settings = request.app.state.settings
     if body.program is not None:
         if body.params:

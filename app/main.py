@@ -86,7 +86,12 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         detail = [_plain(e) for e in exc.errors()]
-        first = detail[0] if detail else {"loc": [], "msg": "invalid request"}
+        first: dict[str, Any] = detail[0] if detail else {"loc": [], "msg": "invalid request"}
+        if first.get("type") == "json_invalid":
+            # Its loc is a character offset, not a field: say where, and name no field.
+            at, why = first["loc"][-1], (first.get("ctx") or {}).get("error", "")
+            unread = f"the body is not valid JSON: {why} (at character {at})"
+            return JSONResponse({"error": unread, "field": None, "detail": detail}, 422)
         field = ".".join(str(p) for p in first["loc"][1:]) or None
         error = f"{field}: {first['msg']}" if field else first["msg"]
         return JSONResponse({"error": error, "field": field, "detail": detail}, status_code=422)

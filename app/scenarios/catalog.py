@@ -67,7 +67,7 @@ class Scenario:
             for p in self.params
         }
         return create_model(
-            f"{self.name}-params", __config__=ConfigDict(extra="forbid", strict=False), **fields
+            f"{self.name}-params", __config__=ConfigDict(extra="forbid", strict=True), **fields
         )
 
     def program(self, params: dict[str, Any] | None = None) -> Program:

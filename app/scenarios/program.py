@@ -15,7 +15,16 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.scenarios import argv as arguments
@@ -31,11 +40,38 @@ MAX_WRITE = 1 << 20
 MAX_STEPS = 64
 MAX_REPEAT = 10_000
 
-FdRef = Annotated[int, Field(ge=0, le=MAX_FD)] | Annotated[str, Field(pattern=FD_NAME.pattern)]
+
+def _fd_ref(value: object) -> int | str:
+    """One check with one message (a union would report each of its members, by internal
+    names such as `constrained-int`)."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_FD:
+        return value
+    if isinstance(value, str) and FD_NAME.match(value):
+        return value
+    raise PydanticCustomError(
+        "fd_ref",
+        "an fd is a number from 0 to {max} or a named end such as fd[0] or fd[1]",
+        {"max": MAX_FD},
+    )
+
+
+FdRef = Annotated[
+    int | str,
+    PlainValidator(_fd_ref),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": MAX_FD},
+                {"type": "string", "pattern": FD_NAME.pattern},
+            ]
+        }
+    ),
+]
 
 
 class _Step(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: a number is a number (no "4096", no true), as C would have it.
+    model_config = ConfigDict(extra="forbid", strict=True)
     line: int | None = Field(default=None, ge=1, description="C source line this step maps to")
 
 
@@ -178,7 +214,7 @@ Step = Annotated[
 class Program(BaseModel):
     """Each role's steps. `root` is the first process; every other role is forked."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     root: str | None = Field(
         default=None,
         pattern=ROLE_NAME,

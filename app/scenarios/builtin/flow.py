@@ -54,8 +54,15 @@ register(
                 4096,
                 1 << 20,
             ),
+            # From 128: the largest total in the smallest chunks stays within a step's
+            # repeat limit (8,192 writes) and a run's events.
             Param(
-                "chunk", int, 4096, {"en": "bytes per write", "zh": "每次 write 的字节数"}, 1, 65536
+                "chunk",
+                int,
+                4096,
+                {"en": "bytes per write", "zh": "每次 write 的字节数"},
+                128,
+                65536,
             ),
             Param(
                 "reader_delay_ms",
