@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from app.guards import navigated_from_here
+from app.runs.errors import RunNotFound
 from app.i18n import COOKIE, LANGS, choose_lang, strings, translate
 from app.scenarios.catalog import Scenario, all_scenarios, get
 from app.templating import templates
@@ -59,9 +60,48 @@ def run_page(request: Request, name: str) -> HTMLResponse:
         scenario=scenario.to_json(),
         values=_asked(request, scenario),
         autorun="start" if autorun else ("refused" if asked else "no"),
+        run=None,
     )
     response.headers["Vary"] = "Sec-Fetch-Site, Referer"
     return response
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
+def kept_run_page(request: Request, run_id: str) -> HTMLResponse:
+    """A run's own address: reloading or sharing it shows that run (and, with ?seq=K, that
+    position) while the server keeps it; whoever started it keeps its controls (the token
+    stays in the tab's session storage)."""
+    try:
+        run = request.app.state.manager.get(run_id)
+    except RunNotFound:
+        return not_found(request, reason="notfound.run")
+    scenario = get(run.scenario)
+    shown = scenario.to_json() if scenario is not None else composed_program()
+    response = _page(
+        request,
+        "run.html",
+        scenario=shown,
+        values={},
+        autorun="no",
+        run={"id": run.id, "mode": run.mode, "composed": scenario is None},
+    )
+    response.headers["Cache-Control"] = "no-store"  # the run changes; its page is made anew
+    return response
+
+
+def composed_program() -> dict[str, Any]:
+    """What the run page shows of a run of a program someone composed (no C source)."""
+    words = {lang: translate(lang, "run.composed") for lang in LANGS}
+    return {
+        "name": "custom",
+        "title": words,
+        "summary": words,
+        "notice": words,
+        "params": [],
+        "source": "",
+        "backend": "runner",
+        "chapter": "pipe",
+    }
 
 
 def wants_page(request: Request) -> bool:
@@ -72,8 +112,8 @@ def wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def not_found(request: Request) -> HTMLResponse:
-    response = _page(request, "not_found.html", path=request.url.path)
+def not_found(request: Request, reason: str = "notfound.body") -> HTMLResponse:
+    response = _page(request, "not_found.html", path=request.url.path, reason=reason)
     response.status_code = 404
     return response
 

@@ -31,12 +31,56 @@ export class RunControl {
     this.ended = false;
     this.auto = false;
     this.controllable = false; // holds the run's control token, as far as the server said
+    this.runId = null;
+    this.wantSeq = null; // a position asked for in the address (?seq=K), until it arrives
     byId("step-any").addEventListener("click", () => this.step(null));
     byId("auto").addEventListener("click", () => this.toggleAuto());
   }
 
   canStep() {
     return this.mode === "step" && !this.ended && this.socket !== null && this.controllable;
+  }
+
+  /** Whether this tab drives a run that has not ended: a new one would end it. */
+  get live() {
+    return this.socket !== null && !this.ended && this.controllable;
+  }
+
+  /** Before a new run ends the live one, the student chooses (a dialog; Escape keeps it). */
+  async confirmNewRun() {
+    if (!this.live) return true;
+    const dialog = byId("confirm-new-run");
+    dialog.returnValue = "";
+    dialog.showModal();
+    await new Promise((resolve) => dialog.addEventListener("close", resolve, { once: true }));
+    return dialog.returnValue === "new" || !this.live; // it may have ended meanwhile
+  }
+
+  /** Watch a run that exists already (its own address, /runs/ID), from its first event;
+   * seq: the position to show once it has arrived, else the newest. */
+  attach(id, mode, seq) {
+    this.alert(null);
+    this.terminal.reset(id);
+    this.timeline.reset();
+    this.log.clear();
+    this.mode = mode;
+    this.ended = false;
+    this.runId = id;
+    this.wantSeq = seq ?? "last";
+    this.timeline.following = mode === "step" && seq === null;
+    this.connect(id, `/ws/runs/${id}`, null);
+    this.updateBars(this.timeline.pos);
+  }
+
+  connect(id, ws, givenToken) {
+    this.socket = openRun(ws, {
+      onEvents: (events) => this.received(events),
+      onServerError: (error) => this.refused(error),
+      onClose: () => this.closed(),
+    });
+    const token = tokenFor(id, givenToken);
+    this.controllable = Boolean(token);
+    if (token) this.socket.send({ op: "auth", token }); // first: the socket keeps the order
   }
 
   async start(mode) {
@@ -61,14 +105,11 @@ export class RunControl {
       return;
     }
     this.terminal.reset(created.id);
-    this.socket = openRun(created.ws ?? `/ws/runs/${created.id}`, {
-      onEvents: (events) => this.received(events),
-      onServerError: (error) => this.refused(error),
-      onClose: () => this.closed(),
-    });
-    const token = tokenFor(created.id, created.control_token);
-    this.controllable = Boolean(token);
-    if (token) this.socket.send({ op: "auth", token }); // first: the socket keeps the order
+    this.runId = created.id;
+    this.wantSeq = null;
+    // The run's own address from now on: a reload or a shared link comes back to it.
+    history.replaceState(null, "", `/runs/${created.id}`);
+    this.connect(created.id, created.ws ?? `/ws/runs/${created.id}`, created.control_token);
     // Both modes start playing: a live run replays from its first event, a step-mode run
     // shows each step's events as they come.
     this.timeline.play();
@@ -82,9 +123,25 @@ export class RunControl {
     }
     this.terminal.add(events); // before the timeline draws any of them
     this.timeline.add(events);
+    this.reachWanted();
     if (this.ended) {
       byId("notice").open = true;
       this.updateBars(this.timeline.pos);
+    }
+  }
+
+  /** After a reload: go to the position the address names once its event is here (or to
+   * the newest, for an address without one, following a step-mode run from there). */
+  reachWanted() {
+    const want = this.wantSeq;
+    if (want === null) return;
+    if (want === "last") {
+      this.wantSeq = null;
+      this.timeline.seek(this.timeline.last);
+      if (this.timeline.following && !this.ended) this.timeline.play();
+    } else if (this.timeline.events[want] || this.ended) {
+      this.wantSeq = null;
+      this.timeline.seek(Math.min(want, this.timeline.last));
     }
   }
 
@@ -157,7 +214,8 @@ export class RunControl {
     const key = this.mode === null ? null : this.mode === "live" ? "ctl.mode.live" : active ? "ctl.mode.step" : "ctl.mode.ended";
     note.textContent = key ? t(key) : "";
     note.dataset.mode = this.mode ?? "";
-    byId("run-live").querySelector("[data-i18n]").textContent = this.mode ? t("ctl.run_again") : t("ctl.run");
+    const again = byId("run-live")?.querySelector("[data-i18n]");
+    if (again) again.textContent = this.mode ? t("ctl.run_again") : t("ctl.run");
   }
 
   alert(error) {

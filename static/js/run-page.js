@@ -38,8 +38,24 @@ function steppable(index) {
   return run.canStep() && index === timeline.last;
 }
 
+// The address names the position shown (/runs/ID?seq=K), so a reload comes back to it; at
+// most a few times a second, as browsers limit how often a page may rewrite it.
+let addressTimer = null;
+function keepAddress() {
+  if (addressTimer) return;
+  addressTimer = setTimeout(() => {
+    addressTimer = null;
+    const ev = timeline.events[timeline.pos];
+    if (!run.runId || !ev || run.wantSeq !== null) return;
+    const lang = new URLSearchParams(location.search).get("lang");
+    const query = new URLSearchParams({ seq: String(ev.seq), ...(lang ? { lang } : {}) });
+    history.replaceState(null, "", `/runs/${run.runId}?${query}`);
+  }, 250);
+}
+
 function onMove(index, { animate, onlyCount = false }) {
   updateControls();
+  keepAddress();
   run.updateBars(index);
   // New events arriving do not move the position, but they end the newest-event status
   // that Step buttons depend on.
@@ -70,13 +86,20 @@ onLangChange(() => redraw());
 new ResizeObserver(() => drawWires(view.stage, view.wires)).observe(view.stage);
 redraw();
 
-byId("run-form").addEventListener("submit", (event) => {
+byId("run-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  run.start(event.submitter?.value === "step" ? "step" : "live");
+  const mode = event.submitter?.value === "step" ? "step" : "live";
+  if (await run.confirmNewRun()) run.start(mode);
 });
 byId("stop").addEventListener("click", () => run.kill());
 
 // The server says whether ?autorun=1 came from the user or a page of ours ("start"), or
 // from another site ("refused": the page waits for a click on Run).
 const query = new URLSearchParams(location.search);
-if (byId("run-page").dataset.autorun === "start") run.start(query.get("mode") === "step" ? "step" : "live");
+const page = byId("run-page").dataset;
+if (page.run) {
+  const seq = query.has("seq") ? Number.parseInt(query.get("seq"), 10) : null;
+  run.attach(page.run, page.runMode, Number.isInteger(seq) && seq >= 0 ? seq : null);
+} else if (page.autorun === "start") {
+  run.start(query.get("mode") === "step" ? "step" : "live");
+}
