@@ -1,10 +1,31 @@
 // The replay controls: first, back, play/pause, forward, last, a slider over every event
-// received, the speed, and the keyboard (← → space Home End).
+// received, the speed, jumps to the previous or next moment of a kind (a block, a wake, an
+// end of file, a signal, an exit, an error), whole calls as one step, and the keyboard
+// (← → space Home End, [ ] for the moments).
 
 import { t } from "./i18n.js";
 import { icon } from "./icons.js";
+import { findMoment } from "./moments.js";
 
 const SPEED_KEY = "pipescope.speed";
+const MOMENT_KEY = "pipescope.moment";
+const WHOLE_KEY = "pipescope.whole-calls";
+
+function stored(key) {
+  try {
+    return localStorage.getItem(key);
+  } catch {
+    return null; // storage refused: the defaults
+  }
+}
+
+function store(key, value) {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    // storage refused: the choice lasts for this page
+  }
+}
 
 export function bindControls(root, timeline) {
   const el = (id) => root.querySelector(`[data-testid="${id}"]`);
@@ -13,23 +34,43 @@ export function bindControls(root, timeline) {
   ].map(el);
 
   first.addEventListener("click", () => timeline.seek(0));
-  back.addEventListener("click", () => timeline.seek(timeline.pos - 1));
-  forward.addEventListener("click", () => timeline.seek(timeline.pos + 1));
+  back.addEventListener("click", () => timeline.seek(timeline.step(timeline.pos, -1)));
+  forward.addEventListener("click", () => timeline.seek(timeline.step(timeline.pos, 1)));
   last.addEventListener("click", () => timeline.seek(timeline.last));
   play.addEventListener("click", () => timeline.toggle());
   slider.addEventListener("input", () => timeline.seek(Number(slider.value)));
 
-  const saved = localStorage.getItem(SPEED_KEY);
+  const saved = stored(SPEED_KEY);
   if (saved && [...speed.options].some((o) => o.value === saved)) speed.value = saved;
   timeline.setInterval(Number(speed.value));
   speed.addEventListener("change", () => {
     timeline.setInterval(Number(speed.value));
-    localStorage.setItem(SPEED_KEY, speed.value);
+    store(SPEED_KEY, speed.value);
   });
 
-  document.addEventListener("keydown", (event) => onKey(event, timeline));
+  const [kind, prevMoment, nextMoment, whole] = ["moment-kind", "moment-prev", "moment-next", "whole-calls"].map(el);
+  const savedKind = stored(MOMENT_KEY);
+  if (savedKind && [...kind.options].some((o) => o.value === savedKind)) kind.value = savedKind;
+  kind.addEventListener("change", () => {
+    store(MOMENT_KEY, kind.value);
+    update();
+  });
+  const jump = (dir) => {
+    const found = findMoment(timeline.events, timeline.pos, dir, kind.value);
+    if (found !== null) timeline.seek(found);
+  };
+  prevMoment.addEventListener("click", () => jump(-1));
+  nextMoment.addEventListener("click", () => jump(1));
+  whole.checked = stored(WHOLE_KEY) === "1";
+  timeline.wholeCalls = whole.checked;
+  whole.addEventListener("change", () => {
+    timeline.wholeCalls = whole.checked;
+    store(WHOLE_KEY, whole.checked ? "1" : "0");
+  });
 
-  return function update() {
+  document.addEventListener("keydown", (event) => onKey(event, timeline, jump));
+
+  function update() {
     const n = timeline.events.length;
     const pos = timeline.pos;
     first.disabled = back.disabled = n === 0 || pos <= 0;
@@ -49,10 +90,13 @@ export function bindControls(root, timeline) {
     const text = n ? t("ctl.position", { n: pos, total: n - 1 }) : "";
     position.textContent = text;
     slider.setAttribute("aria-valuetext", text);
-  };
+    prevMoment.disabled = findMoment(timeline.events, pos, -1, kind.value) === null;
+    nextMoment.disabled = findMoment(timeline.events, pos, 1, kind.value) === null;
+  }
+  return update;
 }
 
-function onKey(event, timeline) {
+function onKey(event, timeline, jump) {
   if (event.altKey || event.ctrlKey || event.metaKey) return;
   const target = event.target;
   const typing = target.matches?.("input:not([type=range]):not([type=checkbox]), select, textarea, [contenteditable]");
@@ -61,11 +105,17 @@ function onKey(event, timeline) {
   switch (event.key) {
     case "ArrowLeft":
       if (onSlider) return; // the slider moves itself and reports through its input event
-      timeline.seek(timeline.pos - 1);
+      timeline.seek(timeline.step(timeline.pos, -1));
       break;
     case "ArrowRight":
       if (onSlider) return;
-      timeline.seek(timeline.pos + 1);
+      timeline.seek(timeline.step(timeline.pos, 1));
+      break;
+    case "[":
+      jump(-1);
+      break;
+    case "]":
+      jump(1);
       break;
     case " ":
       timeline.toggle();

@@ -2,6 +2,8 @@
 // server is one thing; where the page looks is another: this module only moves the
 // position, it never talks to the server.
 
+import { skipsEntry } from "./moments.js";
+
 export class Timeline {
   constructor(onMove) {
     this.onMove = onMove; // (index, {animate}) after every move, and on new events
@@ -13,6 +15,15 @@ export class Timeline {
     // A step-mode run: the events of a step the student just asked for are shown quickly.
     this.following = false;
     this.timer = null;
+    this.wholeCalls = false; // a call's entry and return as one step (moments.js)
+  }
+
+  /** The position one step from `from` (dir 1 or -1), passing over calls' entries when
+   * whole calls are asked for. */
+  step(from, dir) {
+    let i = from + dir;
+    while (this.wholeCalls && i > 0 && i < this.last && skipsEntry(this.events, i)) i += dir;
+    return i;
   }
 
   get last() {
@@ -84,7 +95,7 @@ export class Timeline {
     this.timer = null;
     if (!this.playing) return;
     if (this.pos < this.last) {
-      this.go(this.pos + 1, { animate: true });
+      this.go(this.step(this.pos, 1), { animate: true });
       this.timer = setTimeout(() => this.tick(), this.following ? Math.min(this.intervalMs, 300) : this.intervalMs);
     } else if (this.ended) {
       this.pause();
