@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from playwright.sync_api import Page, expect
-from runpage import card, go_to, log_line, run_from_gallery, shown_seq, wait_for_end
+from runpage import card, go_to, log_line, run_from_gallery, wait_for_end
 
 RUN_URL = re.compile(r"/runs/([0-9a-f]+)(\?seq=(\d+))?$")
 
@@ -35,13 +35,14 @@ def test_reload_keeps_the_run_and_the_position(page: Page) -> None:
 
 def test_a_step_mode_run_survives_a_reload_with_its_controls(page: Page) -> None:
     run_from_gallery(page, "hello-pipe", mode="step")
-    parent = card(page, "parent")
-    step = parent.get_by_test_id("step")
-    step.click()
-    step = parent.get_by_test_id("step")
-    expect(step).to_be_enabled()
+    card(page, "parent").get_by_test_id("step").click()
+    # Once pipe() has returned the run waits for the next step: nothing more comes.
+    returned = log_line(page, "call.return", "pipe")
+    expect(returned).to_have_count(1)
+    seq = int(returned.get_attribute("data-seq") or "-1")
+    expect(page.get_by_test_id("stage")).to_have_attribute("data-seq", str(seq))
     rid = run_id(page)
-    before = shown_seq(page)
+    before = seq
     page.reload()
     assert run_id(page) == rid
     # The newest position, as before; the tab still holds the run's control token.
