@@ -20,6 +20,7 @@ from app.scenarios.source import EXAMPLES, c_source
 
 CFLAGS = ("-O1", "-w")
 LAUNCHER = "launch"  # pipescope's own launcher (examples/c/launch.c), not an example
+SHOWN_ONLY = "pipeline"  # what a shell does for any pipeline: a function to read, no program
 # `int total = 100000;` at the top of an example is one of its parameters.
 GLOBAL = re.compile(r"^int (\w+) = (-?\d+);", re.MULTILINE)
 
@@ -30,7 +31,7 @@ class BuildError(RuntimeError):
 
 def example_names() -> list[str]:
     """Every C example a run may trace: the allowlist of compiled programs."""
-    return sorted(p.stem for p in EXAMPLES.glob("*.c") if p.stem != LAUNCHER)
+    return sorted(p.stem for p in EXAMPLES.glob("*.c") if p.stem not in (LAUNCHER, SHOWN_ONLY))
 
 
 def parameters(name: str) -> dict[str, int]:

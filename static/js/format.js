@@ -68,11 +68,14 @@ export function callText(ev, max = 32) {
       return `close(${a.fd})`;
     case "read": {
       const buf = done && ev.ret >= 0 ? quote(ev.data, ev.data_truncated, max) : "…";
-      return `read(${a.fd}, ${buf}, ${a.count})`;
+      // A traced read that has not returned yet may not know its count: strace prints it
+      // with the return.
+      return `read(${a.fd}, ${buf}${a.count === undefined ? "" : `, ${a.count}`})`;
     }
     case "write": {
       const data = done && ev.data !== null && ev.data !== undefined ? ev.data : a.buf;
-      return `write(${a.fd}, ${quote(data, done && ev.data_truncated, max)}, ${a.count})`;
+      const count = a.count === undefined ? "" : `, ${a.count}`;
+      return `write(${a.fd}, ${quote(data, done && ev.data_truncated, max)}${count})`;
     }
     case "dup2":
       return `dup2(${a.oldfd}, ${a.newfd})`;

@@ -101,12 +101,10 @@ def pipeline(values: dict[str, Any]) -> dict[str, Any]:
     return {"pipeline": stages, "all_calls": bool(values["all_calls"])}
 
 
-def shell_source(command: str) -> str:
-    return (
-        f"$ {command}\n\n"
-        "/* What the shell does for it, as pipescope's launcher does it: */\n\n"
-        + c_source("launch")
-    )
+def shell_source(command: str, example: str) -> str:
+    """The command as typed, then the C of what a shell does for it (pipescope's launcher
+    does the same, with no shell; its own set-up calls are hidden from the trace)."""
+    return f"$ {command}\n\n" + c_source(example)
 
 
 for n, (runner_name, example) in enumerate(TRACED_EXAMPLES.items()):
@@ -133,7 +131,7 @@ register(
             "yes 的下一次 write 返回 EPIPE 并收到 SIGPIPE，其默认动作把它杀死。"
             "管道就是这样让一个永不停止的生产者停下来的。" + TRACED_NOTE["zh"],
         },
-        source=shell_source("yes | head -n 3"),
+        source=shell_source("yes | head -n 3", "yes_head"),
         build=lambda values: {
             "pipeline": [["yes"], ["head", "-n", "3"]],
             "all_calls": bool(values["all_calls"]),
@@ -166,7 +164,7 @@ register(
             "用 dup2 把管道写端放到左边命令的 fd 1、读端放到右边命令的 fd 0，再关闭自己的副本。"
             "程序本身毫不知情：它们只是写标准输出、读标准输入。" + TRACED_NOTE["zh"],
         },
-        source=shell_source("COMMAND | COMMAND ..."),
+        source=shell_source("COMMAND | COMMAND ...", "pipeline"),
         build=pipeline,
         params=(
             Param(
