@@ -203,6 +203,8 @@ class RunEnd(_EventBase):
     type: Literal["run.end"]
     reason: Literal["exited", "timeout", "killed", "limit", "error", "viewer-left", "shutdown"]
     message: str
+    message_key: str
+    message_values: dict[str, str | int | float]
     killed: list[int]
 
 

@@ -12,8 +12,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse
 
 from app.guards import navigated_from_here
-from app.runs.errors import RunNotFound
 from app.i18n import COOKIE, LANGS, choose_lang, strings, translate
+from app.runs.errors import RunNotFound
 from app.scenarios.catalog import Scenario, all_scenarios, get
 from app.templating import templates
 

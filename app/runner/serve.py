@@ -35,8 +35,8 @@ def _ended_from_outside(parent: int) -> Callable[[int, FrameType | None], None]:
 
     def handler(signo: int, frame: FrameType | None) -> None:
         if os.getppid() != parent:
-            raise RunOver("error", FORK_SERVER_DIED)
-        raise RunOver("shutdown", "the runner stopped: the server is shutting down")
+            raise RunOver("error", FORK_SERVER_DIED, "end.fork_server_died")
+        raise RunOver("shutdown", "the runner stopped: the server is shutting down", "end.shutdown")
 
     return handler
 
@@ -78,15 +78,26 @@ def serve_run(
         sup = Supervisor(out, {**request, "cwd": cwd, "program": {"procs": {}}})
         with contextlib.suppress(RunOver):
             sup.announce(request.get("backend", "runner"))
-        reason, message = "error", f"the run could not start: {exc}"
+        over = RunOver(
+            "error", f"the run could not start: {exc}", "end.could_not_start", error=str(exc)
+        )
     else:
-        reason, message = sup.run()
+        over = sup.run()
+    reason, message, key, values = over.said()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # nothing may cut the cleanup short
     try:
         doomed = [p.pid for p in sup.world.live()]
         if reason != "viewer-left":
             with contextlib.suppress(RunOver):
-                sup.emit("run.end", None, reason=reason, message=message, killed=doomed)
+                sup.emit(
+                    "run.end",
+                    None,
+                    reason=reason,
+                    message=message,
+                    message_key=key,
+                    message_values=values,
+                    killed=doomed,
+                )
     finally:
         hygiene.kill_tree(os.getpid())
         shutil.rmtree(cwd, ignore_errors=True)

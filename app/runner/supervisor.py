@@ -40,8 +40,15 @@ NO_BOUNDARY = {"namespaces": False, "uids": False, "landlock": 0, "seccomp": Fal
 
 
 class RunOver(Exception):
-    def __init__(self, reason: str, message: str) -> None:
-        self.reason, self.message = reason, message
+    """How a run ends: its reason, the message in English (the API's words), and that
+    message as a key of the strings table with its values, for a page to word in its own
+    language (static/i18n/strings.json, `end.*`)."""
+
+    def __init__(self, reason: str, message: str, key: str, **values: str | int | float) -> None:
+        self.reason, self.message, self.key, self.values = reason, message, key, values
+
+    def said(self) -> tuple[str, str, str, dict[str, str | int | float]]:
+        return self.reason, self.message, self.key, self.values
 
 
 class Supervisor(Deaths, Unreported):
@@ -95,13 +102,21 @@ class Supervisor(Deaths, Unreported):
             raise RunOver(
                 "limit",
                 f"the run reached its limit of {mb} MB of recorded events ({self.seq} events)",
+                "end.limit_recording",
+                mb=mb,
+                events=self.seq,
             )
         self.seq += 1
         self.last_state = state
         self.recorded += len(line)
         self.send_line(line)
         if type_ != "run.end" and self.seq >= int(self.limits["max_events"]):
-            raise RunOver("limit", f"the run reached its limit of {self.seq} events")
+            raise RunOver(
+                "limit",
+                f"the run reached its limit of {self.seq} events",
+                "end.limit_events",
+                events=self.seq,
+            )
 
     def emit_output(self) -> None:
         """An `output` event for what reached the terminal since the last event, if any."""
@@ -112,7 +127,9 @@ class Supervisor(Deaths, Unreported):
         try:
             self.out.sendall(line)
         except OSError:
-            raise RunOver("viewer-left", "the server closed the run's channel") from None
+            raise RunOver(
+                "viewer-left", "the server closed the run's channel", "end.channel_closed"
+            ) from None
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -172,16 +189,19 @@ class Supervisor(Deaths, Unreported):
         return proc
 
     # -- the loop --------------------------------------------------------------------------
-    def run(self) -> tuple[str, str]:
+    def run(self) -> RunOver:
         try:
             self.start()
             while True:
                 self.tick()
         except RunOver as over:
-            return over.reason, over.message
+            return over
         except Exception as exc:  # a bug of ours must still end the run cleanly
             traceback.print_exc()
-            return "error", f"pipescope failed while running this: {type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {exc}"
+            return RunOver(
+                "error", f"pipescope failed while running this: {error}", "end.bug", error=error
+            )
 
     def tick(self) -> None:
         self.schedule()
@@ -213,18 +233,22 @@ class Supervisor(Deaths, Unreported):
         if not self.world.live() and self.holder is None:
             self.tty.drain(0.01)
             self.emit_output()
-            raise RunOver("exited", "every process has exited")
+            raise RunOver("exited", "every process has exited", "end.all_exited")
 
     def check_limits(self, now: float) -> None:
         """Wall time, and the run's disk where no tmpfs of its own bounds it (a container)."""
         if now >= self.deadline:
             why = diagnose.stuck(self.world.snapshot())
-            limit = f"the run reached its time limit of {self.limits['wall_s']} s"
-            raise RunOver("timeout", "; ".join([limit, *why]))
+            seconds = self.limits["wall_s"]
+            limit = f"the run reached its time limit of {seconds} s"
+            raise RunOver("timeout", "; ".join([limit, *why]), "end.time_limit", seconds=seconds)
         if not self.boundary.namespaces and now >= self.next_disk_check:
             self.next_disk_check = now + DISK_CHECK_S
             if sandbox.disk_used(self.request["cwd"]) > sandbox.DISK_MB << 20:
-                raise RunOver("limit", f"the run wrote more than {sandbox.DISK_MB} MB of files")
+                mb = sandbox.DISK_MB
+                raise RunOver(
+                    "limit", f"the run wrote more than {mb} MB of files", "end.limit_disk", mb=mb
+                )
 
     def watching(self) -> bool:
         return any(p.program or p.blocked_on for p in self.world.live())
@@ -400,11 +424,13 @@ class Supervisor(Deaths, Unreported):
         except OSError:
             data = b""
         if not data:
-            raise RunOver("viewer-left", "the server closed the run's channel")
+            raise RunOver(
+                "viewer-left", "the server closed the run's channel", "end.channel_closed"
+            )
         for line in data.splitlines():
             msg = json.loads(line)
             if msg.get("op") == "kill":
-                raise RunOver("killed", "the run was stopped on request")
+                raise RunOver("killed", "the run was stopped on request", "end.stopped")
             self.turns.control(msg)
 
     def schedule(self) -> None:

@@ -21,7 +21,7 @@ from app.runner.client import ForkServerClient, RunnerUnavailable
 from app.runs.errors import RunnerDown, RunNotFound, TooManyRuns
 from app.runs.memory import GiveBack
 from app.runs.owners import Owner, check_client
-from app.runs.run import Run
+from app.runs.run import Closing, Run
 
 log = logging.getLogger("pipescope.runs")
 TICK_S = 0.25
@@ -49,7 +49,14 @@ class RunManager:
                 await self._janitor
         live = self.live()
         for run in live:
-            run.close("shutdown", "the server stopped; start the run again once it is back")
+            run.close(
+                Closing(
+                    "shutdown",
+                    "the server stopped; start the run again once it is back",
+                    "end.server_stopped",
+                    {},
+                )
+            )
         if live:
             await asyncio.wait(
                 [asyncio.create_task(r.done.wait()) for r in live], timeout=SHUTDOWN_WAIT_S
@@ -130,10 +137,23 @@ class RunManager:
         for run in self.live():
             if run.alone_since is not None and now - run.alone_since >= grace:
                 run.close(
-                    "viewer-left", f"the last viewer left {grace:g} s ago, so the run was stopped"
+                    Closing(
+                        "viewer-left",
+                        f"the last viewer left {grace:g} s ago, so the run was stopped",
+                        "end.viewer_left",
+                        {"seconds": grace},
+                    )
                 )
             elif now - run.started > float(run.limits["wall_s"]) + OVERDUE_S:
-                run.force("timeout", f"the run passed its time limit of {run.limits['wall_s']} s")
+                seconds = run.limits["wall_s"]
+                run.force(
+                    Closing(
+                        "timeout",
+                        f"the run passed its time limit of {seconds} s",
+                        "end.time_limit",
+                        {"seconds": seconds},
+                    )
+                )
         # Once nothing holds the dropped runs (not even that method's locals): else the
         # server keeps their pages, and its RSS never comes down.
         self._give_back(self._forget_finished(now))

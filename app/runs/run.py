@@ -15,7 +15,7 @@ import socket
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.runner.world import NOTHING_GONE
 from app.runs.control import ControlOp, KillOp, StepOp, refuse_step
@@ -27,6 +27,16 @@ CHUNK = 1 << 18
 KILL_GRACE_S = 2.0  # a kill the supervisor has not answered by then is done by the fork server
 EXIT_WAIT_S = 3.0
 MAX_QUEUED_CONTROL = 1 << 16  # control bytes the supervisor has not read yet
+
+
+class Closing(NamedTuple):
+    """How the server, not the run, ended it (run.end's reason, message, message_key and
+    message_values)."""
+
+    reason: str
+    message: str
+    key: str
+    values: dict[str, str | int | float]
 
 
 class Run:
@@ -52,7 +62,9 @@ class Run:
         self.viewers = 0
         self.alone_since: float | None = None
         self.done = asyncio.Event()  # the trace is complete and the supervisor is gone
-        self._closing: tuple[str, str] | None = None
+        # How the server ended it: reason, message, and the message's key and values (the
+        # run.end event's message_key, message_values), when the run itself could not say.
+        self._closing: Closing | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._pidfd: int | None = None
         self._supervisor: asyncio.Future[int] | None = None
@@ -85,10 +97,15 @@ class Run:
                 *lines, partial = (partial + chunk).split(b"\n")
                 self.recording.extend([line.decode(errors="replace") for line in lines if line])
                 if len(self.recording) > limit:  # the runner caps this; never trust a flood
-                    self._closing = ("limit", f"the run sent more than {limit} events")
+                    self._closing = Closing(
+                        "limit",
+                        f"the run sent more than {limit} events",
+                        "end.limit_events",
+                        {"events": limit},
+                    )
                     break
         except RecordingFull as full:  # the runner caps this too
-            self._closing = ("limit", str(full))
+            self._closing = Closing("limit", str(full), "end.limit_recording_server", {})
         except OSError:
             pass
         finally:
@@ -101,17 +118,19 @@ class Run:
     def _record_end(self) -> None:
         last = self.recording.latest()
         if last is None or last["type"] != "run.end":
-            reason, message = self._closing or (
+            closing = self._closing or Closing(
                 "error",
                 "the run's supervisor stopped without reporting how the run ended; "
                 "start the run again",
+                "end.supervisor_lost",
+                {},
             )
-            end = json.dumps(self._end_event(last, reason, message))
+            end = json.dumps(self._end_event(last, closing))
             self.recording.extend([end], last=True)
         self.recording.finish()
         self.ended_at = time.monotonic()
 
-    def _end_event(self, last: dict[str, Any] | None, reason: str, message: str) -> dict[str, Any]:
+    def _end_event(self, last: dict[str, Any] | None, closing: Closing) -> dict[str, Any]:
         state = self.recording.latest_state()
         t = (last["t"] if last else 0.0) + (time.monotonic() - self._last_read)
         killed = [
@@ -123,8 +142,10 @@ class Run:
             "t": round(t, 6),
             "type": "run.end",
             "pid": None,
-            "reason": reason,
-            "message": message,
+            "reason": closing.reason,
+            "message": closing.message,
+            "message_key": closing.key,
+            "message_values": closing.values,
             "killed": killed,
             # The server ends it: nothing was closed, nothing reached the terminal.
             "state": {**state, "gone": NOTHING_GONE, "output_new": ""},
@@ -156,17 +177,17 @@ class Run:
             os.close(self._pidfd)
             self._pidfd = None
 
-    def close(self, reason: str, message: str) -> None:
+    def close(self, closing: Closing) -> None:
         """End the run from our side: the supervisor kills its processes when we hang up."""
         if self._closing is None and not self.finished:
-            self._closing = (reason, message)
+            self._closing = closing
             if self._writer is not None:
                 self._writer.close()
 
-    def force(self, reason: str, message: str) -> None:
+    def force(self, closing: Closing) -> None:
         """For a supervisor that does not answer: the fork server kills its whole tree."""
         if not self.finished:
-            self._closing = self._closing or (reason, message)
+            self._closing = self._closing or closing
             self.hard_kill()
 
     # -- control ---------------------------------------------------------------------------
@@ -178,7 +199,7 @@ class Run:
         """Pass a checked control message on to the supervisor, or say why it cannot go."""
         end = self.end()
         if end is not None or self._closing is not None or self._writer is None:
-            reason = end["reason"] if end else (self._closing or ("ending",))[0]
+            reason = end["reason"] if end else self._closing.reason if self._closing else "ending"
             raise RunConflict(f"run {self.id} has ended ({reason}); start a new run")
         if isinstance(op, StepOp):
             refusal = refuse_step(self.recording.latest_state(), op.pid)
@@ -194,7 +215,7 @@ class Run:
         with suppress(TimeoutError):
             await asyncio.wait_for(self.done.wait(), KILL_GRACE_S)
             return
-        self.force("killed", "the run was stopped on request")
+        self.force(Closing("killed", "the run was stopped on request", "end.stopped", {}))
 
     # -- viewers ---------------------------------------------------------------------------
     def viewer_joined(self) -> None:

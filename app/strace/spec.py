@@ -41,11 +41,18 @@ _STAGE_SPLIT = re.compile(r"\s*\|\s*")
 
 
 class SpecError(ValueError):
-    """Why a spec cannot run; `refusal` when it is an argument its program's table refuses."""
+    """Why a spec cannot run; `refusal` when it is an argument its program's table refuses,
+    else `key` and `values`: the message as a key of the page's strings table."""
 
-    def __init__(self, message: str, refusal: Refusal | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        refusal: Refusal | None = None,
+        key: str = "value_error",
+        **values: str | int,
+    ) -> None:
         super().__init__(message)
-        self.refusal = refusal
+        self.refusal, self.key, self.values = refusal, key, values
 
 
 @dataclass(frozen=True)
@@ -69,12 +76,20 @@ def pipeline_stages(command: str) -> list[list[str]]:
 def check_stages(stages: list[list[str]]) -> None:
     """The runner's own exec rules: each stage's argv as its program's table allows."""
     if not 1 <= len(stages) <= MAX_STAGES:
-        raise SpecError(f"a pipeline has 1 to {MAX_STAGES} commands")
+        raise SpecError(
+            f"a pipeline has 1 to {MAX_STAGES} commands", key="pipeline.stages", most=MAX_STAGES
+        )
     for stage in stages:
-        if not 1 <= len(stage) <= MAX_ARGV:
-            raise SpecError(f"a command of a pipeline has 1 to {MAX_ARGV} words")
+        if not stage:
+            raise SpecError("each side of '|' needs a command", key="pipeline.empty")
+        if len(stage) > MAX_ARGV:
+            raise SpecError(
+                f"a command of a pipeline has 1 to {MAX_ARGV} words",
+                key="pipeline.words",
+                most=MAX_ARGV,
+            )
         if "|" in stage:
-            raise SpecError("'|' separates commands; it is not an argument")
+            raise SpecError("'|' separates commands; it is not an argument", key="pipeline.bar")
         try:
             arguments.check(stage)
         except Refusal as refusal:

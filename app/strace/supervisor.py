@@ -185,8 +185,12 @@ class TraceSupervisor(Supervisor):
             ppid = st.ppid if st else 0
         proc = self.new_proc(pid, ppid, role)
         if len(self.world.live()) > int(self.limits["max_procs"]):
+            most = self.limits["max_procs"]
             raise RunOver(
-                "limit", f"the program started more than {self.limits['max_procs']} processes"
+                "limit",
+                f"the program started more than {most} processes",
+                "end.limit_procs",
+                procs=most,
             )
         return proc
 
@@ -261,10 +265,12 @@ class TraceSupervisor(Supervisor):
         self.reap_orphans()
         if not self.world.procs:
             said = "; ".join(self.complaints) or "strace started nothing"
-            raise RunOver("error", f"the program could not be traced: {said}")
+            raise RunOver(
+                "error", f"the program could not be traced: {said}", "end.not_traced", said=said
+            )
         if self.world.live():
-            raise RunOver("error", "strace ended before the program did")
-        raise RunOver("exited", "every process has exited")
+            raise RunOver("error", "strace ended before the program did", "end.strace_early")
+        raise RunOver("exited", "every process has exited", "end.all_exited")
 
 
 def action(pid: int, signo: int, guess: str) -> str:

@@ -6,7 +6,7 @@ import { has, t } from "./i18n.js";
 export class RunRefused extends Error {
   constructor(summary, details = [], status = 0) {
     super(summary);
-    this.details = details; // the server's messages, as it wrote them
+    this.details = details; // each problem: {where (a field, as code), what (in words)}
     this.status = status;
   }
 }
@@ -39,17 +39,19 @@ function refusal(response, body) {
   return new RunRefused(t("err.http", { status: response.status }), details, response.status);
 }
 
-/** FastAPI's detail is a string, or a list of {loc, msg}; show each as "where: what". A
+/** FastAPI's detail is a string, or a list of {loc, msg}; each becomes {where, what}. A
  * problem whose type is a key of the strings table (argv.* for an argument a program may not
- * take) is worded in the page's language from its ctx; any other keeps the server's words. */
+ * take), or one of the validator's own types (err.type.int_type, ...), is worded in the page's
+ * language from its ctx; any other keeps the server's words. */
 function messages(detail) {
   if (!detail) return [];
-  if (typeof detail === "string") return [detail];
-  if (!Array.isArray(detail)) return [JSON.stringify(detail)];
+  if (typeof detail === "string") return [{ where: "", what: detail }];
+  if (!Array.isArray(detail)) return [{ where: "", what: JSON.stringify(detail) }];
   return detail.map((item) => {
-    if (typeof item === "string") return item;
+    if (typeof item === "string") return { where: "", what: item };
     const where = (item.loc ?? []).filter((part) => part !== "body").join(" → ");
-    const what = item.ctx && has(item.type) ? t(item.type, item.ctx) : item.msg;
-    return where ? `${where}: ${what}` : what ?? JSON.stringify(item);
+    const key = has(item.type) ? item.type : has(`err.type.${item.type}`) ? `err.type.${item.type}` : null;
+    const what = key ? t(key, item.ctx ?? {}) : item.msg;
+    return { where, what: what ?? JSON.stringify(item) };
   });
 }

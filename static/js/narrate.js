@@ -2,16 +2,17 @@
 
 import { endFiles, fileOf } from "./files.js";
 import { callText, dataText, escapeText, quote } from "./format.js";
-import { t } from "./i18n.js";
+import { getLang, has, t } from "./i18n.js";
 import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
 
 export function narrate(ev) {
   return startOfSentence(ev.state, ev.pid, sentence(ev));
 }
 
-/** "Parent (12) wrote…", but a program keeps its name's case: "ls (13) made fd 1…". */
+/** "Parent (12) wrote…", but a program keeps its name's case: "ls (13) made fd 1…"; and
+ * Chinese has no capitals to give (a role left in Latin letters stays as written). */
 export function startOfSentence(state, pid, text) {
-  if (procOf(state, pid)?.program) return text;
+  if (procOf(state, pid)?.program || getLang() === "zh") return text;
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
@@ -45,15 +46,17 @@ function sentence(ev) {
     case "state.change":
       return t("say.state.change", { reason: ev.reason });
     case "run.end": {
-      // The reason in the page's language. The server's message (in English) follows when it
-      // says more than the reason does, except after a time-out: then who was stuck, and why,
-      // is told in the page's language from the event's state (stuck.js, drawn by render.js).
+      // The reason, then the server's message, both in the page's language: the message is
+      // worded from its key and values (the English `message` only for a key this page does
+      // not know). After a time-out, who was stuck, and why, is told from the event's state
+      // (stuck.js, drawn by render.js) rather than by the message.
       const key = `say.end.${ev.reason}`;
       const reason = t(key) === key ? ev.reason : t(key);
       let end = t("say.run.end", { reason });
+      const message = ev.message_key && has(ev.message_key) ? t(ev.message_key, ev.message_values ?? {}) : ev.message;
       const explainedHere = ev.reason === "timeout";
-      if (ev.message && ev.message !== reason && !explainedHere) {
-        end += t("say.sep") + t("say.run.end.detail", { message: ev.message });
+      if (message && message !== reason && !explainedHere) {
+        end += t("say.sep") + t("say.run.end.detail", { message });
       }
       return ev.killed?.length ? end + t("say.sep") + t("say.run.end.killed", { pids: ev.killed.join(t("list_sep")) }) : end;
     }

@@ -228,7 +228,10 @@ export class RunControl {
     const list = document.createElement("ul");
     for (const detail of error.details ?? []) {
       const item = document.createElement("li");
-      item.append(Object.assign(document.createElement("code"), { textContent: detail }));
+      if (detail.where) {
+        item.append(Object.assign(document.createElement("code"), { textContent: detail.where }), t("err.where_sep"));
+      }
+      item.append(detail.what);
       list.append(item);
     }
     const summary = Object.assign(document.createElement("strong"), { textContent: error.message });

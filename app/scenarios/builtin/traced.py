@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.scenarios.builtin import basics, flow, shell  # noqa: F401  (the scenarios traced here)
 from app.scenarios.catalog import Param, Scenario, get, register
@@ -87,16 +88,11 @@ def pipeline(values: dict[str, Any]) -> dict[str, Any]:
     except SpecError as err:  # told as a parameter error, naming the field
         if err.refusal is not None:  # with the message's key, for the page to word it
             raise refused(err.refusal, values["command"], ("command",)) from None
+        # Its key as the error's type, so a page words it from the values in its language.
+        error = PydanticCustomError(err.key, str(err), err.values)
         raise ValidationError.from_exception_data(
             "trace-pipeline-params",
-            [
-                {
-                    "type": "value_error",
-                    "loc": ("command",),
-                    "input": values["command"],
-                    "ctx": {"error": err},
-                }
-            ],
+            [InitErrorDetails(type=error, loc=("command",), input=values["command"])],
         ) from None
     return {"pipeline": stages, "all_calls": bool(values["all_calls"])}
 
