@@ -114,10 +114,18 @@ class ScenarioDetail(ScenarioSummary):
         SCENARIO_EXAMPLE
         | {
             "source": "int main(void) {\n    int fd[2];\n    pipe(fd);\n    ...\n}\n",
+            "sources": {
+                "en": "int main(void) {\n    int fd[2];\n    pipe(fd);\n    ...\n}\n",
+                "zh": "int main(void) {\n    int fd[2];\n    pipe(fd);\n    ...\n}\n",
+            },
             "program": {"procs": {"parent": [{"op": "pipe", "name": "fd", "line": 3}]}},
         }
     )
     source: str = Field(description="the equivalent C program; events' `line` points into it")
+    sources: dict[str, str] = Field(
+        description="the same C program with its comments in each language (`en`, `zh`): "
+        "the code and its lines are the same"
+    )
     program: dict[str, Any] | None = Field(
         default=None, description="the program its default parameters build"
     )

@@ -128,7 +128,9 @@ CODE = re.compile(
     r"|\b\w+\([^()]*\)"  # a call written as one: fork(), write(4, …, 11)
     r"|\b[a-z0-9]+(?:_[a-z0-9]+)+\b"  # a kernel function or constant: do_wait, anon_pipe_read
     r"|\{[a-z_]+\}"  # a placeholder not yet filled
-    r"|\b[a-z_]+\[\d\]"  # fd[0]
+    r"|\b[a-z_]+\[[^\]]*\]"  # fd[0], stage[n-1]
+    r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"  # a constant: F_SETPIPE_SZ
+    r"|(?<![\w-])--?[A-Za-z][\w-]*"  # a command's option: -n, -l, --reverse
     r"|\bf\d+\b"  # an open file's id: f2
     r"|\d+(?:\.\d+)?\s*(?:ms|s|KiB|MiB|MB|KB|B)\b"  # units after a number
 )

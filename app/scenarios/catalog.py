@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from app.scenarios.program import Program
+from app.scenarios.source import in_both
 
 Text = dict[str, str]  # {"en": ..., "zh": ...}
 LANGS = ("en", "zh")
@@ -90,7 +91,8 @@ class Scenario:
             "notice": self.notice,
             "params": [p.to_json() for p in self.params],
             "limits": self.limits,
-            "source": self.source,
+            "source": str(self.source),
+            "sources": in_both(self.source),
             "backend": self.backend,
             "chapter": self.chapter,
         }

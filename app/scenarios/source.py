@@ -1,4 +1,10 @@
-"""C sources of the scenarios, and the line numbers their steps point at."""
+"""C sources of the scenarios, and the line numbers their steps point at.
+
+Each example is written twice, line for line the same code: `examples/c/NAME.c` with its
+comments in English and `examples/c/zh/NAME.c` in Chinese, so the source pane speaks the
+page's language (a test checks that the code of the two is the same). Line numbers, what
+runs and what is compiled come from the English file.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +13,36 @@ from functools import cache, partial
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "c"
+TRANSLATED = {"zh": EXAMPLES / "zh"}
+
+
+class CSource(str):
+    """The English text of a C source, with its Chinese twin as `zh`."""
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str) -> CSource:
+        made = super().__new__(cls, en)
+        made.zh = zh
+        return made
+
+    def __add__(self, more: str) -> CSource:
+        return CSource(str(self) + more, self.zh + more)
+
+    def __radd__(self, before: str) -> CSource:
+        return CSource(before + str(self), before + self.zh)
 
 
 @cache
-def c_source(name: str) -> str:
-    return (EXAMPLES / f"{name}.c").read_text()
+def c_source(name: str) -> CSource:
+    en = (EXAMPLES / f"{name}.c").read_text()
+    twin = TRANSLATED["zh"] / f"{name}.c"
+    return CSource(en, twin.read_text() if twin.exists() else en)
+
+
+def in_both(source: str) -> dict[str, str]:
+    """A scenario's source as the page shows it in each language."""
+    return {"en": str(source), "zh": source.zh if isinstance(source, CSource) else str(source)}
 
 
 def locator(source: str) -> Callable[..., int]:

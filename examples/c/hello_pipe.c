@@ -19,7 +19,7 @@ int main(int argc, char** argv)
 	char *str = "hello pipe\n";
 	char buf[1024];  
 	
-	// 创建并打开管道
+	// create and open the pipe
 	ret = pipe(fd);
 	
 	if(ret == -1) {
@@ -29,12 +29,12 @@ int main(int argc, char** argv)
 	pid = fork();
 
 	if(pid > 0) {
-		close(fd[0]); //父进程关闭读端
-		write(fd[1], str, strlen(str)); //写入管道数据
-		close(fd[1]); //父进程关闭写端
+		close(fd[0]); //the parent closes the read end
+		write(fd[1], str, strlen(str)); //write the data into the pipe
+		close(fd[1]); //the parent closes the write end
 	} else if(pid == 0) {
-		close(fd[1]); //子进程关闭写端
-		ret = read(fd[0], buf, sizeof(buf)); //read函数返回读到的字节数  
+		close(fd[1]); //the child closes the write end
+		ret = read(fd[0], buf, sizeof(buf)); //read returns the number of bytes it read
 		write(STDOUT_FILENO, buf, ret);
 		close(fd[0]);
 		

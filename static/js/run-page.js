@@ -23,7 +23,7 @@ const view = {
   terminal: new TerminalView(byId("terminal")),
   caption: byId("caption"),
   empty: byId("empty"),
-  source: new SourceView(byId("source"), scenario.source),
+  source: new SourceView(byId("source"), scenario.sources ?? { en: scenario.source }),
   log: null,
 };
 const flights = $(".flights");

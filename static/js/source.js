@@ -1,14 +1,25 @@
 // The scenario's C source, one element per line, with the current event's line marked and,
-// in step mode, where each process will make its next call.
+// in step mode, where each process will make its next call. Its comments are in the page's
+// language (sources.en, sources.zh: the same code, line for line).
 
 import { h } from "./dom.js";
+import { getLang } from "./i18n.js";
 import { roleName } from "./world.js";
 import { scrollIntoContainer } from "./scroll.js";
 
 export class SourceView {
-  constructor(pre, source) {
+  constructor(pre, sources) {
     this.pre = pre;
-    this.lines = (source ?? "").replace(/\n$/, "").split("\n").map((text, i) =>
+    this.sources = sources ?? {};
+    this.lang = null;
+    this.lines = [];
+    this.build();
+  }
+
+  build() {
+    this.lang = getLang();
+    const source = this.sources[this.lang] ?? this.sources.en ?? "";
+    this.lines = source.replace(/\n$/, "").split("\n").map((text, i) =>
       h(
         "span",
         { class: "src-line", "data-testid": "src-line", dataset: { line: i + 1 } },
@@ -17,11 +28,12 @@ export class SourceView {
         h("span", { class: "marks" }),
       ),
     );
-    pre.replaceChildren(...this.lines);
+    this.pre.replaceChildren(...this.lines);
   }
 
   /** Mark event.line as current, and each process's next call line with its pid. */
   show(ev) {
+    if (this.lang !== getLang()) this.build();
     for (const line of this.pre.querySelectorAll(".src-line.current, .src-line.next")) {
       line.classList.remove("current", "next");
       line.removeAttribute("aria-current");

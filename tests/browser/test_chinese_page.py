@@ -45,3 +45,12 @@ def test_a_refused_parameter_is_told_in_chinese(page: Page) -> None:
     expect(alert).to_contain_text("不能小于 128")
     assert not latin_words(alert.evaluate(NOT_CODE)), alert.inner_text()
     expect(alert.locator("code")).to_contain_text("chunk")
+
+
+def test_the_source_comments_speak_the_page_language(page: Page) -> None:
+    page.goto("/run/hello-pipe?lang=zh")
+    source = page.get_by_test_id("source")
+    expect(source).to_contain_text("close(fd[0]); //父进程关闭读端")
+    page.get_by_test_id("lang-en").click()
+    expect(source).to_contain_text("close(fd[0]); //the parent closes the read end")
+    expect(source).not_to_contain_text("父进程")

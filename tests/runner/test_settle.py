@@ -28,7 +28,7 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
         ("full-buffer", {"chunk": chunk, "reader_delay_ms": delay})
         for chunk, delay in [(1000, 0), (5000, 0), (5000, 50), (65536, 0), (65536, 100)]
     ),
-    ("full-buffer", {"total": 20000, "chunk": 100, "reader_delay_ms": 50}),
+    ("full-buffer", {"total": 20000, "chunk": 128, "reader_delay_ms": 50}),
     ("atomic-writes", {"size": 65536}),
     ("atomic-writes", {"size": 5000, "writes": 20}),
 ]

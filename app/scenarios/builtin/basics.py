@@ -18,13 +18,13 @@ def _hello(_: dict[str, Any]) -> dict[str, Any]:
             "parent": [
                 {"op": "pipe", "name": "fd", "line": at("ret = pipe(fd);")},
                 {"op": "fork", "child": "child", "line": at("pid = fork();")},
-                {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]); //父进程")},
+                {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]); //the parent")},
                 {"op": "write", "fd": "fd[1]", "data": "hello pipe\n", "line": at("write(fd[1]")},
-                {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]); //父进程")},
+                {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]); //the parent")},
                 {"op": "exit", "code": 0, "line": at("return 0;")},
             ],
             "child": [
-                {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]); //子进程")},
+                {"op": "close", "fd": "fd[1]", "line": at("close(fd[1]); //the child")},
                 {"op": "read", "fd": "fd[0]", "count": 1024, "line": at("ret = read(")},
                 {"op": "write", "fd": 1, "from_read": True, "line": at("write(STDOUT_FILENO")},
                 {"op": "close", "fd": "fd[0]", "line": at("close(fd[0]);", 2)},
