@@ -40,8 +40,8 @@ register(
         order=1,
         title={"en": "hello pipe", "zh": "hello pipe：父写子读"},
         summary={
-            "en": 'The note\'s demo: the parent writes "hello pipe\\n" into a pipe, the child reads it.',
-            "zh": '笔记里的 demo：父进程向管道写入 "hello pipe\\n"，子进程读出。',
+            "en": 'The study note\'s first demo: the parent writes "hello pipe\\n" into a pipe, the child reads it.',
+            "zh": '学习笔记里的第一个示例：父进程向管道写入 "hello pipe\\n"，子进程读出。',
         },
         notice={
             "en": "After fork both processes hold fd 3 (read end) and fd 4 (write end) of the same "

@@ -66,8 +66,8 @@ register(
             "zh": "不超过 PIPE_BUF（4096）字节的写入总是完整到达；更大的写入可能被另一个写进程打断。",
         },
         notice={
-            "en": "Both writers fill the pipe and block. Each time the reader frees a page, a waiting writer goes on. With writes of 4096 bytes or less, every write lands whole: each read shows one run of A or B. Set the write size above 4096 and the runs mix: a big write was split, and the other writer's bytes came between.",
-            "zh": "两个写进程把管道写满后都阻塞了。读进程每腾出一页，就有一个等待的写进程继续写。每次写入不超过 4096 字节时，每次写入都完整到达：每次 read 只看到一段 A 或一段 B。把写入大小设为超过 4096，A 和 B 就会交错：一次大的写入被拆开了，另一个写进程的数据插在中间。",
+            "en": "Together the two writers send 128 KiB, twice what the pipe holds: they fill it and both block in write. Each time the reader frees a page, a waiting writer goes on. With writes of 4096 bytes or less, every write lands whole: the bytes come as whole runs of 4096 A or B. Set the write size above 4096 (8192 is enough) and runs are cut: a big write that had to wait was split, and the other writer's bytes came between its parts.",
+            "zh": "两个写进程一共写 128 KiB，是管道容量的两倍：它们把管道写满，然后都阻塞在 write 中。读进程每腾出一页，就有一个等待的写进程继续写。每次写入不超过 4096 字节时，每次写入都完整到达：数据总是以整段 4096 个 A 或 B 出现。把写入大小设为超过 4096（8192 就够），整段就会被切开：一次需要等待的大写入被拆成几部分，另一个写进程的数据插在中间。",
         },
         source=ATOMIC,
         build=_atomic,
@@ -76,7 +76,13 @@ register(
                 "size", int, 4096, {"en": "bytes per write", "zh": "每次 write 的字节数"}, 1, 65536
             ),
             Param(
-                "writes", int, 6, {"en": "writes per writer", "zh": "每个写进程的写入次数"}, 1, 64
+                # 16: two writers' 64 KiB each pass the pipe's 64 KiB, so both must wait.
+                "writes",
+                int,
+                16,
+                {"en": "writes per writer", "zh": "每个写进程的写入次数"},
+                1,
+                64,
             ),
         ),
     )
