@@ -96,6 +96,8 @@ TERMS = {
     "dev",
     "tmp",
     "kcmp",
+    "Linux",
+    "Unix",
     "demo",
     "hello",
     "FIFO",
