@@ -102,6 +102,10 @@ function onKey(event, timeline, jump) {
   const typing = target.matches?.("input:not([type=range]):not([type=checkbox]), select, textarea, [contenteditable]");
   if (typing) return;
   const onSlider = target.matches?.("input[type=range]");
+  // Space and Enter on a focused control are that control's: a button, link or checkbox does
+  // what it says (WAI-ARIA), the shortcut does not take the key from it.
+  const onControl = target.matches?.("button, a[href], summary, input[type=checkbox], [role=button]");
+  if (onControl && (event.key === " " || event.key === "Enter")) return;
   switch (event.key) {
     case "ArrowLeft":
       if (onSlider) return; // the slider moves itself and reports through its input event

@@ -10,6 +10,8 @@ import { roleName } from "./world.js";
 
 /**
  * opts.steppable: the page shows the newest event of a step-mode run, so `next` can be let go.
+ * opts.stepMode: this page drives a step-mode run: the Step button stays in place (marked
+ * unavailable while steps are shown), so the keyboard's focus is not lost as events come.
  * opts.onStep(pid): called when the student presses a process's Step button.
  */
 export function renderProcs(container, ev, opts = {}) {
@@ -186,7 +188,7 @@ function nextCall(proc, opts) {
     { class: "proc-next", "data-testid": "proc-next" },
     h("span", { class: "label" }, `${t("proc.next")}: `),
     h("code", {}, call),
-    opts.steppable
+    opts.steppable || opts.stepMode
       ? h(
           "button",
           {
@@ -194,9 +196,12 @@ function nextCall(proc, opts) {
             class: "step primary",
             "data-testid": "step",
             dataset: { pid: proc.pid },
-            title: t("ctl.step_hint", { call }),
+            "aria-disabled": opts.steppable ? null : "true",
+            title: t(opts.steppable ? "ctl.step_hint" : "ctl.step_wait", { call }),
             "aria-label": `${t("ctl.step")} ${roleName(proc)} ${proc.pid}: ${call}`,
-            onclick: () => opts.onStep?.(proc.pid),
+            onclick: () => {
+              if (opts.steppable) opts.onStep?.(proc.pid);
+            },
           },
           icon("step"),
           t("ctl.step"),

@@ -63,11 +63,39 @@ function onMove(index, { animate, onlyCount = false }) {
   draw(index, animate);
 }
 
+// A re-render replaces the cards' buttons: the keyboard's place is kept by what the focused
+// control is (its test id, and the process whose card holds it), not by the element. While
+// that control is gone (a process inside its call has no Step), the focus waits on the
+// card's status and comes back to the control when it returns.
+let awaited = null; // {testid, pid} the focus goes back to when it reappears
+
+function focusedControl() {
+  const el = document.activeElement;
+  if (!el || !view.stage.contains(el) || !el.dataset.testid) return null;
+  const here = { testid: el.dataset.testid, pid: el.closest("[data-pid]")?.dataset.pid ?? null };
+  return awaited && here.testid === "proc-status" && here.pid === awaited.pid ? awaited : here;
+}
+
+function refocus(was) {
+  if (!was || view.stage.contains(document.activeElement)) return;
+  const card = was.pid ? view.stage.querySelector(`[data-testid="proc"][data-pid="${was.pid}"]`) : view.stage;
+  const again = card?.querySelector(`[data-testid="${was.testid}"]`);
+  if (again) {
+    again.focus({ preventScroll: true });
+    awaited = null;
+  } else {
+    card?.querySelector('[data-testid="proc-status"]')?.focus({ preventScroll: true });
+    awaited = was;
+  }
+}
+
 function draw(index, animate) {
   cancelFlights(flights);
   const ev = timeline.events[index] ?? null;
   shownSteppable = steppable(index);
-  render(view, ev, { steppable: shownSteppable, onStep: (pid) => run.step(pid) });
+  const focused = focusedControl();
+  render(view, ev, { steppable: shownSteppable, stepMode: run.canStep(), onStep: (pid) => run.step(pid) });
+  refocus(focused);
   // Read each step aloud when the student moves, not every frame of a playback.
   view.caption.setAttribute("aria-live", timeline.playing ? "off" : "polite");
   if (ev && animate) animateTransition(flights, ev, Math.min(timeline.intervalMs * 0.85, 800));
