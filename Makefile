@@ -12,7 +12,7 @@ PORT ?= 8000
 # machine refreshes them.
 LOCK_FOR := --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes
 
-.PHONY: serve test setup setup-serve system-deps lint bench lock
+.PHONY: serve test setup setup-serve system-deps image-deps image-test lint bench lock
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -33,6 +33,10 @@ $(BIN)/python:
 system-deps:
 	@bash scripts/system-deps.sh test
 
+# podman, its configuration and the base image, for the image's test (tests/image/).
+image-deps:
+	@bash scripts/image-deps.sh
+
 setup: .stamp-test system-deps
 
 setup-serve: .stamp-serve
@@ -41,14 +45,14 @@ setup-serve: .stamp-serve
 serve: setup-serve
 	$(BIN)/python -m app --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup image-deps
 	$(BIN)/ruff format --check app tests bench
 	$(BIN)/ruff check app tests bench
 	$(BIN)/mypy app
 	$(BIN)/python -m pytest
 
 # The image alone: build it with podman and run it (a part of `make test`).
-image-test: setup
+image-test: setup image-deps
 	$(BIN)/python -m pytest tests/image
 
 bench: setup
