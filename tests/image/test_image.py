@@ -143,6 +143,9 @@ def test_a_change_to_the_code_rebuilds_no_dependency_layer(image: str, tmp_path:
     with (context / "app" / "__init__.py").open("a") as source:
         source.write("# touched by tests/image\n")
     build(context, TAG + "-touched")
-    before, after = layers(image), layers(TAG + "-touched")
+    try:
+        before, after = layers(image), layers(TAG + "-touched")
+    finally:
+        podman("rmi", TAG + "-touched")  # its layers but the last are the image's
     assert len(before) == len(after) and before[:-1] == after[:-1]
     assert before[-1] != after[-1]  # COPY app, the last
