@@ -1,13 +1,23 @@
 #!/usr/bin/env bash
-# Debian packages the tests and the strace backend need. Installs only what is missing.
+# Debian packages pipescope needs, installing only what is missing.
+#   scripts/system-deps.sh serve   what serving needs (`make serve`)
+#   scripts/system-deps.sh test    that, and what the tests add (`make setup`, `make test`)
+# The Dockerfile installs the serving list itself (plus tini), from the same reasoning.
 set -euo pipefail
+what="${1:-test}"
+case "$what" in serve | test) ;; *) echo "usage: $0 serve|test" >&2; exit 2 ;; esac
 need=()
-[ -x /usr/bin/chromium ] || need+=(chromium)
+# Serving: the strace backend traces with strace and compiles the C examples with gcc at run
+# time; the sandbox's seccomp filter is built with libseccomp (pyseccomp loads it).
 command -v strace >/dev/null || need+=(strace)
 command -v gcc >/dev/null || need+=(gcc libc6-dev)
-[ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
-# The sandbox's seccomp filter is built with libseccomp (pyseccomp loads it).
-ldconfig -p 2>/dev/null | grep -q 'libseccomp\.so\.2' || need+=(libseccomp2)
+# grep reads it all (no -q): an early exit would SIGPIPE ldconfig and fail the pipeline.
+ldconfig -p 2>/dev/null | grep 'libseccomp\.so\.2' >/dev/null || need+=(libseccomp2)
+if [ "$what" = test ]; then
+  # The browser tests: Debian's chromium, and CJK fonts for the Chinese pages.
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"
 sudo=""
