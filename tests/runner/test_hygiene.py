@@ -59,7 +59,7 @@ def test_closing_the_channel_ends_the_run_and_its_processes(forkserver: ForkServ
 
 
 def test_fork_beyond_the_process_limit_fails_with_eagain(forkserver: ForkServer) -> None:
-    bomb = {"bomb": [{"op": "fork", "child": "bomb"}, {"op": "sleep", "ms": 50}]}
+    bomb = {"bomb": [{"op": "fork", "child": "bomb"}, {"op": "sleep", "ms": 2000}]}
     run = forkserver.program(bomb, limits={"max_procs": 4, "wall_s": 5})
     events = run.finish()
     forks = [e for e in calls(events) if e["call"] == "fork"]
