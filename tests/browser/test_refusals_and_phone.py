@@ -1,4 +1,4 @@
-"""When the server says no, the page says why in the server's words; and the page works on
+"""When the server says no, the page says why, in its own language, from what the server said; and the page works on
 a phone's width."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def test_invalid_parameters_show_the_servers_message(page: Page) -> None:
     expect(alert).to_have_attribute("data-status", "422")
     expect(alert).to_contain_text("The server refused these parameters")
     expect(alert).to_contain_text("total")
-    expect(alert).to_contain_text("greater than or equal to 4096")
+    expect(alert).to_contain_text("total: must be at least 4096")  # worded by the page
     expect(page.get_by_test_id("empty")).to_be_visible()
 
 
