@@ -22,6 +22,7 @@ SLEEPS = {
     "wait": r"do_wait",
     "sleep": r"nanosleep",
     "other": r"wait_woken",
+    "signal": r"pause|sigsuspend|do_sigtimedwait|do_signal_stop",
 }
 BLOCKING_WCHANS = re.compile("(" + "|".join(SLEEPS.values()) + ")$")
 
@@ -150,10 +151,10 @@ def syscall_fd(pid: int) -> int | None:
 def blocked_in_kernel(pid: int) -> tuple[str, int | None] | None:
     """(wchan, fd) when pid sleeps in a blocking call we know, else None. Zombies never block."""
     st = stat(pid)
-    if st is None or st.state not in ("S", "D"):
+    if st is None or st.state not in ("S", "D", "T"):
         return None
     where = wchan(pid)
-    if not BLOCKING_WCHANS.search(where):
+    if not BLOCKING_WCHANS.search(where) or (st.state == "T") != where.endswith("do_signal_stop"):
         return None
     return where, syscall_fd(pid) if PIPE_WCHAN.search(where) else None
 

@@ -31,6 +31,7 @@ class Deaths:
             self, proc: Proc, call: dict[str, Any], ret: int, err: str | None, **moved: Any
         ) -> None: ...
         def read_chan(self, fileno: int) -> None: ...
+        def child_ended(self, child: Proc) -> None: ...
         def settled(
             self,
             report: Callable[[], None],
@@ -84,6 +85,7 @@ class Deaths:
             exit_code=proc.exit_code,
             signal=proc.signal,
         )
+        self.child_ended(proc)  # the kernel's SIGCHLD to its parent
 
     def reaped(self, pid: int, status: int) -> None:
         proc = self.world.procs.get(pid)
