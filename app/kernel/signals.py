@@ -51,8 +51,10 @@ def number(signame: str) -> int | None:
     m = RT_NAME.match(signame)
     if m is None:
         return None
-    signo = SIGRTMIN + int(m.group(1) or 0) if signame.startswith("SIGRTMIN") else SIGRTMAX - int(
-        m.group(2) or 0
+    signo = (
+        SIGRTMIN + int(m.group(1) or 0)
+        if signame.startswith("SIGRTMIN")
+        else SIGRTMAX - int(m.group(2) or 0)
     )
     return signo if SIGRTMIN <= signo <= SIGRTMAX else None
 

@@ -31,6 +31,7 @@ class Deaths:
             self, proc: Proc, call: dict[str, Any], ret: int, err: str | None, **moved: Any
         ) -> None: ...
         def read_chan(self, fileno: int) -> None: ...
+        def child_ending(self, child: Proc) -> None: ...
         def child_ended(self, child: Proc) -> None: ...
         def settled(
             self,
@@ -68,6 +69,7 @@ class Deaths:
             proc.exited = True
             self.emit("proc.exit", proc.pid, status="exited", exit_code=None, signal=None)
             return
+        self.child_ending(proc)  # its parent's signals before the kernel's SIGCHLD
         signo = status & 0x7F
         if signo:
             if call and call["call"] == "write" and signo == signal.SIGPIPE:

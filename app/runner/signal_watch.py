@@ -25,7 +25,13 @@ if TYPE_CHECKING:
 JOURNEY_WAIT_S = 1.0  # a signal's delivery takes microseconds; past this, say nothing
 POLL_S = 0.0002
 CODES = {0: "SI_USER", -1: "SI_QUEUE", -6: "SI_TKILL", 0x80: "SI_KERNEL"}
-CHILD_CODES = {1: "CLD_EXITED", 2: "CLD_KILLED", 3: "CLD_DUMPED", 5: "CLD_STOPPED", 6: "CLD_CONTINUED"}
+CHILD_CODES = {
+    1: "CLD_EXITED",
+    2: "CLD_KILLED",
+    3: "CLD_DUMPED",
+    5: "CLD_STOPPED",
+    6: "CLD_CONTINUED",
+}
 
 
 class SignalWatch:
@@ -41,18 +47,21 @@ class SignalWatch:
         ) -> None: ...
         def read_chan(self, fileno: int) -> None: ...
 
+    def __init__(self) -> None:
+        self.handler_socks: list[socket.socket] = []  # our ends of the handler channels
+        self.handler_runs: list[dict[str, Any]] = []  # reports read, not yet told
+        # A signal's target as it was before the signal: its sets, and whether stopped.
+        self.before_kill: dict[int, tuple[dict[str, list[str]] | None, bool]] = {}
+
     def handler_channel(self, fd: int) -> None:
         """A process made its handler channel (its first handler): watch our end."""
-        if not hasattr(self, "handler_socks"):
-            self.handler_socks: list[socket.socket] = []
-            self.handler_runs: list[dict[str, Any]] = []
         sock = socket.socket(fileno=fd)
         sock.setblocking(False)
         self.handler_socks.append(sock)
         self.sel.register(sock, selectors.EVENT_READ, "signal")
 
     def take_handler_runs(self) -> None:
-        for sock in getattr(self, "handler_socks", []):
+        for sock in list(self.handler_socks):
             while True:
                 try:
                     data = sock.recv(512)
@@ -71,7 +80,7 @@ class SignalWatch:
         """Tell each handler run reported so far (of proc only, when given); whether one of
         signal signo was among them."""
         self.take_handler_runs()
-        runs = getattr(self, "handler_runs", [])
+        runs = self.handler_runs
         mine = [r for r in runs if proc is None or r["pid"] == proc.pid]
         found = False
         for run in mine:
@@ -96,12 +105,10 @@ class SignalWatch:
     def was_pending(self, pid: int, name: str) -> bool:
         """Whether name was pending at pid before this signal came: read as the kill was let
         go (`refuse_kill`), or, for the kernel's SIGCHLD, from the last event's state."""
-        sets = getattr(self, "before_kill", {}).pop(pid, None)
+        sets, _ = self.before_kill.get(pid, (None, False))
         if sets is None:
-            for proc in self.last_state.get("procs", []):
-                if proc["pid"] == pid:
-                    sets = proc.get("signals")
-        return bool(sets) and (name in sets["pending"] or name in sets["shared_pending"])
+            return False
+        return name in sets["pending"] or name in sets["shared_pending"]
 
     def journey(self, target_pid: int, signo: int, sender: int | None) -> None:
         """Follow a signal just sent to target_pid to what it did there, and tell it."""
@@ -110,7 +117,7 @@ class SignalWatch:
             return
         name = signals.name(signo)
         merged = not signals.is_realtime(signo) and self.was_pending(target_pid, name)
-        was_stopped = target.stopped
+        was_stopped = self.before_kill.pop(target_pid, (None, target.stopped))[1]
         end = time.monotonic() + JOURNEY_WAIT_S
         while time.monotonic() < end:
             if self.handlers_ran(target, signo):
@@ -125,7 +132,9 @@ class SignalWatch:
             if told == "quiet":
                 return
             if told is not None:
-                self.emit("signal", target_pid, signal=name, signo=signo, action=told, sender=sender)
+                self.emit(
+                    "signal", target_pid, signal=name, signo=signo, action=told, sender=sender
+                )
                 return
             time.sleep(POLL_S)
 
@@ -167,8 +176,15 @@ class SignalWatch:
         proc = self.world.procs.get(pid)
         if proc is None or proc.reaped:
             return "ESRCH"
-        self.before_kill: dict[int, dict[str, list[str]] | None] = {pid: signals.sets(pid)}
+        self.before_kill = {pid: (signals.sets(pid), proc.stopped)}
         return None
+
+    def child_ending(self, child: Proc) -> None:
+        """Before a child's end is told: its parent's sets as the last event showed them,
+        before the kernel's SIGCHLD (for `merged`)."""
+        for proc in self.last_state.get("procs", []):
+            if proc["pid"] == child.ppid:
+                self.before_kill = {child.ppid: (proc.get("signals"), False)}
 
     def child_ended(self, child: Proc) -> None:
         """The kernel sent SIGCHLD to the parent: tell its journey when the parent cares (a

@@ -57,6 +57,7 @@ class Supervisor(Deaths, Unreported, SignalWatch):
         self.program: dict[str, list[dict[str, Any]]] = request["program"]["procs"]
         self.limits: dict[str, Any] = request["limits"]
         self.world = World()
+        SignalWatch.__init__(self)
         self.turns = Turns(live=request.get("mode", "live") == "live")
         self.holder: Proc | None = None
         self.sel = selectors.DefaultSelector()

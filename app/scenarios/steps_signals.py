@@ -84,7 +84,9 @@ class PauseStep(_Step):
 
 class SigsuspendStep(_Step):
     op: Literal["sigsuspend"]
-    mask: list[str] = Field(default_factory=list, max_length=64, description="the mask to wait with")
+    mask: list[str] = Field(
+        default_factory=list, max_length=64, description="the mask to wait with"
+    )
     _mask = field_validator("mask")(known_all)
 
 

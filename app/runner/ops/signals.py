@@ -99,7 +99,9 @@ class SignalOps(OpsBase):
                 raise OSError(38, signal_helper.why_not)  # ENOSYS
             extra = {"pass_fds": [new]} if kind == 2 and (new := handler_channel()) else {}
             # SA_RESTART etc. are C ints with the top bit set: pass them as the int C sees.
-            return check(lib.pipescope_sigaction(signo, kind, ctypes.c_int(flags).value, mask)), extra
+            return check(
+                lib.pipescope_sigaction(signo, kind, ctypes.c_int(flags).value, mask)
+            ), extra
 
         self.call("rt_sigaction", args, line, sigaction)
 
@@ -119,7 +121,9 @@ class SignalOps(OpsBase):
     def op_sigsuspend(self, step: dict[str, Any], line: int | None) -> None:
         mask = sigset(step.get("mask", []))
         args = {"mask": step.get("mask", [])}
-        self.call("rt_sigsuspend", args, line, lambda: (check(_libc.sigsuspend(ctypes.byref(mask))), {}))
+        self.call(
+            "rt_sigsuspend", args, line, lambda: (check(_libc.sigsuspend(ctypes.byref(mask))), {})
+        )
 
     def op_sigwaitinfo(self, step: dict[str, Any], line: int | None) -> None:
         wanted, info = sigset(step["signals"]), SigInfo()
