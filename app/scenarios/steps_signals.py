@@ -13,8 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from app.kernel import signals
 
-# program.py's own (it imports this module for its Step union, so these cannot come from it)
-ROLE_NAME = r"^[a-z][a-z0-9_-]{0,15}$"
 TARGET = r"^[a-z][a-z0-9_-]{0,15}$"  # a child's role; "parent" and "self" match it too
 SA_FLAGS = ("SA_RESTART", "SA_NODEFER", "SA_RESETHAND", "SA_NOCLDSTOP", "SA_NOCLDWAIT")
 
