@@ -63,8 +63,16 @@ def is_realtime(signo: int) -> bool:
     return signo >= 32
 
 
+NAMES = [name(n) for n in range(65)]  # by number: a mask is decoded a set bit at a time
+
+
 def names(mask: int) -> list[str]:
-    return [name(n) for n in range(1, 65) if mask >> (n - 1) & 1]
+    out = []
+    while mask:
+        low = mask & -mask
+        out.append(NAMES[low.bit_length()])
+        mask ^= low
+    return out
 
 
 def mask_of(signames: list[str]) -> int:
@@ -77,12 +85,16 @@ def mask_of(signames: list[str]) -> int:
 
 
 def parse(text: str) -> dict[str, list[str]] | None:
+    """The five masks' lines, which the kernel prints together, in FIELDS' order."""
+    start = text.find("\nSigPnd:")
+    lines = text[start + 1 :].split("\n", len(FIELDS))[: len(FIELDS)] if start >= 0 else []
     sets: dict[str, list[str]] = {}
-    for line in text.splitlines():
+    for line in lines:
         key, _, value = line.partition(":")
         field = FIELDS.get(key)
-        if field is not None:
-            sets[field] = names(int(value.strip(), 16))
+        if field is None:
+            return None
+        sets[field] = names(int(value, 16))
     return sets if len(sets) == len(FIELDS) else None
 
 
