@@ -26,7 +26,7 @@ from app.scenarios import catalog
 _libc = ctypes.CDLL(None, use_errno=True)
 SYS_KCMP, KCMP_FILE, SYS_PIDFD_GETFD = 312, 0, 438
 SLEEPS = re.compile(
-    r"(pipe_(read|write)|pipe_wait\w*|do_wait|nanosleep|pause|sigsuspend|do_sigtimedwait)$"
+    r"(pipe_(read|write)|pipe_wait\w*|do_wait|nanosleep|pause|sigsuspend[\w.]*|do_sigtimedwait[\w.]*)$"
 )
 QUIET_S = 0.04  # no event for this long after a settled state: the run is still
 RETRIES = 40
