@@ -7,6 +7,7 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 from runpage import card, go_to, log_line, run_from_gallery, snapshot, wait_for_end
+from test_signals_and_steps import step
 
 
 def signal_line(page: Page, pid: str, nth: int) -> Locator:
@@ -61,3 +62,22 @@ def test_eintr_is_told_in_words(page: Page) -> None:
     go_to(page, log_line(page, "call.return", "read"))
     expect(page.get_by_test_id("caption")).to_contain_text("EINTR")
     expect(page.get_by_test_id("caption")).to_contain_text("SA_RESTART")
+
+
+def test_step_mode_lets_the_student_signal_a_sleeping_read(page: Page, shots: Path) -> None:
+    run_from_gallery(page, "handler-eintr", mode="step")
+    step(page, "parent", "pipe(")
+    step(page, "parent", "fork()")
+    step(page, "child", "rt_sigaction(SIGUSR1")
+    step(page, "child", "read(3")
+    child = card(page, "child")
+    expect(child.get_by_test_id("proc-status")).to_have_attribute("data-status", "blocked")
+    expect(child.get_by_test_id("sig-caught")).to_have_attribute("data-signals", "SIGUSR1")
+    step(page, "parent", "clock_nanosleep(")
+    step(page, "parent", "kill(")
+    # The kill's return, then the handler's run, then the read's -1 EINTR: no step needed.
+    expect(log_line(page, "call.return", "read")).to_contain_text("= -1 EINTR")
+    go_to(page, page.locator('[data-testid="log-line"][data-type="signal"]').first)
+    expect(child.get_by_test_id("sig-journey")).to_have_attribute("data-action", "handle")
+    snapshot(page, shots / "step-signal-handled.png")
+    page.get_by_test_id("stop").click()
