@@ -32,6 +32,8 @@ class Deaths:
         ) -> None: ...
         def read_chan(self, fileno: int) -> None: ...
         def child_ending(self, child: Proc) -> None: ...
+        def killer(self, proc: Proc, call: dict[str, Any] | None) -> int | None: ...
+
         def child_ended(self, child: Proc) -> None: ...
         def settled(
             self,
@@ -76,7 +78,10 @@ class Deaths:
                 # pipe_write returned -EPIPE and sent SIGPIPE; the signal killed the process
                 # on its way back to user space, so the call's return is the kernel's own.
                 self.emit_return(proc, call, -1, "EPIPE")
-            self.emit("signal", proc.pid, signal=signame(signo), signo=signo, action="kill")
+            sender = self.killer(proc, call)
+            self.emit(
+                "signal", proc.pid, signal=signame(signo), signo=signo, action="kill", sender=sender
+            )
             proc.killed, proc.signal = True, signame(signo)
         else:
             proc.exited, proc.exit_code = True, (status >> 8) & 0xFF

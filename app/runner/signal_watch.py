@@ -52,6 +52,7 @@ class SignalWatch:
         self.handler_runs: list[dict[str, Any]] = []  # reports read, not yet told
         # A signal's target as it was before the signal: its sets, and whether stopped.
         self.before_kill: dict[int, tuple[dict[str, list[str]] | None, bool]] = {}
+        self.killed_by: dict[int, int | None] = {}  # a death a kill caused: who sent it
 
     def handler_channel(self, fd: int) -> None:
         """A process made its handler channel (its first handler): watch our end."""
@@ -124,6 +125,7 @@ class SignalWatch:
                 return
             sets, st = signals.sets(target_pid), procfs.stat(target_pid)
             if sets is None or st is None or st.state in ("Z", "X"):
+                self.killed_by[target_pid] = sender
                 chan = self.chans.of(target)
                 if chan is not None and self.chans.pending(target):
                     self.read_chan(chan.fileno())  # its death: told now, as the signal's end
@@ -166,6 +168,19 @@ class SignalWatch:
             target.stopped = state == "T"
             return "stop" if target.stopped else None
         return None  # a default action that kills: the death tells it
+
+    def killer(self, proc: Proc, call: dict[str, Any] | None) -> int | None:
+        """Who sent the signal that killed proc: a kill we followed, its own kill (it died
+        inside it, as raise(SIGTERM) does), or None: the kernel (SIGPIPE)."""
+        sender = self.killed_by.pop(proc.pid, None)
+        if (
+            sender is None
+            and call
+            and call["call"] == "kill"
+            and call["args"].get("pid") == proc.pid
+        ):
+            sender = proc.pid
+        return sender
 
     def refuse_kill(self, ready: dict[str, Any]) -> str | None:
         """ESRCH for a kill whose pid is no process of this run (a reaped child's pid may be

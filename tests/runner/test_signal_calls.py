@@ -121,6 +121,7 @@ def test_sig_ign_discards_and_sig_dfl_kills(forkserver: ForkServer) -> None:
     ignored = next(e for e in calls(events) if e["call"] == "rt_sigaction")
     assert proc_of(ignored, ignored["pid"])["signals"]["ignored"] == ["SIGTERM"]
     assert [e["action"] for e in signals_of(events)] == ["ignore", "kill"]
+    assert {e["sender"] for e in signals_of(events)} == {ignored["pid"]}  # raise: its own
     end = next(e for e in events if e["type"] == "proc.exit")
     assert (end["status"], end["signal"]) == ("killed", "SIGTERM")
     assert not [e for e in calls(events) if e["call"] == "write"]
