@@ -48,6 +48,12 @@ def load() -> None:
     lib = loaded
 
 
+def reset() -> None:
+    """Be a C program's start: every signal SIG_DFL, none blocked (see handler.c)."""
+    if lib is not None:
+        lib.pipescope_reset()
+
+
 def compiled() -> Path:
     text = SOURCE.read_bytes()
     digest = hashlib.sha256(text + "\0".join(CFLAGS).encode()).hexdigest()[:12]

@@ -140,3 +140,28 @@ def test_a_bad_signal_step_names_role_step_and_field() -> None:
     (error,) = caught.value.errors()
     assert error["loc"] == ("procs", "main", 0, "kill", "signal")
     assert "SIGNOPE" in error["msg"]
+
+
+def test_a_run_starts_as_a_c_program_whatever_started_the_server() -> None:
+    """SIG_IGN and the mask survive fork and exec: a server started with signals ignored or
+    blocked must still give its runs C's start, every signal SIG_DFL, none blocked."""
+    import signal
+
+    from support import ForkServer as Server
+
+    ignored = (signal.SIGUSR2, signal.SIGRTMIN + 5)
+    before = [signal.signal(s, signal.SIG_IGN) for s in ignored]
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1})
+    try:
+        server = Server()
+    finally:
+        for sig, old in zip(ignored, before, strict=True):
+            signal.signal(sig, old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    try:
+        events = server.program({"main": [{"op": "yield"}]}).finish()
+    finally:
+        server.close()
+    start = next(e for e in events if e["type"] == "proc.start")
+    sets = proc_of(start, start["pid"])["signals"]
+    assert sets == {k: [] for k in ("pending", "shared_pending", "blocked", "ignored", "caught")}

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 int pipescope_fd = -1; /* the handler channel, set once by the runner */
@@ -90,4 +91,26 @@ int pipescope_sigaction(int sig, int kind, int flags, unsigned long mask)
 		sa.sa_flags = flags;
 	}
 	return sigaction(sig, &sa, NULL);
+}
+
+/* A C program's start: every signal SIG_DFL (32 and 33 too, which glibc's sigaction refuses:
+ * the kernel's own call, with its own struct), none blocked. A disposition of SIG_IGN
+ * survives fork and exec, so whatever ignored a signal above the runner must not show. */
+struct kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	unsigned long mask;
+};
+
+void pipescope_reset(void)
+{
+	struct kernel_sigaction dfl = { 0 };
+	sigset_t none;
+	int sig;
+	for (sig = 1; sig <= 64; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 }
