@@ -47,13 +47,21 @@ class NextCall(_Strict):
     line: int | None
 
 
+class SignalSets(_Strict):
+    pending: list[str]
+    shared_pending: list[str]
+    blocked: list[str]
+    ignored: list[str]
+    caught: list[str]
+
+
 class ProcState(_Strict):
     pid: int
     ppid: int
     name: str
     role: str
     program: list[str] | None
-    status: Literal["running", "blocked", "unknown", "exited", "killed"]
+    status: Literal["running", "blocked", "stopped", "unknown", "exited", "killed"]
     blocked_on: BlockedOn | None
     next: NextCall | None
     exit_code: int | None
@@ -61,6 +69,7 @@ class ProcState(_Strict):
     zombie: bool
     reaped: bool
     fds: list[FdEntry]
+    signals: SignalSets | None
 
 
 class RingSlot(_Strict):
@@ -179,7 +188,10 @@ class SignalEvent(_EventBase):
     type: Literal["signal"]
     signal: str
     signo: int
-    action: Literal["kill", "ignore", "handle"]
+    action: Literal["pending", "merged", "handle", "ignore", "stop", "continue", "kill"]
+    sender: int | None = None
+    code: str | None = None
+    handler_mask: list[str] | None = None
 
 
 class ProcExit(_EventBase):
@@ -240,6 +252,7 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     Gone,
     GoneFd,
     ProcState,
+    SignalSets,
     FdEntry,
     BlockedOn,
     NextCall,

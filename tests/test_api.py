@@ -75,6 +75,34 @@ def test_a_composed_program_runs_as_custom(api: Client) -> None:
             {"program": {"procs": {"p": [{"op": "exec", "argv": ["rm", "-rf"]}]}}},
             "program.procs.p.0.exec.argv.0",
         ),
+        (
+            {"program": {"procs": {"p": [{"op": "kill", "to": "q", "signal": "SIGNOPE"}]}}},
+            "program.procs.p.0.kill.signal",
+        ),
+        (
+            {
+                "program": {
+                    "procs": {"p": [{"op": "kill", "to": "q", "signal": "SIGUSR1", "pid": -1}]}
+                }
+            },
+            "program.procs.p.0.kill.pid",
+        ),
+        (
+            {
+                "program": {
+                    "procs": {"p": [{"op": "sigaction", "signal": "SIGKILL", "handler": "handler"}]}
+                }
+            },
+            "program.procs.p.0.sigaction.signal",
+        ),
+        (
+            {
+                "program": {
+                    "procs": {"p": [{"op": "sigprocmask", "how": "SIG_BLOCK", "signals": ["USR1"]}]}
+                }
+            },
+            "program.procs.p.0.sigprocmask.signals",
+        ),
     ],
 )
 def test_an_invalid_body_gets_422_naming_the_field(

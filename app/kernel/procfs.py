@@ -16,12 +16,14 @@ O_CLOEXEC = 0o2000000
 # Kernels before 2025 say pipe_read/pipe_write; newer ones anon_pipe_read/anon_pipe_write.
 PIPE_WCHAN = re.compile(r"pipe_(read|write)$")
 # Where a process sleeps in a call we know, one line a kind of object (wchan names vary with
-# the kernel build: each is matched at the end of the name).
+# the kernel build: each is matched at the end of the name; a compiler's suffix such as
+# `sigsuspend.isra.0` is part of it).
 SLEEPS = {
     "pipe": r"pipe_(read|write)|pipe_wait\w*",
     "wait": r"do_wait",
     "sleep": r"nanosleep",
     "other": r"wait_woken",
+    "signal": r"pause|sigsuspend[\w.]*|do_sigtimedwait[\w.]*|do_signal_stop[\w.]*",
 }
 BLOCKING_WCHANS = re.compile("(" + "|".join(SLEEPS.values()) + ")$")
 
@@ -150,10 +152,10 @@ def syscall_fd(pid: int) -> int | None:
 def blocked_in_kernel(pid: int) -> tuple[str, int | None] | None:
     """(wchan, fd) when pid sleeps in a blocking call we know, else None. Zombies never block."""
     st = stat(pid)
-    if st is None or st.state not in ("S", "D"):
+    if st is None or st.state not in ("S", "D", "T"):
         return None
     where = wchan(pid)
-    if not BLOCKING_WCHANS.search(where):
+    if not BLOCKING_WCHANS.search(where) or (st.state == "T") != ("do_signal_stop" in where):
         return None
     return where, syscall_fd(pid) if PIPE_WCHAN.search(where) else None
 

@@ -15,7 +15,7 @@ import os
 import socket
 from typing import Any
 
-from app.runner import channel, hygiene, sandbox
+from app.runner import channel, hygiene, sandbox, signal_helper
 from app.runner.proc import ScenarioProcess, set_name
 
 
@@ -73,5 +73,6 @@ def _live(policy: sandbox.Policy, tty: int, chan_fd: int, parent: int) -> None:
         f.seek(0)
         given = json.loads(f.read())
     hygiene.set_limits(given["limits"])
+    signal_helper.reset()  # no disposition from above the runner shows: a C program's start
     set_name(given["role"])
     ScenarioProcess(given["program"], given["role"], {}).run()

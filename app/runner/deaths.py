@@ -31,6 +31,10 @@ class Deaths:
             self, proc: Proc, call: dict[str, Any], ret: int, err: str | None, **moved: Any
         ) -> None: ...
         def read_chan(self, fileno: int) -> None: ...
+        def child_ending(self, child: Proc) -> None: ...
+        def killer(self, proc: Proc, call: dict[str, Any] | None) -> int | None: ...
+
+        def child_ended(self, child: Proc) -> None: ...
         def settled(
             self,
             report: Callable[[], None],
@@ -67,13 +71,17 @@ class Deaths:
             proc.exited = True
             self.emit("proc.exit", proc.pid, status="exited", exit_code=None, signal=None)
             return
+        self.child_ending(proc)  # its parent's signals before the kernel's SIGCHLD
         signo = status & 0x7F
         if signo:
             if call and call["call"] == "write" and signo == signal.SIGPIPE:
                 # pipe_write returned -EPIPE and sent SIGPIPE; the signal killed the process
                 # on its way back to user space, so the call's return is the kernel's own.
                 self.emit_return(proc, call, -1, "EPIPE")
-            self.emit("signal", proc.pid, signal=signame(signo), signo=signo, action="kill")
+            sender = self.killer(proc, call)
+            self.emit(
+                "signal", proc.pid, signal=signame(signo), signo=signo, action="kill", sender=sender
+            )
             proc.killed, proc.signal = True, signame(signo)
         else:
             proc.exited, proc.exit_code = True, (status >> 8) & 0xFF
@@ -84,6 +92,7 @@ class Deaths:
             exit_code=proc.exit_code,
             signal=proc.signal,
         )
+        self.child_ended(proc)  # the kernel's SIGCHLD to its parent
 
     def reaped(self, pid: int, status: int) -> None:
         proc = self.world.procs.get(pid)

@@ -27,7 +27,7 @@ from dataclasses import asdict, replace
 from typing import Any, NoReturn
 
 from app.kernel import procfs
-from app.runner import caps, channel, hygiene, sandbox
+from app.runner import caps, channel, hygiene, sandbox, signal_helper
 from app.runner.cell import Cell
 from app.runner.serve import contain, run_dir, serve_run
 from app.runner.uids import UidPool
@@ -43,6 +43,7 @@ class ForkServer:
         self.uids: dict[int, int] = {}  # supervisor pid -> the uid its run has
         self.spare: tuple[int, socket.socket] | None = None
         self.boundary = sandbox.probe()
+        signal_helper.load()  # every run's processes inherit it mapped: C signal handlers
         if config.get("namespaces") is False:  # as in a container, which refuses them
             self.boundary = replace(self.boundary, namespaces=False)
         if config.get("ptrace") is False:  # nor does a container's root have CAP_SYS_PTRACE

@@ -29,7 +29,13 @@ from app.runner.ops.signals import SignalOps
 from app.runner.ops.sockets import SocketOps
 
 PR_SET_NAME = 15
+WNOHANG = 1
+MAX_REAPS = 64  # a reaping loop's bound: more than the processes a run may have
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc.read.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t)
+_libc.read.restype = ctypes.c_ssize_t
+_libc.write.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t)
+_libc.write.restype = ctypes.c_ssize_t
 
 
 class Denied(Exception):
@@ -47,6 +53,7 @@ class ScenarioProcess(FifoOps, SignalOps, SharedMemoryOps, SocketOps):
         self.role = role
         self.names = dict(names)  # "fd[0]" -> 3, inherited through fork as C's int fd[2] is
         self.children: dict[str, int] = {}
+        self.parent: int | None = None  # the run's process that forked this one
         self.last_read = b""
         self.chan = socket.socket(fileno=channel.CHANNEL_FD)
 
@@ -114,6 +121,7 @@ class ScenarioProcess(FifoOps, SignalOps, SharedMemoryOps, SocketOps):
                     os.dup2(theirs, channel.CHANNEL_FD, inheritable=False)
                     os.close(theirs)
                     child = ScenarioProcess(self.program, step["child"], self.names)
+                    child.parent = os.getppid()
                     set_name(step["child"])
                     child.run()
                 finally:  # the child must never go on with its parent's steps
@@ -132,7 +140,7 @@ class ScenarioProcess(FifoOps, SignalOps, SharedMemoryOps, SocketOps):
         fd, count = self.fd(step["fd"]), step["count"]
 
         def read() -> Result:
-            data = os.read(fd, count)
+            data = libc_read(fd, count)
             self.last_read = data
             preview, cut = escape(data)
             return len(data), {"data": preview, "cut": cut, "runs": runs(data)}
@@ -153,7 +161,7 @@ class ScenarioProcess(FifoOps, SignalOps, SharedMemoryOps, SocketOps):
         preview, cut = escape(payload)
 
         def write() -> Result:
-            n = os.write(fd, payload)
+            n = libc_write(fd, payload)
             shown, trimmed = escape(payload[:n])
             return n, {"data": shown, "cut": trimmed, "runs": runs(payload[:n])}
 
@@ -184,12 +192,19 @@ class ScenarioProcess(FifoOps, SignalOps, SharedMemoryOps, SocketOps):
     def op_wait(self, step: dict[str, Any], line: int | None) -> None:
         role = step.get("child")
         pid = self.children.get(role, -1) if role else -1
+        options = WNOHANG if step.get("nohang") else 0
+        args = {"pid": pid} | ({"options": "WNOHANG"} if options else {})
 
         def wait4() -> Result:
-            got, status = os.waitpid(pid, 0)
-            return got, {"status": status}
+            status = ctypes.c_int(0)
+            got = _libc.wait4(pid, ctypes.byref(status), options, None)
+            if got < 0:
+                raise_errno()
+            return got, {"status": status.value}
 
-        self.call("wait4", {"pid": pid}, line, wait4)
+        for _ in range(MAX_REAPS if step.get("until_done") else 1):
+            if self.call("wait4", args, line, wait4) <= 0:
+                break
 
     def op_exit(self, step: dict[str, Any], line: int | None) -> None:
         self.exit(step.get("code", 0), line)
@@ -234,6 +249,28 @@ class ScenarioProcess(FifoOps, SignalOps, SharedMemoryOps, SocketOps):
             return os.getsid(0), {}
 
         self.call("setsid", {}, line, setsid)
+
+
+def raise_errno() -> NoReturn:
+    err = ctypes.get_errno()
+    raise OSError(err, os.strerror(err))
+
+
+def libc_read(fd: int, count: int) -> bytes:
+    """read(2) as C calls it: one try, -1 EINTR if a handler without SA_RESTART ran (os.read
+    would retry, PEP 475), and no GIL held while it sleeps."""
+    buf = ctypes.create_string_buffer(count)
+    got = _libc.read(fd, buf, count)
+    if got < 0:
+        raise_errno()
+    return buf.raw[:got]
+
+
+def libc_write(fd: int, payload: bytes) -> int:
+    got = _libc.write(fd, payload, len(payload))
+    if got < 0:
+        raise_errno()
+    return int(got)
 
 
 def returns_zero(fn: Callable[[], object]) -> Callable[[], Result]:

@@ -19,12 +19,13 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from app.kernel import procfs
+from app.kernel import procfs, signals
 from app.runner import caps, channel, diagnose, sandbox, settle
 from app.runner.cell import Cell
 from app.runner.channels import Channels, pending
 from app.runner.deaths import Deaths
 from app.runner.exec_watch import ExecWatch
+from app.runner.signal_watch import SignalWatch
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
 from app.runner.unreported import Unreported
@@ -51,7 +52,7 @@ class RunOver(Exception):
         return self.reason, self.message, self.key, self.values
 
 
-class Supervisor(Deaths, Unreported):
+class Supervisor(Deaths, Unreported, SignalWatch):
     tty: Terminal  # opened by start(), after run.start is out: a viewer waits for that
 
     def __init__(
@@ -63,6 +64,7 @@ class Supervisor(Deaths, Unreported):
         self.program: dict[str, list[dict[str, Any]]] = request["program"]["procs"]
         self.limits: dict[str, Any] = request["limits"]
         self.world = World()
+        SignalWatch.__init__(self)
         self.turns = Turns(live=request.get("mode", "live") == "live")
         self.holder: Proc | None = None
         self.sel = selectors.DefaultSelector()
@@ -225,6 +227,8 @@ class Supervisor(Deaths, Unreported):
                     self.emit_output()
             elif key.data == "control":
                 self.read_control()
+            elif key.data == "signal":
+                self.handlers_ran()  # a handler's report no call of ours was waiting for
             else:
                 self.read_chan(key.fileobj.fileno())  # type: ignore[union-attr]
         self.probe_holder()
@@ -314,6 +318,8 @@ class Supervisor(Deaths, Unreported):
             child = self.add_proc(msg["ret"], proc.pid, msg["child_role"], chan)
         if call["call"] == "wait4" and msg["ret"] > 0:
             self.reaped(msg["ret"], msg["status"])
+        if call["call"] == "rt_sigaction" and fds:
+            self.handler_channel(fds[0])
         if call["call"] == "write" and msg["ret"] > 0 and self.is_tty(proc, args["fd"]):
             self.tty.drain(0.05, expect=msg["ret"] - (self.tty.bytes - call["pty_mark"]))
         # Take each process's next call first, so the state shows what it waits to do: in step
@@ -338,6 +344,8 @@ class Supervisor(Deaths, Unreported):
             )
             if child is not None:
                 self.emit("proc.start", child.pid, ppid=proc.pid, name=child.name, role=child.role)
+            if call["call"] == "kill" and msg["errno"] is None:
+                self.journey(args["pid"], signals.number(args["sig"]) or 0, proc.pid)
 
         self.settled(report, after=rest)
 
@@ -386,6 +394,7 @@ class Supervisor(Deaths, Unreported):
         self, proc: Proc, call: dict[str, Any], ret: int, err: str | None, **moved: Any
     ) -> None:
         """call.return; `moved` gives data, data_truncated, data_runs, duration when known."""
+        self.handlers_ran(proc)  # a handler that ran inside the call ran before it returned
         unknown = {"data": None, "data_truncated": False, "data_runs": None, "duration": None}
         fields = {**called(call), "ret": ret, "errno": err, **unknown, **moved}
         self.emit("call.return", proc.pid, **fields, blocked=call["blocked"])
@@ -510,6 +519,7 @@ class Supervisor(Deaths, Unreported):
         deny = None
         if ready["call"] == "fork" and len(self.world.live()) >= int(self.limits["max_procs"]):
             deny = "EAGAIN"  # as fork(2) says when RLIMIT_NPROC is reached
+        deny = deny or self.refuse_kill(ready)
         self.holder = proc
         self.emit("call.enter", proc.pid, **called(ready))
         chan = self.chans.of(proc)

@@ -47,12 +47,13 @@ class Turns:
 
     def next(self) -> Proc | None:
         """Take the process whose call goes now off the queue, or None."""
-        if not self.queue or not self.may_go():
+        able = [p for p in self.queue if not p.stopped]  # a stopped process runs no call
+        if not able or not self.may_go():
             return None
-        target = self.queue[0]
+        target = able[0]
         if self.steps:
             want = self.steps.pop(0)
-            target = next((p for p in self.queue if p.pid == want), target) if want else target
+            target = next((p for p in able if p.pid == want), target) if want else target
         self.queue.remove(target)
         self.gone_now()
         return target

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.kernel import pipes, procfs
+from app.kernel import pipes, procfs, signals
 from app.kernel.ring import PAGE, RingModel
 from app.runner.open_files import OpenFiles
 
@@ -39,6 +39,8 @@ class Proc:
     flags_seen: dict[tuple[int, str], int] = field(default_factory=dict)
     fd_flags: dict[int, int] = field(default_factory=dict)  # fdinfo flags of the rows in fds
     unreadable: bool = False  # alive, but its /proc may no longer be read
+    stopped: bool = False  # state T: a stop signal's doing, until SIGCONT
+    signals: dict[str, list[str]] | None = None  # its five signal sets, read at each event
 
     def forget_flags(self) -> None:
         """After a call that may change fd flags (fcntl, dup2, execve), read them afresh."""
@@ -56,6 +58,8 @@ class Proc:
             return "exited"
         if self.unreadable:
             return "unknown"
+        if self.stopped:
+            return "stopped"
         return "blocked" if self.blocked_on else "running"
 
     def fd_pipe(self, fd: int) -> str | None:
@@ -79,6 +83,7 @@ class Proc:
             "zombie": (self.exited or self.killed) and not self.reaped,
             "reaped": self.reaped,
             "fds": self.fds if not (self.exited or self.killed) else [],
+            "signals": self.signals if not (self.exited or self.killed) else None,
         }
 
 
@@ -121,6 +126,7 @@ class World:
                 proc.fds, proc.fd_flags = table, flags
             if st is not None and st.ppid:
                 proc.ppid = st.ppid  # an orphan is adopted: show its new parent
+            proc.stopped = st is not None and st.state == "T"
             proc.unreadable = unreadable(proc, table, st)
 
     def apply_call(
@@ -147,6 +153,8 @@ class World:
     def snapshot(self) -> dict[str, Any]:
         self.refresh_fds()
         live = self.live()
+        for pid, sets in signals.of_procs([p.pid for p in live]).items():
+            self.procs[pid].signals = sets
         files = self.files.assemble([(p.pid, p.fds, p.fd_flags) for p in live])
         pipe_rows: dict[str, dict[str, Any]] = {}
         holders: dict[str, list[tuple[Proc, int]]] = {}

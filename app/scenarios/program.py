@@ -29,6 +29,15 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.scenarios import argv as arguments
 from app.scenarios.commands import COMMANDS
+from app.scenarios.steps_signals import (
+    KillStep,
+    PauseStep,
+    RaiseStep,
+    SigactionStep,
+    SigprocmaskStep,
+    SigsuspendStep,
+    SigwaitinfoStep,
+)
 
 # Programs exec may run, each with the options its table allows (commands.py). Nothing
 # else is ever exec'd.
@@ -154,6 +163,10 @@ def refused(refusal: arguments.Refusal, given: str, loc: tuple[str | int, ...]) 
 class WaitStep(_Step):
     op: Literal["wait"]
     child: str | None = Field(default=None, pattern=ROLE_NAME, description="role, or any child")
+    nohang: bool = Field(default=False, description="WNOHANG: return 0 at once if none has ended")
+    until_done: bool = Field(
+        default=False, description="a reaping loop: wait again until it returns 0 or -1"
+    )
 
 
 class ExitStep(_Step):
@@ -206,7 +219,14 @@ Step = Annotated[
     | SleepStep
     | YieldStep
     | SigpipeStep
-    | SetsidStep,
+    | SetsidStep
+    | KillStep
+    | RaiseStep
+    | SigactionStep
+    | SigprocmaskStep
+    | PauseStep
+    | SigsuspendStep
+    | SigwaitinfoStep,
     Field(discriminator="op"),
 ]
 

@@ -7,6 +7,8 @@ const ERRNO_TEXT = {
   EBADF: "Bad file descriptor",
   EINTR: "Interrupted system call",
   ECHILD: "No child processes",
+  ESRCH: "No such process",
+  ENOSYS: "Function not implemented",
   EINVAL: "Invalid argument",
   EMFILE: "Too many open files",
   ENOENT: "No such file or directory",
@@ -82,7 +84,17 @@ export function callText(ev, max = 32) {
     case "execve":
       return `execve(${quote(a.path)}, ${plain(a.argv ?? [])}, …)`;
     case "wait4":
-      return `wait4(${a.pid ?? -1}, …)`;
+      return `wait4(${a.pid ?? -1}, …${a.options ? `, ${a.options}` : ""})`;
+    case "pause":
+      return "pause()";
+    case "rt_sigaction":
+      return `rt_sigaction(${a.sig}, {sa_handler=${a.handler}, sa_mask=${sigs(a.mask)}, sa_flags=${(a.flags ?? []).join("|") || 0}}, …)`;
+    case "rt_sigprocmask":
+      return `rt_sigprocmask(${a.how}, ${sigs(a.set)}, …)`;
+    case "rt_sigsuspend":
+      return `rt_sigsuspend(${sigs(a.mask)})`;
+    case "rt_sigtimedwait":
+      return `rt_sigtimedwait(${sigs(a.set)}, …)`;
     case "exit_group":
       return `exit_group(${a.status ?? 0})`;
     case "clock_nanosleep":
@@ -90,6 +102,10 @@ export function callText(ev, max = 32) {
     default:
       return `${ev.call}(${Object.entries(a).map(([, v]) => plain(v)).join(", ")})`;
   }
+}
+
+function sigs(names) {
+  return `[${(names ?? []).join(" ")}]`;
 }
 
 export function returnText(ev) {

@@ -3,6 +3,7 @@
 import { endFiles, fileOf } from "./files.js";
 import { callText, dataText, escapeText, quote } from "./format.js";
 import { getLang, has, t } from "./i18n.js";
+import { signalReturn, signalSentence } from "./signals.js";
 import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
 
 export function narrate(ev) {
@@ -36,7 +37,7 @@ function sentence(ev) {
     case "call.return":
       return narrateReturn(ev, name) + (ev.blocked ? t("say.sep") + t("say.ret.after_block") : "");
     case "signal":
-      return t(`say.signal.${ev.action}`, { signal: ev.signal, who: name });
+      return signalSentence(ev, name);
     case "proc.exit":
       return ev.status === "killed"
         ? t("say.exit.killed", { who: name, signal: ev.signal })
@@ -67,6 +68,8 @@ function sentence(ev) {
 
 function narrateReturn(ev, name) {
   const s = ev.state;
+  const aboutSignals = signalReturn(ev, name);
+  if (aboutSignals) return aboutSignals;
   if (ev.ret === -1) {
     if (ev.errno === "EPIPE") return t("say.ret.epipe", { who: name });
     if (ev.errno === "EAGAIN") return t("say.ret.eagain", { who: name, call: ev.call });

@@ -6,6 +6,7 @@ import { callText, dataText } from "./format.js";
 import { t } from "./i18n.js";
 import { goneFds } from "./gone.js";
 import { icon } from "./icons.js";
+import { signalPanel, stoppedStatus } from "./signals.js";
 import { roleName } from "./world.js";
 
 /**
@@ -47,6 +48,7 @@ function card(proc, ev, opts) {
     ),
     proc.program ? h("code", { class: "program" }, proc.program.join(" ")) : null,
     here ? effect(ev) : null,
+    signalPanel(proc, ev),
     fdTable(proc, ev),
     nextCall(proc, opts),
   );
@@ -72,6 +74,7 @@ export function statusOf(proc) {
     const tipKey = ["read", "write", "wait4"].includes(b.call) ? `status.blocked.${b.call}.tip` : "status.blocked.other.tip";
     return { key: "blocked", icon: "blocked", text, tip: t(tipKey, { wchan: b.wchan ?? "?" }) };
   }
+  if (proc.status === "stopped") return stoppedStatus();
   if (proc.status === "unknown") return { key: "unknown", icon: "warn", text: t("status.unknown"), tip: t("status.unknown.tip") };
   return { key: "running", icon: "play", text: t("status.running"), tip: t("status.running.tip") };
 }

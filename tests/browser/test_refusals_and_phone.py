@@ -1,5 +1,5 @@
-"""When the server says no, the page says why, in its own language, from what the server said; and the page works on
-a phone's width."""
+"""When the server says no, the page says why, in its own language, from what the server
+said; and the page works on a phone's width."""
 
 from __future__ import annotations
 

@@ -25,7 +25,9 @@ from app.scenarios import catalog
 
 _libc = ctypes.CDLL(None, use_errno=True)
 SYS_KCMP, KCMP_FILE, SYS_PIDFD_GETFD = 312, 0, 438
-SLEEPS = re.compile(r"(pipe_(read|write)|pipe_wait\w*|do_wait|nanosleep)$")
+SLEEPS = re.compile(
+    r"(pipe_(read|write)|pipe_wait\w*|do_wait|nanosleep|pause|sigsuspend[\w.]*|do_sigtimedwait[\w.]*)$"
+)
 QUIET_S = 0.04  # no event for this long after a settled state: the run is still
 RETRIES = 40
 RUNNER_SCENARIOS = [s.name for s in catalog.all_scenarios() if s.backend == "runner"]
@@ -238,7 +240,7 @@ def settled(event: dict[str, Any]) -> bool:
     if event["type"] in ("run.start", "run.end"):
         return event["type"] == "run.end"  # no process yet: the first is on its way
     live = [p for p in event["state"]["procs"] if p["status"] not in ("exited", "killed")]
-    return all(p["next"] or p["status"] == "blocked" or p["program"] for p in live)
+    return all(p["next"] or p["status"] in ("blocked", "stopped") or p["program"] for p in live)
 
 
 def moves_by_itself(state: dict[str, Any]) -> bool:
