@@ -22,6 +22,7 @@ SLEEPS = {
     "wait": r"do_wait",
     "sleep": r"nanosleep",
     "other": r"wait_woken",
+    "futex": r"futex_\w*wait\w*",  # a sem_wait or mutex in shared memory (6.18: futex_do_wait)
 }
 BLOCKING_WCHANS = re.compile("(" + "|".join(SLEEPS.values()) + ")$")
 

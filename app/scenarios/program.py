@@ -20,6 +20,17 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.scenarios import argv as arguments
 from app.scenarios.commands import COMMANDS
+from app.scenarios.steps_shm import (
+    LoadStep,
+    MmapStep,
+    MsyncStep,
+    MunmapStep,
+    SemInitStep,
+    SemPostStep,
+    SemWaitStep,
+    StoreStep,
+    check_mappings,
+)
 
 # Programs exec may run, each with the options its table allows (commands.py). Nothing
 # else is ever exec'd.
@@ -170,7 +181,15 @@ Step = Annotated[
     | SleepStep
     | YieldStep
     | SigpipeStep
-    | SetsidStep,
+    | SetsidStep
+    | MmapStep
+    | LoadStep
+    | StoreStep
+    | MsyncStep
+    | MunmapStep
+    | SemInitStep
+    | SemWaitStep
+    | SemPostStep,
     Field(discriminator="op"),
 ]
 
@@ -232,4 +251,5 @@ class Program(BaseModel):
         for role in unforked:
             if role != self.root:
                 raise ValueError(f"role {role!r} is never started by a fork")
+        check_mappings(self.procs)
         return self
