@@ -25,18 +25,13 @@ from __future__ import annotations
 
 import os
 import re
-import struct
 from dataclasses import dataclass
 from typing import Any
 
 from app.kernel import pipes, procfs
+from app.kernel.vma import PAGE, Vma, Vmas, page, pagemap, pread_path
 
-PAGE = 4096
 SHOWN = 64  # bytes of a mapping the state carries (the page draws these)
-PM_PRESENT, PM_EXCLUSIVE, PFN_MASK = 1 << 63, 1 << 56, (1 << 55) - 1
-MAPS_LINE = re.compile(
-    r"^([0-9a-f]+)-([0-9a-f]+) (\S{4}) ([0-9a-f]+) ([0-9a-f]+:[0-9a-f]+) (\d+)\s*(.*)$"
-)
 FUTEX_WCHAN = re.compile(r"futex_\w*wait\w*$")
 
 
@@ -50,16 +45,6 @@ class Made:
     share: str  # shared | private
     backing: str  # anon | memfd | file
     origin: str  # the row a private mapping is: the pid and address of its mmap
-
-
-@dataclass(frozen=True)
-class MapsLine:
-    start: int
-    end: int
-    perms: str
-    offset: int
-    inode: int
-    path: str
 
 
 class Mappings:
@@ -94,14 +79,14 @@ class Mappings:
             if proc.program:  # exec'd: a new address space, none of these in it
                 del self.made[proc.pid]
                 continue
-            lines = read_maps(proc.pid)
-            for start, m in made.items():
-                line = lines.get(start) if lines is not None else None
-                if lines is not None and line is None:
-                    continue  # gone from its address space (unmapped unseen)
-                row_id = m.origin if m.share == "private" else shared_id(line, m)
-                row = rows.setdefault(row_id, new_row(row_id, m, line))
-                row["views"].append(view(proc, m, line))
+            with Vmas(proc.pid) as vmas:
+                for start, m in made.items():
+                    line = vmas.at(start)
+                    if vmas.readable and line is None:
+                        continue  # gone from its address space (unmapped unseen)
+                    row_id = m.origin if m.share == "private" else shared_id(line, m)
+                    row = rows.setdefault(row_id, new_row(row_id, m, line))
+                    row["views"].append(view(proc, m, line))
         for row in rows.values():
             self.fill(row, tables, pidfds)
         for key in [k for k in self.last if k[0] not in rows]:
@@ -147,13 +132,13 @@ class Mappings:
         return out
 
 
-def shared_id(line: MapsLine | None, m: Made) -> str:
+def shared_id(line: Vma | None, m: Made) -> str:
     """The backing object's inode, as maps and fds show it (`/dev/zero (deleted)` is the
     shmem file behind a shared anonymous mapping, not /dev/zero)."""
     return f"mmap:[{line.inode}]" if line is not None else f"mmap:[{m.origin}]"
 
 
-def new_row(row_id: str, m: Made, line: MapsLine | None) -> dict[str, Any]:
+def new_row(row_id: str, m: Made, line: Vma | None) -> dict[str, Any]:
     path = (line.path or None) if line else None
     return {
         "id": row_id,
@@ -171,14 +156,16 @@ def new_row(row_id: str, m: Made, line: MapsLine | None) -> dict[str, Any]:
     }
 
 
-def view(proc: Any, m: Made, line: MapsLine | None) -> dict[str, Any]:
+def view(proc: Any, m: Made, line: Vma | None) -> dict[str, Any]:
     npages = -(-m.size // PAGE)
     pm = pagemap(proc.pid, m.start, npages)
     pages = [page(entry) for entry in pm] if pm is not None else None
     out: dict[str, Any] = {
         "pid": proc.pid,
         "start": hex(m.start),
-        "end": hex(line.end if line else m.start + npages * PAGE),
+        # The VMA's own end (map_files is named by it), unless the kernel merged the mapping
+        # with a neighbour: then where this mapping ends.
+        "end": hex(line.end if line and line.start == m.start else m.start + npages * PAGE),
         "perms": line.perms if line else None,
         "bytes": None,
         "changed": [],
@@ -193,64 +180,6 @@ def view(proc: Any, m: Made, line: MapsLine | None) -> dict[str, Any]:
         if addr is not None and m.start <= addr < m.start + m.size:
             out["waiting_at"] = addr - m.start
     return out
-
-
-def page(entry: int) -> dict[str, Any]:
-    present = bool(entry & PM_PRESENT)
-    frame = entry & PFN_MASK if present else 0
-    return {"present": present, "exclusive": bool(entry & PM_EXCLUSIVE), "frame": frame or None}
-
-
-def read_maps(pid: int) -> dict[int, MapsLine] | None:
-    """/proc/PID/maps by start address; None when it cannot be read."""
-    text = read_all(f"/proc/{pid}/maps")
-    if text is None:
-        return None
-    out = {}
-    for raw in text.splitlines():
-        found = MAPS_LINE.match(raw)
-        if found:
-            start, end, perms, offset, _dev, inode, path = found.groups()
-            line = MapsLine(int(start, 16), int(end, 16), perms, int(offset, 16), int(inode), path)
-            out[line.start] = line
-    return out
-
-
-def read_all(path: str) -> str | None:
-    """A seq file read to its end (one read may return only its first page)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    chunks = []
-    try:
-        while chunk := os.read(fd, 65536):
-            chunks.append(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
-def pagemap(pid: int, start: int, npages: int) -> list[int] | None:
-    raw = pread_path(f"/proc/{pid}/pagemap", 8 * npages, start // PAGE * 8)
-    if raw is None or len(raw) != 8 * npages:
-        return None
-    return list(struct.unpack(f"<{npages}Q", raw))
-
-
-def pread_path(path: str, count: int, offset: int) -> bytes | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return None
-    try:
-        return os.pread(fd, count, offset)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def backing_bytes(
