@@ -2,7 +2,7 @@
 
 Only the mappings a scenario made are shown, never the interpreter's heap or libraries: the
 supervisor notes where each `mmap` landed (its return), copies the note to a fork's child,
-drops it at `munmap` or exec, and looks for exactly those addresses in /proc/PID/maps.
+drops it at `munmap` or exec, and asks the kernel about exactly those addresses (vma.py).
 
 - **One row per backing object.** A shared mapping is its shmem or file inode (maps: a
   shared anonymous one reads `/dev/zero (deleted)`, a memfd `/memfd:NAME (deleted)`): the
@@ -48,18 +48,17 @@ class Made:
 
 
 class Mappings:
-    """What the scenario's processes mapped, and the bytes each row had at the last state."""
+    """What the scenario's processes mapped: where each mmap landed, in each process."""
 
     def __init__(self) -> None:
         self.made: dict[int, dict[int, Made]] = {}  # pid -> start -> mapping
-        self.last: dict[tuple[str, int | None], bytes] = {}  # (row, view pid) -> bytes
 
     def note(self, pid: int, call: str, args: dict[str, Any], ret: int) -> None:
         """A call that returned successfully: mmap and munmap change the table; fork copies
         it to the child (ret), as the kernel copies the address space."""
         if call == "mmap" and "backing" in args:
             share = "shared" if "MAP_SHARED" in args["flags"] else "private"
-            origin = f"private:[{pid}@{ret:x}]"
+            origin = f"[{pid}@{ret:x}]"
             made = Made(args["map"], ret, args["length"], share, args["backing"], origin)
             self.made.setdefault(pid, {})[ret] = made
         elif call == "munmap" and "addr" in args:
@@ -84,13 +83,11 @@ class Mappings:
                     line = vmas.at(start)
                     if vmas.readable and line is None:
                         continue  # gone from its address space (unmapped unseen)
-                    row_id = m.origin if m.share == "private" else shared_id(line, m)
+                    row_id = f"private:{m.origin}" if m.share == "private" else shared_id(line, m)
                     row = rows.setdefault(row_id, new_row(row_id, m, line))
                     row["views"].append(view(proc, m, line))
         for row in rows.values():
             self.fill(row, tables, pidfds)
-        for key in [k for k in self.last if k[0] not in rows]:
-            del self.last[key]
         return sorted(rows.values(), key=lambda r: str(r["id"]))
 
     def fill(
@@ -99,43 +96,24 @@ class Mappings:
         tables: dict[int, list[dict[str, Any]]],
         pidfds: dict[int, int | None],
     ) -> None:
-        """Bytes, what changed since the last state, waiters, and each private page's split."""
+        """Its bytes, and for a private row each view's and whether each page has split."""
         size = row["size"]
         if row["share"] == "shared":
             data = backing_bytes(row, tables, pidfds)
             if data is None:
                 data = present_bytes(row["views"], size)
             row["bytes"] = data[:SHOWN].hex() if data is not None else None
-            row["changed"] = self.changed((row["id"], None), data)
         else:
             for v in row["views"]:
                 data = private_bytes(v, size, row)
                 v["bytes"] = data[:SHOWN].hex() if data is not None else None
-                v["changed"] = self.changed((row["id"], v["pid"]), data)
             row["split"] = split_pages(row["views"]) if len(row["views"]) > 1 else None
-
-    def changed(self, key: tuple[str, int | None], data: bytes | None) -> list[list[int]]:
-        """Byte ranges [offset, length] that differ from this row's at the last state."""
-        before = self.last.get(key)
-        if data is None:
-            return []
-        self.last[key] = data
-        if before is None or before == data:
-            return []
-        out: list[list[int]] = []
-        for i, (a, b) in enumerate(zip(before, data, strict=False)):
-            if a != b:
-                if out and out[-1][0] + out[-1][1] == i:
-                    out[-1][1] += 1
-                else:
-                    out.append([i, 1])
-        return out
 
 
 def shared_id(line: Vma | None, m: Made) -> str:
     """The backing object's inode, as maps and fds show it (`/dev/zero (deleted)` is the
     shmem file behind a shared anonymous mapping, not /dev/zero)."""
-    return f"mmap:[{line.inode}]" if line is not None else f"mmap:[{m.origin}]"
+    return f"mmap:[{line.inode}]" if line is not None else f"mmap:{m.origin}"
 
 
 def new_row(row_id: str, m: Made, line: Vma | None) -> dict[str, Any]:
@@ -295,3 +273,32 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     """Mappings the last event took away (the last view unmapped, or its process gone)."""
     alive = {row["id"] for row in after.get("mappings", [])}
     return [row for row in before.get("mappings", []) if row["id"] not in alive]
+
+
+def mark_changed(before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Fill `changed` in after's rows and views: the byte ranges [offset, length], among
+    those shown, that differ from the same row's (or view's) in the event before. Called
+    once per event sent, with the state sent before it, so a page highlights a store from
+    that event alone."""
+    old: dict[tuple[str, int | None], str | None] = {}
+    for row in before.get("mappings", []):
+        old[(row["id"], None)] = row["bytes"]
+        for v in row["views"]:
+            old[(row["id"], v["pid"])] = v["bytes"]
+    for row in after.get("mappings", []):
+        row["changed"] = ranges(old.get((row["id"], None)), row["bytes"])
+        for v in row["views"]:
+            v["changed"] = ranges(old.get((row["id"], v["pid"])), v["bytes"])
+
+
+def ranges(before: str | None, after: str | None) -> list[list[int]]:
+    if before is None or after is None or before == after:
+        return []
+    out: list[list[int]] = []
+    for i, (a, b) in enumerate(zip(bytes.fromhex(before), bytes.fromhex(after), strict=False)):
+        if a != b:
+            if out and out[-1][0] + out[-1][1] == i:
+                out[-1][1] += 1
+            else:
+                out.append([i, 1])
+    return out

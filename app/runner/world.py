@@ -258,4 +258,5 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[s
     still = {file["id"] for file in after["files"] or []}
     known_after = after["files"] is not None
     files = [f for f in before.get("files") or [] if known_after and f["id"] not in still]
+    shm.mark_changed(before, after)  # what this event changed in a mapping's bytes
     return {"fds": fds, "files": files, "pipes": pipes, "mappings": shm.gone(before, after)}
