@@ -24,5 +24,5 @@ int main(void)
 	b = private[0]; /* 'P': the parent's page never changed */
 	munmap(shared, 4096);
 	munmap(private, 4096);
-	return 0;
+	return a == 'C' && b == 'P' ? 0 : 1; /* 0: what this lesson says */
 }

@@ -25,7 +25,7 @@ def _cow(_: dict[str, Any]) -> dict[str, Any]:
                 {"op": "load", "map": "private", "length": 1, "line": at("b = private[0];", 2)},
                 {"op": "munmap", "map": "shared", "line": at("munmap(shared")},
                 {"op": "munmap", "map": "private", "line": at("munmap(private")},
-                {"op": "exit", "line": at("return 0;", 2)},
+                {"op": "exit", "line": at("return a == 'C'")},
             ],
             "child": [
                 {"op": "load", "map": "shared", "length": 1, "line": at("a = shared[0];", 1)},
