@@ -24,7 +24,7 @@ from _service import machine  # noqa: E402
 
 from app.kernel import shm, vma  # noqa: E402
 from app.runner.ops.shm import _libc  # noqa: E402
-from app.runner.world import Proc  # noqa: E402
+from app.runner.world import Proc, World  # noqa: E402
 
 ROUNDS = 2000
 TRIALS = 5
@@ -88,6 +88,11 @@ def main() -> None:
         table.note(me, "mmap", args, addr)
     table.note(me, "fork", {}, child)
     procs = [Proc(pid=pid, ppid=1, role=str(pid), order=i) for i, pid in enumerate((me, child))]
+    world, bare = World(), World()
+    for w in (world, bare):
+        for i, pid in enumerate((me, child)):
+            w.procs[pid] = Proc(pid=pid, ppid=1, role=str(pid), order=i, pidfd=os.pidfd_open(pid))
+    world.mappings = table
     files = f"/proc/{child}/map_files/{shared:x}-{shared + 4096:x}"
     rows = [
         (
@@ -108,6 +113,8 @@ def main() -> None:
             "`state.mappings`: 2 processes, a shared and a private mapping",
             lambda: table.rows(procs),
         ),
+        ("the whole state of these 2 processes (`World.snapshot`)", world.snapshot),
+        ("the same without their mappings (what a pipe lesson pays)", bare.snapshot),
         (
             "for comparison: /proc/PID/smaps_rollup (one process)",
             lambda: read_whole(f"/proc/{child}/smaps_rollup"),
