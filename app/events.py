@@ -110,6 +110,40 @@ class PipeState(_Strict):
     ring: Ring
 
 
+class MappingPage(_Strict):
+    present: bool
+    exclusive: bool
+    frame: int | None
+
+
+class MappingView(_Strict):
+    pid: int
+    start: str
+    end: str
+    perms: str | None
+    bytes: str | None
+    changed: list[tuple[int, int]]
+    pages: list[MappingPage] | None
+    resident: int | None
+    shared: int | None
+    waiting_at: int | None
+
+
+class MappingState(_Strict):
+    id: str
+    name: str
+    share: Literal["shared", "private"]
+    backing: Literal["anon", "memfd", "file"]
+    path: str | None
+    inode: int | None
+    size: int
+    pages: int
+    bytes: str | None
+    changed: list[tuple[int, int]]
+    split: list[bool | None] | None
+    views: list[MappingView]
+
+
 class GoneFd(FdEntry):
     pid: int
 
@@ -118,12 +152,14 @@ class Gone(_Strict):
     fds: list[GoneFd]
     files: list[FileState]
     pipes: list[PipeState]
+    mappings: list[MappingState]
 
 
 class WorldState(_Strict):
     procs: list[ProcState]
     files: list[FileState] | None
     pipes: list[PipeState]
+    mappings: list[MappingState]
     gone: Gone
     output_at: int
     output_new: str
@@ -261,6 +297,9 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     PipeState,
     Ring,
     RingSlot,
+    MappingState,
+    MappingView,
+    MappingPage,
 )
 
 

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.kernel import pipes, procfs, signals
+from app.kernel import pipes, procfs, shm, signals
 from app.kernel.ring import PAGE, RingModel
 from app.runner.open_files import OpenFiles
 
@@ -97,6 +97,7 @@ class World:
         # Bytes the kernel has already moved in each pipe for woken calls whose events come
         # after the one being sent (the supervisor's ordering rule): not yet in that state.
         self.ahead: dict[str, int] = {}
+        self.mappings = shm.Mappings()
 
     def add_output(self, text: str) -> None:
         self.output_new.append(text)
@@ -134,6 +135,7 @@ class World:
     ) -> None:
         """Move the ring model by a call we saw return (exact); `resumed`: what a woken call
         moved after its sleep (ret is then that part only)."""
+        self.mappings.note(proc.pid, call, args, ret)
         if call == "fcntl":
             # Status flags live in the open file: every fd sharing it sees the change.
             for other in self.procs.values():
@@ -196,6 +198,7 @@ class World:
             "procs": [p.to_json() for p in sorted(self.procs.values(), key=lambda p: p.order)],
             "files": files,
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
+            "mappings": self.mappings.rows(live),
         }
 
 
@@ -237,7 +240,12 @@ def measure_through(holders: list[tuple[Proc, int]]) -> tuple[int, int] | None:
     return None
 
 
-NOTHING_GONE: dict[str, list[dict[str, Any]]] = {"fds": [], "files": [], "pipes": []}
+NOTHING_GONE: dict[str, list[dict[str, Any]]] = {
+    "fds": [],
+    "files": [],
+    "pipes": [],
+    "mappings": [],
+}
 
 
 def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -258,4 +266,5 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[s
     still = {file["id"] for file in after["files"] or []}
     known_after = after["files"] is not None
     files = [f for f in before.get("files") or [] if known_after and f["id"] not in still]
-    return {"fds": fds, "files": files, "pipes": pipes}
+    shm.mark_changed(before, after)  # what this event changed in a mapping's bytes
+    return {"fds": fds, "files": files, "pipes": pipes, "mappings": shm.gone(before, after)}

@@ -38,6 +38,17 @@ from app.scenarios.steps_signals import (
     SigsuspendStep,
     SigwaitinfoStep,
 )
+from app.scenarios.steps_shm import (
+    LoadStep,
+    MmapStep,
+    MsyncStep,
+    MunmapStep,
+    SemInitStep,
+    SemPostStep,
+    SemWaitStep,
+    StoreStep,
+    check_mappings,
+)
 
 # Programs exec may run, each with the options its table allows (commands.py). Nothing
 # else is ever exec'd.
@@ -226,7 +237,15 @@ Step = Annotated[
     | SigprocmaskStep
     | PauseStep
     | SigsuspendStep
-    | SigwaitinfoStep,
+    | SigwaitinfoStep
+    | MmapStep
+    | LoadStep
+    | StoreStep
+    | MsyncStep
+    | MunmapStep
+    | SemInitStep
+    | SemWaitStep
+    | SemPostStep,
     Field(discriminator="op"),
 ]
 
@@ -288,4 +307,5 @@ class Program(BaseModel):
         for role in unforked:
             if role != self.root:
                 raise ValueError(f"role {role!r} is never started by a fork")
+        check_mappings(self.procs)
         return self

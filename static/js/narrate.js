@@ -3,6 +3,7 @@
 import { endFiles, fileOf } from "./files.js";
 import { callText, dataText, escapeText, quote } from "./format.js";
 import { getLang, has, t } from "./i18n.js";
+import { shmSentence } from "./shm-say.js";
 import { signalReturn, signalSentence } from "./signals.js";
 import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
 
@@ -20,6 +21,8 @@ export function startOfSentence(state, pid, text) {
 function sentence(ev) {
   const s = ev.state;
   const name = ev.pid ? who(s, ev.pid) : "";
+  const own = shmSentence(ev, name);
+  if (own) return own;
   switch (ev.type) {
     case "run.start":
       return t("say.run.start", { mode: t(`say.mode.${ev.mode}`) });
