@@ -29,15 +29,6 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.scenarios import argv as arguments
 from app.scenarios.commands import COMMANDS
-from app.scenarios.steps_signals import (
-    KillStep,
-    PauseStep,
-    RaiseStep,
-    SigactionStep,
-    SigprocmaskStep,
-    SigsuspendStep,
-    SigwaitinfoStep,
-)
 from app.scenarios.steps_shm import (
     LoadStep,
     MmapStep,
@@ -48,6 +39,15 @@ from app.scenarios.steps_shm import (
     SemWaitStep,
     StoreStep,
     check_mappings,
+)
+from app.scenarios.steps_signals import (
+    KillStep,
+    PauseStep,
+    RaiseStep,
+    SigactionStep,
+    SigprocmaskStep,
+    SigsuspendStep,
+    SigwaitinfoStep,
 )
 
 # Programs exec may run, each with the options its table allows (commands.py). Nothing
