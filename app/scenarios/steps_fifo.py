@@ -8,9 +8,10 @@ names the fd it gets, as `pipe` names `fd[0]`: later steps write that name where
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 # A file name in the run's directory: no slash, no leading dot (so neither `.` nor `..`).
 PATH_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$"
@@ -21,6 +22,36 @@ ACCESS_MODES = ("O_RDONLY", "O_WRONLY", "O_RDWR")
 OPEN_FLAGS = ("O_NONBLOCK", "O_CLOEXEC", "O_CREAT", "O_EXCL", "O_TRUNC", "O_APPEND")
 
 
+def _name_in_run_dir(path: str) -> str:
+    if not re.match(PATH_NAME, path):
+        raise ValueError(
+            f"path {path[:40]!r} is not a name in the run's directory: up to 32 letters, "
+            "digits, '_', '.' or '-', with no '/' and not starting with '.'"
+        )
+    return path
+
+
+def _octal_mode(mode: str) -> str:
+    if not re.match(MODE, mode):
+        raise ValueError(f'mode {mode[:12]!r} is not octal permission bits such as "0644"')
+    return mode
+
+
+PathName = Annotated[
+    str,
+    AfterValidator(_name_in_run_dir),
+    Field(
+        max_length=64,
+        json_schema_extra={"pattern": PATH_NAME},
+        description="a name in the run's directory",
+        examples=["myfifo"],
+    ),
+]
+Mode = Annotated[
+    str, AfterValidator(_octal_mode), Field(max_length=8, json_schema_extra={"pattern": MODE})
+]
+
+
 class _Step(BaseModel):
     model_config = ConfigDict(extra="forbid")
     line: int | None = Field(default=None, ge=1, description="C source line this step maps to")
@@ -28,13 +59,13 @@ class _Step(BaseModel):
 
 class MkfifoStep(_Step):
     op: Literal["mkfifo"]
-    path: str = Field(pattern=PATH_NAME, description="a name in the run's directory")
-    mode: str = Field(default="0644", pattern=MODE, description="permission bits, in octal")
+    path: PathName
+    mode: Mode = Field(default="0644", description="permission bits, in octal")
 
 
 class OpenStep(_Step):
     op: Literal["open"]
-    path: str = Field(pattern=PATH_NAME, description="a name in the run's directory")
+    path: PathName
     flags: str = Field(
         default="O_RDONLY",
         max_length=96,
@@ -42,7 +73,7 @@ class OpenStep(_Step):
         examples=["O_WRONLY|O_NONBLOCK"],
     )
     name: str = Field(pattern=FD_NAME, description="what later steps call the fd", examples=["rfd"])
-    mode: str = Field(default="0644", pattern=MODE, description="with O_CREAT: the new file's bits")
+    mode: Mode = Field(default="0644", description="with O_CREAT: the new file's bits")
 
     @field_validator("flags")
     @classmethod
@@ -62,7 +93,7 @@ class OpenStep(_Step):
 
 class UnlinkStep(_Step):
     op: Literal["unlink"]
-    path: str = Field(pattern=PATH_NAME, description="a name in the run's directory")
+    path: PathName
 
 
 FIFO_STEPS = (MkfifoStep, OpenStep, UnlinkStep)
