@@ -10,6 +10,8 @@ const ERRNO_TEXT = {
   EINVAL: "Invalid argument",
   EMFILE: "Too many open files",
   ENOENT: "No such file or directory",
+  ENXIO: "No such device or address",
+  EEXIST: "File exists",
 };
 
 /** A C string as strace shows it: quoted, and cut after max characters with `...`. */
@@ -82,6 +84,8 @@ export function callText(ev, max = 32) {
       return `wait4(${a.pid ?? -1}, …)`;
     case "exit_group":
       return `exit_group(${a.status ?? 0})`;
+    case "mkfifo":
+      return `mkfifo(${quote(a.path)}, ${a.mode ?? "0644"})`;
     case "clock_nanosleep":
       return `clock_nanosleep(${a.ms ?? "?"} ms)`;
     default:
