@@ -92,3 +92,18 @@ def test_after_unlink_the_fifo_lives_on_as_deleted(forkserver: ForkServer) -> No
     read = next(e for e in calls(events) if e["call"] == "read")
     assert read["ret"] == 11 and read["data"] == "still here\\n"
     assert "still here" in terminal_text(events)
+
+
+def test_an_open_nobody_answers_times_out_and_says_why(forkserver: ForkServer) -> None:
+    events = forkserver.program(
+        {"lonely": [{"op": "mkfifo", "path": "f"}, {"op": "open", "path": "f", "name": "r"}]},
+        limits={"wall_s": 1},
+    ).finish()
+    end = events[-1]
+    assert end["reason"] == "timeout"
+    assert (
+        "is blocked in open of f: an open of a FIFO waits until a process opens its other end"
+        in end["message"]
+    )
+    (proc,) = end["state"]["procs"]
+    assert proc["blocked_on"]["path"] == "f" and proc["blocked_on"]["call"] == "open"
