@@ -77,6 +77,7 @@ class Unreported:
             else:
                 where, fd = found
                 call = "read" if "read" in where else "write" if "write" in where else where
+                call = "open" if where.endswith("wait_for_partner") else call  # a FIFO's open
                 proc.blocked_on = proc.asleep(call, {}, fd, where)
             changed = True
         if changed:
