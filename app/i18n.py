@@ -2,7 +2,8 @@
 
 `static/i18n/strings.json` holds the strings every page uses, and one more file a kind of
 kernel object (`static/i18n/<kind>.json`) those of its views; together they hold every string
-of the UI, and a key may live in one file only. The server renders the first paint from them (so the gallery appears in the chosen language with no flash), and the
+of the UI, and a key may live in one file only. The server renders the first paint from them
+(so the gallery appears in the chosen language with no flash), and the
 page embeds the same table for the browser to switch language without a reload.
 """
 

@@ -47,7 +47,7 @@ def test_a_blocked_open_then_a_fifo_drawn_with_its_path(page: Page, shots: Path)
     reader = card(page, "reader")
     status = reader.get_by_test_id("proc-status")
     expect(status).to_have_attribute("data-status", "blocked")
-    expect(status).to_contain_text("blocked on open of myfifo")
+    expect(status).to_contain_text('blocked on open of "myfifo"')
     expect(page.get_by_test_id("caption")).to_contain_text("wait_for_partner")
     expect(reader.locator('[data-testid="fd-row"][data-kind="fifo"]')).to_have_count(0)
     expect(page.locator('[data-testid="pipe"]')).to_have_count(0)  # no pipe until both open
@@ -60,16 +60,18 @@ def test_a_blocked_open_then_a_fifo_drawn_with_its_path(page: Page, shots: Path)
     expect(row).to_have_attribute("data-kind", "fifo")
     expect(row.get_by_test_id("fd-type")).to_have_text("p")
     expect(row.get_by_test_id("fd-type")).to_have_attribute(
-        "title", "File type (as ls -l's first letter): pipe (FIFO)"
+        "title", "File type (the first letter of ls -l): pipe (FIFO)"
     )
     tty = reader.locator('[data-testid="fd-row"][data-fd="0"] [data-testid="fd-type"]')
     expect(tty).to_have_text("c")
-    expect(page.get_by_test_id("caption")).to_contain_text("opened myfifo as the FIFO's read end")
+    expect(page.get_by_test_id("caption")).to_contain_text(
+        'opened "myfifo" as the FIFO\'s read end'
+    )
     snapshot(page, shots / "fifo-rendezvous.png")
     page.get_by_test_id("lang-zh").click()
-    expect(tty).to_have_attribute("title", "文件类型（即 ls -l 的第一个字母）：字符设备")
+    expect(tty).to_have_attribute("title", "文件类型（即 ls 长格式输出的第一个字母）：字符设备")
     expect(row.get_by_test_id("fd-type")).to_have_attribute(
-        "title", "文件类型（即 ls -l 的第一个字母）：管道"
+        "title", "文件类型（即 ls 长格式输出的第一个字母）：管道"
     )
     expect(fifo.locator("h3")).to_contain_text("命名管道 FIFO")
 

@@ -73,14 +73,14 @@ register(
             "直到另一端也打开。",
         },
         notice={
-            "en": "mkfifo makes a name in the directory (file type p); the pipe behind it exists "
+            "en": 'mkfifo makes a name in the directory (file type "p"); the pipe behind it exists '
             "once it is opened. The first open sleeps in the kernel (wchan wait_for_partner) and "
             "has no fd yet; the other end's open wakes it, and both return with an fd on the same "
-            "pipe, fifo:[inode], drawn with its path. From then on it is a pipe: the same ring, "
+            "pipe, drawn in the kernel band with its path. From then on it is a pipe: the same ring, "
             "and EOF once the last writer closes.",
-            "zh": "mkfifo 在目录里建立一个名字（文件类型 p）；它背后的管道在被打开时才出现。"
+            "zh": 'mkfifo 在目录里建立一个名字（文件类型 "p"）；它背后的管道在被打开时才出现。'
             "先 open 的一方在内核里睡眠（wchan 为 wait_for_partner），此时还没有 fd；另一端的 open "
-            "唤醒了它，两者都带着同一个管道上的 fd 返回：fifo:[inode]，旁边标着它的路径。"
+            "唤醒了它，两者都带着同一个管道上的 fd 返回，内核区里画出这个 FIFO，旁边标着它的路径。"
             "此后它就是一个管道：同样的环形缓冲区，最后一个写端关闭后同样读到 EOF。",
         },
         source=RENDEZVOUS,
@@ -105,7 +105,7 @@ def _enxio(_: dict[str, Any]) -> dict[str, Any]:
     write_open = {"path": "myfifo", "flags": "O_WRONLY|O_NONBLOCK", "name": "wfd"}
     return {
         "procs": {
-            "proc": [
+            "process": [
                 {"op": "mkfifo", "path": "myfifo", "mode": "0644", "line": at("mkfifo(")},
                 {"op": "open", **write_open, "line": at("wfd = open(")},
                 {
@@ -143,11 +143,11 @@ register(
         notice={
             "en": "With O_NONBLOCK an open does not wait for its partner: for reading it succeeds "
             "alone, for writing with no reader it fails at once (-1 ENXIO: nobody could read what "
-            "it wrote). After unlink the name is gone but the pipe is not: the fds' target reads "
-            "(deleted), and the bytes still go through.",
+            "it wrote). After unlink the name is gone but the pipe is not: the fds' target ends "
+            'in "(deleted)", and the bytes still go through.',
             "zh": "带 O_NONBLOCK 的 open 不等待另一端：以读方式打开可以独自成功；以写方式打开而"
             "没有读者时立即失败（-1 ENXIO：写进去也没有人能读）。unlink 之后名字没有了，管道还在："
-            "fd 的目标显示 (deleted)，数据照样能通过。",
+            'fd 的目标以 "(deleted)" 结尾，数据照样能通过。',
         },
         source=ENXIO_C,
         build=_enxio,
