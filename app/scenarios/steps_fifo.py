@@ -53,7 +53,8 @@ Mode = Annotated[
 
 
 class _Step(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # As program.py's steps: strict (a number is a number), nothing unknown.
+    model_config = ConfigDict(extra="forbid", strict=True)
     line: int | None = Field(default=None, ge=1, description="C source line this step maps to")
 
 
