@@ -4,11 +4,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Two programs that share no fd meet at a name, as two terminals would:
- *   $ mkfifo myfifo
- *   $ ./reader &     # open blocks: no writer yet
- *   $ ./writer       # its open lets both go on
- * Here one launcher starts both, and neither uses anything it inherited. */
+/* Two programs that share no fd meet at a name, as from two terminals: */
+/*   "$ mkfifo myfifo", then "$ ./reader &" (its open waits: no writer yet) */
+/*   "$ ./writer" (its open lets both go on) */
+/* Here one launcher starts both; neither uses an fd it inherited. */
 
 static void reader(void)
 {
