@@ -35,7 +35,9 @@ BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
 DISK_CHECK_S = 0.02
 END_ROOM = 1 << 16  # bytes of the recording limit kept for run.end
-FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve"})
+# Calls after which an fd (number, target) seen before may carry other flags: an `open` of a
+# path opened before can give back its fd number.
+FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve", "open"})
 NO_BOUNDARY = {"namespaces": False, "uids": False, "landlock": 0, "seccomp": False}
 
 

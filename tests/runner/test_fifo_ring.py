@@ -81,3 +81,22 @@ def test_a_full_fifo_blocks_its_writer_on_its_path(forkserver: ForkServer) -> No
     reads = [e["ret"] for e in calls(events) if e["call"] == "read"]
     assert sum(reads) == 20 * 4096 and reads[-1] == 0
     check_rings(events)
+
+
+def test_an_fd_opened_again_with_other_flags_shows_them(forkserver: ForkServer) -> None:
+    """The same fd number on the same path, opened again: its flags are read afresh."""
+    events = forkserver.program(
+        {
+            "p": [
+                {"op": "mkfifo", "path": "ring"},
+                opened("O_RDWR", "a"),
+                {"op": "close", "fd": "a"},
+                opened("O_RDWR|O_NONBLOCK", "b"),
+                {"op": "close", "fd": "b"},
+            ]
+        }
+    ).finish()
+    first, again = [e for e in calls(events) if e["call"] == "open"]
+    assert first["ret"] == again["ret"] == 3
+    rows = [next(r for r in proc_of(e, e["pid"])["fds"] if r["fd"] == 3) for e in (first, again)]
+    assert [r["nonblock"] for r in rows] == [False, True]
