@@ -53,7 +53,8 @@ def test_a_nonblocking_writer_fills_a_fifo_as_the_model_says(
 
 
 def test_a_full_fifo_blocks_its_writer_on_its_path(forkserver: ForkServer) -> None:
-    events = forkserver.program(
+    """Stepped, so the order is the test's: the writer fills the FIFO before anyone reads."""
+    run = forkserver.program(
         {
             "writer": [
                 {"op": "mkfifo", "path": "ring"},
@@ -65,19 +66,36 @@ def test_a_full_fifo_blocks_its_writer_on_its_path(forkserver: ForkServer) -> No
             ],
             "reader": [
                 opened("O_RDONLY", "r"),
-                {"op": "sleep", "ms": 100},
                 {"op": "read", "fd": "r", "count": 8192, "until_eof": True},
             ],
-        }
-    ).finish()
+        },
+        mode="step",
+        limits={"wall_s": 30},
+    )
+    writer = run.until(lambda e: e["type"] == "proc.start")["pid"]
+
+    def step(pid: int) -> dict[str, Any]:
+        run.control(op="step", pid=pid)
+        return run.until(lambda e: e["type"] in ("call.return", "call.block") and e["pid"] == pid)
+
+    step(writer)  # mkfifo
+    reader = step(writer)["ret"]  # fork
+    assert step(writer)["type"] == "call.block"  # its open waits for a reader
+    step(reader)  # the reader's open: both go on
+    woken = run.until(lambda e: e["type"] == "call.return" and e["pid"] == writer)
+    assert woken["call"] == "open" and woken["blocked"]
+    for _ in range(17):  # 16 writes fill the 16 slots; the 17th sleeps
+        block = step(writer)
+    assert block["type"] == "call.block" and block["call"] == "write"
+    run.control(op="play", interval_ms=0)
+    events = run.finish()
     assert events[-1]["reason"] == "exited", events[-1]["message"]
-    block = next(e for e in calls(events, "call.block") if e["call"] == "write")
     on = block["blocked_on"]
     assert on["wchan"].endswith("pipe_write") and on["pipe"].startswith("fifo:[")
     fifo = pipe_of(block, on["pipe"])
     assert on["path"] == fifo["path"] and fifo["path"].endswith("/ring")
     assert fifo["bytes"] == 65536 and fifo["ring"]["head"] - fifo["ring"]["tail"] == 16
-    assert proc_of(block, block["pid"])["status"] == "blocked"
+    assert proc_of(block, writer)["status"] == "blocked"
     reads = [e["ret"] for e in calls(events) if e["call"] == "read"]
     assert sum(reads) == 20 * 4096 and reads[-1] == 0
     check_rings(events)
