@@ -22,9 +22,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+FileType = Literal["regular", "directory", "symlink", "char", "block", "fifo", "socket"]
+
+
 class FdEntry(_Strict):
     fd: int
-    kind: Literal["pipe", "tty", "file", "null", "socket", "anon", "other"]
+    kind: Literal["pipe", "fifo", "tty", "file", "null", "socket", "anon", "other"]
+    type: FileType | None
     target: str
     pipe: str | None
     end: Literal["read", "write", "both"] | None
@@ -39,6 +43,7 @@ class BlockedOn(_Strict):
     fd: int | None
     pipe: str | None
     wchan: str
+    path: str | None
 
 
 class NextCall(_Strict):
@@ -101,6 +106,8 @@ class FileState(_Strict):
 
 class PipeState(_Strict):
     id: str
+    kind: Literal["pipe", "fifo"]
+    path: str | None
     bytes: int | None
     capacity: int | None
     readers: int | None

@@ -15,6 +15,8 @@ const ERRNO_TEXT = {
   EMFILE: "Too many open files",
   ENOENT: "No such file or directory",
   EFAULT: "Bad address",
+  ENXIO: "No such device or address",
+  EEXIST: "File exists",
 };
 
 /** A C string as strace shows it: quoted, and cut after max characters with `...`. */
@@ -100,6 +102,8 @@ export function callText(ev, max = 32) {
       return `rt_sigtimedwait(${sigs(a.set)}, …)`;
     case "exit_group":
       return `exit_group(${a.status ?? 0})`;
+    case "mkfifo":
+      return `mkfifo(${quote(a.path)}, ${a.mode ?? "0644"})`;
     case "clock_nanosleep":
       return `clock_nanosleep(${a.ms ?? "?"} ms)`;
     default:
