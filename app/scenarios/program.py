@@ -70,7 +70,7 @@ def _fd_ref(value: object) -> int | str:
         return value
     raise PydanticCustomError(
         "fd_ref",
-        "an fd is a number from 0 to {max}, or a name a step gave it: fd[0], fd[1], rfd",
+        "an fd is a number from 0 to {max}, or a name a step gave it: fd[0] or fd[1] of a pipe, or the name of an open",
         {"max": MAX_FD},
     )
 
