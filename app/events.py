@@ -27,6 +27,7 @@ class FdEntry(_Strict):
     kind: Literal["pipe", "tty", "file", "null", "socket", "anon", "other"]
     target: str
     pipe: str | None
+    socket: str | None
     end: Literal["read", "write", "both"] | None
     mode: Literal["r", "w", "rw"]
     nonblock: bool
@@ -38,6 +39,7 @@ class BlockedOn(_Strict):
     call: str
     fd: int | None
     pipe: str | None
+    socket: str | None
     wchan: str
 
 
@@ -101,6 +103,24 @@ class PipeState(_Strict):
     ring: Ring
 
 
+class InFlight(_Strict):
+    target: str | None
+
+
+class SocketState(_Strict):
+    id: str
+    type: Literal["stream", "datagram", "seqpacket"] | None
+    state: Literal["unconnected", "listening", "connected", "closed"] | None
+    path: str | None
+    peer: str | None
+    bytes: int | None
+    messages: list[int] | None
+    backlog: list[str] | None
+    max_backlog: int | None
+    shutdown: list[Literal["read", "write"]]
+    in_flight: list[InFlight] | None
+
+
 class GoneFd(FdEntry):
     pid: int
 
@@ -109,12 +129,14 @@ class Gone(_Strict):
     fds: list[GoneFd]
     files: list[FileState]
     pipes: list[PipeState]
+    sockets: list[SocketState]
 
 
 class WorldState(_Strict):
     procs: list[ProcState]
     files: list[FileState] | None
     pipes: list[PipeState]
+    sockets: list[SocketState]
     gone: Gone
     output_at: int
     output_new: str
@@ -246,6 +268,8 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     PipeState,
     Ring,
     RingSlot,
+    SocketState,
+    InFlight,
 )
 
 

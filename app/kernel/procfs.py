@@ -22,8 +22,12 @@ SLEEPS = {
     "wait": r"do_wait",
     "sleep": r"nanosleep",
     "other": r"wait_woken",
+    "socket": r"unix_stream_read_generic|__skb_wait_for_more_packets|sock_alloc_send_pskb"
+    r"|unix_wait_for_peer",
 }
 BLOCKING_WCHANS = re.compile("(" + "|".join(SLEEPS.values()) + ")$")
+# Sleeps whose call's first argument is the fd it waits on.
+FD_WCHANS = re.compile(f"(pipe_(read|write)|{SLEEPS['socket']})$")
 
 
 def read_text(path: str) -> str | None:
@@ -106,6 +110,7 @@ def fd_table(
                 "kind": kind,
                 "target": target,
                 "pipe": target if kind == "pipe" else None,
+                "socket": target if kind == "socket" else None,
                 "end": ({"r": "read", "w": "write"}.get(mode, "both") if kind == "pipe" else None),
                 "mode": mode,
                 "nonblock": bool(flags & O_NONBLOCK),
@@ -155,7 +160,7 @@ def blocked_in_kernel(pid: int) -> tuple[str, int | None] | None:
     where = wchan(pid)
     if not BLOCKING_WCHANS.search(where):
         return None
-    return where, syscall_fd(pid) if PIPE_WCHAN.search(where) else None
+    return where, syscall_fd(pid) if FD_WCHANS.search(where) else None
 
 
 def switch_ins(pid: int) -> int | None:

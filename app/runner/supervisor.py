@@ -379,8 +379,8 @@ class Supervisor(Deaths, Unreported):
         where, fd = found
         call = proc.in_call
         call["blocked"] = True
-        pipe = proc.fd_pipe(fd) if fd is not None else None
-        proc.blocked_on = {"call": call["call"], "fd": fd, "pipe": pipe, "wchan": where}
+        proc.blocked_on = proc.sleeping_on(call["call"], fd, where)
+        pipe = proc.blocked_on["pipe"]
         self.holder = None
         ring = self.world.rings.get(pipe or "")
         if call["call"] == "write" and ring is not None:

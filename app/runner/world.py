@@ -14,6 +14,7 @@ from typing import Any
 
 from app.kernel import pipes, procfs
 from app.kernel.ring import PAGE, RingModel
+from app.kernel.sockets import Sockets
 from app.runner.open_files import OpenFiles
 
 
@@ -61,6 +62,15 @@ class Proc:
     def fd_pipe(self, fd: int) -> str | None:
         return next((row["pipe"] for row in self.fds if row["fd"] == fd), None)
 
+    def fd_socket(self, fd: int) -> str | None:
+        return next((row["socket"] for row in self.fds if row["fd"] == fd), None)
+
+    def sleeping_on(self, call: str, fd: int | None, wchan: str) -> dict[str, Any]:
+        """What `blocked_on` says: the call, the fd it waits on and that fd's pipe or socket."""
+        pipe = self.fd_pipe(fd) if fd is not None else None
+        sock = self.fd_socket(fd) if fd is not None else None
+        return {"call": call, "fd": fd, "pipe": pipe, "socket": sock, "wchan": wchan}
+
     def to_json(self) -> dict[str, Any]:
         nxt = self.ready
         return {
@@ -89,6 +99,7 @@ class World:
         self.output_at = 0  # characters the terminal has received
         self.output_new: list[str] = []  # what it received since the last event went out
         self.files = OpenFiles()
+        self.sockets = Sockets()
         # Bytes the kernel has already moved in each pipe for woken calls whose events come
         # after the one being sent (the supervisor's ordering rule): not yet in that state.
         self.ahead: dict[str, int] = {}
@@ -128,6 +139,7 @@ class World:
     ) -> None:
         """Move the ring model by a call we saw return (exact); `resumed`: what a woken call
         moved after its sleep (ret is then that part only)."""
+        self.sockets.apply_call(proc.fd_socket, call, args, ret)
         if call == "fcntl":
             # Status flags live in the open file: every fd sharing it sees the change.
             for other in self.procs.values():
@@ -188,6 +200,7 @@ class World:
             "procs": [p.to_json() for p in sorted(self.procs.values(), key=lambda p: p.order)],
             "files": files,
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
+            "sockets": self.sockets.rows((p.pid, p.pidfd, p.fds) for p in live),
         }
 
 
@@ -229,7 +242,7 @@ def measure_through(holders: list[tuple[Proc, int]]) -> tuple[int, int] | None:
     return None
 
 
-NOTHING_GONE: dict[str, list[dict[str, Any]]] = {"fds": [], "files": [], "pipes": []}
+NOTHING_GONE: dict[str, list[dict[str, Any]]] = {"fds": [], "files": [], "pipes": [], "sockets": []}
 
 
 def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -250,4 +263,9 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[s
     still = {file["id"] for file in after["files"] or []}
     known_after = after["files"] is not None
     files = [f for f in before.get("files") or [] if known_after and f["id"] not in still]
-    return {"fds": fds, "files": files, "pipes": pipes}
+    sockets = [s for s in before.get("sockets", []) if s["id"] not in alive_ids(after["sockets"])]
+    return {"fds": fds, "files": files, "pipes": pipes, "sockets": sockets}
+
+
+def alive_ids(rows: list[dict[str, Any]]) -> set[str]:
+    return {row["id"] for row in rows}

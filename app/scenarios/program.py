@@ -24,7 +24,9 @@ from app.scenarios.commands import COMMANDS
 # Programs exec may run, each with the options its table allows (commands.py). Nothing
 # else is ever exec'd.
 ALLOWED_PROGRAMS = tuple(COMMANDS)
-FD_NAME = re.compile(r"^([a-z_][a-z0-9_]{0,15})\[([01])\]$")
+# `fd[0]`, `fd[1]` of a pipe or socket pair; a bare name for a call that makes one fd
+# (socket, accept, recvmsg).
+FD_NAME = re.compile(r"^([a-z_][a-z0-9_]{0,15})(\[([01])\])?$")
 ROLE_NAME = r"^[a-z][a-z0-9_-]{0,15}$"
 MAX_FD = 999  # fds from 1000 up belong to the runner's own channels
 MAX_WRITE = 1 << 20
@@ -155,6 +157,20 @@ class SetsidStep(_Step):
     op: Literal["setsid"]
 
 
+from app.scenarios.steps_sockets import (  # noqa: E402  (they build on _Step and FdRef)
+    AcceptStep,
+    BindStep,
+    ConnectStep,
+    ListenStep,
+    RecvmsgStep,
+    RecvStep,
+    SendmsgStep,
+    SendStep,
+    ShutdownStep,
+    SocketpairStep,
+    SocketStep,
+)
+
 Step = Annotated[
     PipeStep
     | ForkStep
@@ -170,7 +186,18 @@ Step = Annotated[
     | SleepStep
     | YieldStep
     | SigpipeStep
-    | SetsidStep,
+    | SetsidStep
+    | SocketpairStep
+    | SocketStep
+    | BindStep
+    | ListenStep
+    | AcceptStep
+    | ConnectStep
+    | SendStep
+    | RecvStep
+    | SendmsgStep
+    | RecvmsgStep
+    | ShutdownStep,
     Field(discriminator="op"),
 ]
 

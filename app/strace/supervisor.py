@@ -217,12 +217,7 @@ class TraceSupervisor(Supervisor):
                 continue
             where, fd = found
             opened.blocked = True
-            proc.blocked_on = {
-                "call": opened.call,
-                "fd": fd,
-                "pipe": proc.fd_pipe(fd) if fd is not None else None,
-                "wchan": where,
-            }
+            proc.blocked_on = proc.sleeping_on(opened.call, fd, where)
             args = calls.named_args(opened.name, opened.args)
             self.emit(
                 "call.block",

@@ -92,4 +92,6 @@ def test_each_event_names_what_it_took_away(forkserver: ForkServer) -> None:
     assert [f["id"] for f in last["state"]["gone"]["files"]] == [read_file]
     assert last["state"]["pipes"] == []
     quiet = [e for e in events if e["type"] == "call.enter"]
-    assert all(e["state"]["gone"] == {"fds": [], "files": [], "pipes": []} for e in quiet)
+    assert all(
+        e["state"]["gone"] == {"fds": [], "files": [], "pipes": [], "sockets": []} for e in quiet
+    )
