@@ -115,7 +115,7 @@ class SocketState(_Strict):
     peer: str | None
     bytes: int | None
     messages: list[int] | None
-    backlog: list[str] | None
+    backlog: list[str | None] | None
     max_backlog: int | None
     shutdown: list[Literal["read", "write"]]
     in_flight: list[InFlight] | None

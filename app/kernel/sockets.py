@@ -95,7 +95,9 @@ class Sockets:
         if diag is not None and diag.state != sock_diag.TCP_LISTEN:
             queued = diag.rqueue
             if kind in ("datagram", "seqpacket"):
-                messages = [] if diag.rqueue == 0 else peek_sizes(held)
+                # seqpacket's count is every byte queued; a datagram socket's, the first's.
+                total = diag.rqueue if kind == "seqpacket" else None
+                messages = [] if diag.rqueue == 0 else peek_sizes(held, total)
                 queued = sum(messages) if messages is not None else None
         flight = in_flight(held)
         targets = self.passed.get(sid, [])
@@ -111,7 +113,7 @@ class Sockets:
             "peer": f"socket:[{diag.peer}]" if diag and diag.peer else None,
             "bytes": queued,
             "messages": messages,
-            "backlog": [f"socket:[{i}]" for i in diag.pending]
+            "backlog": [f"socket:[{i}]" if i else None for i in diag.pending]
             if diag and diag.state == sock_diag.TCP_LISTEN
             else None,
             "max_backlog": diag.wqueue if diag and diag.state == sock_diag.TCP_LISTEN else None,
@@ -149,7 +151,9 @@ def state_of(diag: sock_diag.Diag | None) -> str | None:
     if diag.state == sock_diag.TCP_ESTABLISHED:
         # The other end closed: the kernel drops the peer and shuts this end both ways. A
         # connection still in a listener's backlog has no peer either, but is not shut.
-        return "closed" if diag.peer is None and diag.shutdown == 3 else "connected"
+        # (A datagram socket's peer that closed is simply dropped.)
+        gone = diag.shutdown == 3 or diag.type == socket.SOCK_DGRAM
+        return "closed" if diag.peer is None and gone else "connected"
     return "unconnected"
 
 
@@ -172,8 +176,10 @@ def in_flight(held: list[tuple[int, int | None, int]]) -> int | None:
     return None
 
 
-def peek_sizes(held: list[tuple[int, int | None, int]]) -> list[int] | None:
-    """The size of each message queued, oldest first, peeked through a borrowed fd."""
+def peek_sizes(held: list[tuple[int, int | None, int]], total: int | None) -> list[int] | None:
+    """The size of each message queued, oldest first, peeked through a borrowed fd. `total`:
+    the bytes queued, where known, to stop at (a shut seqpacket socket peeks 0 at its end,
+    as an empty message would)."""
     for _, pidfd, fd in held:
         if pidfd is None:
             continue
@@ -182,7 +188,7 @@ def peek_sizes(held: list[tuple[int, int | None, int]]) -> list[int] | None:
         except OSError:
             continue
         try:
-            return peek_all(borrowed)
+            return peek_all(borrowed, total)
         except OSError:
             return None
         finally:
@@ -190,14 +196,14 @@ def peek_sizes(held: list[tuple[int, int | None, int]]) -> list[int] | None:
     return None
 
 
-def peek_all(fd: int) -> list[int]:
+def peek_all(fd: int, total: int | None = None) -> list[int]:
     sock = socket.socket(fileno=fd)
     try:
         before = sock.getsockopt(socket.SOL_SOCKET, SO_PEEK_OFF)
         sock.setsockopt(socket.SOL_SOCKET, SO_PEEK_OFF, 0)
         sizes: list[int] = []
         try:
-            while len(sizes) < MAX_PEEKS:
+            while len(sizes) < MAX_PEEKS and (total is None or sum(sizes) < total):
                 flags = socket.MSG_PEEK | socket.MSG_DONTWAIT | socket.MSG_TRUNC
                 try:
                     size = _peek_one(sock, flags)

@@ -1,3 +1,3 @@
 """The built-in scenarios. Importing this package registers every one of them."""
 
-from app.scenarios.builtin import basics, flow, sharing, shell, traced  # noqa: F401
+from app.scenarios.builtin import basics, flow, sharing, shell, sockets, traced  # noqa: F401
