@@ -12,7 +12,7 @@ import pytest
 from support import ForkServer, calls, proc_of, runs_as
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "security"))
-from boundary import MODES  # noqa: E402
+from boundary import MODES
 
 
 @pytest.fixture(scope="module", params=sorted(MODES))
