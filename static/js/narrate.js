@@ -3,6 +3,7 @@
 import { endFiles, fileOf } from "./files.js";
 import { callText, dataText, escapeText, quote } from "./format.js";
 import { t } from "./i18n.js";
+import { narrateSocket } from "./sockets.js";
 import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
 
 export function narrate(ev) {
@@ -28,12 +29,14 @@ function sentence(ev) {
     case "call.enter":
       return t("say.call.enter", { who: name, call: callText(ev, 24) });
     case "call.block": {
+      const onSocket = narrateSocket(ev, name);
+      if (onSocket) return onSocket;
       const call = ev.blocked_on?.call;
       if (call === "read" || call === "write") return t(`say.call.block.${call}`, { who: name });
       return t("say.call.block", { who: name, call: callText(ev, 24), wchan: ev.blocked_on?.wchan ?? "?" });
     }
     case "call.return":
-      return narrateReturn(ev, name) + (ev.blocked ? t("say.sep") + t("say.ret.after_block") : "");
+      return (narrateSocket(ev, name) ?? narrateReturn(ev, name)) + (ev.blocked ? t("say.sep") + t("say.ret.after_block") : "");
     case "signal":
       return t(`say.signal.${ev.action}`, { signal: ev.signal, who: name });
     case "proc.exit":
