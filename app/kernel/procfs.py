@@ -160,7 +160,10 @@ def blocked_in_kernel(pid: int) -> tuple[str, int | None] | None:
     where = wchan(pid)
     if not BLOCKING_WCHANS.search(where):
         return None
-    return where, syscall_fd(pid) if FD_WCHANS.search(where) else None
+    fd = syscall_fd(pid) if FD_WCHANS.search(where) else None
+    if fd is not None and fd >= RESERVED_FD:
+        return None  # waiting on the runner's channel (a socket too) to be let go: no call
+    return where, fd
 
 
 def switch_ins(pid: int) -> int | None:

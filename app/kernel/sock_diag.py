@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 NETLINK_SOCK_DIAG = 4
 SOCK_DIAG_BY_FAMILY = 20
-NLM_F_REQUEST = 0x1
+NLM_F_REQUEST, NLM_F_DUMP = 0x1, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 UDIAG_SHOW_NAME, UDIAG_SHOW_PEER, UDIAG_SHOW_ICONS, UDIAG_SHOW_RQLEN = 0x1, 0x4, 0x8, 0x10
 UDIAG_SHOW_SHUTDOWN = 0x0  # the shutdown attribute comes unasked on every kernel since 3.10
@@ -107,11 +107,18 @@ def _ints(sock: socket.socket) -> array.array[int]:
     return array.array("i", [sock.fileno()])
 
 
+EXACT_UP_TO = 2  # beyond, one dump of the namespace: each exact lookup walks every socket
+
+
 def query(diag: socket.socket, inodes: list[int]) -> dict[int, Diag]:
-    """Each socket of `inodes` the kernel still has, by an exact lookup each, all sent in one
-    datagram (netlink handles each message in turn) and read back until every one answered."""
+    """Each socket of `inodes` the kernel still has. A few by an exact lookup each, all sent
+    in one datagram (netlink handles each message in turn) and read back until every one
+    answered; more in one dump of the namespace (a run's holds only its own sockets), since
+    the kernel finds a socket by inode by walking its whole table."""
     if not inodes:
         return {}
+    if len(inodes) > EXACT_UP_TO:
+        return dumped(diag, set(inodes))
     out: dict[int, Diag] = {}
     batch = b"".join(_request(seq, ino) for seq, ino in enumerate(inodes, 1))
     diag.send(batch)
@@ -127,19 +134,32 @@ def query(diag: socket.socket, inodes: list[int]) -> dict[int, Diag]:
     return out
 
 
-def _request(seq: int, ino: int) -> bytes:
+def dumped(diag: socket.socket, wanted: set[int]) -> dict[int, Diag]:
+    diag.send(_request(0, 0, NLM_F_REQUEST | NLM_F_DUMP))
+    out: dict[int, Diag] = {}
+    while True:
+        data = diag.recv(1 << 16)
+        for kind, body in _messages(data, keep_done=True):
+            if kind in (NLMSG_DONE, NLMSG_ERROR):
+                return out
+            if kind == SOCK_DIAG_BY_FAMILY and _MESSAGE.unpack_from(body)[4] in wanted:
+                found = _parse(body)
+                out[found.ino] = found
+
+
+def _request(seq: int, ino: int, flags: int = NLM_F_REQUEST) -> bytes:
     body = _REQUEST.pack(socket.AF_UNIX, 0, 0, ALL_STATES, ino, SHOW, NO_COOKIE, NO_COOKIE)
-    return _HEADER.pack(_HEADER.size + len(body), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, seq, 0) + body
+    return _HEADER.pack(_HEADER.size + len(body), SOCK_DIAG_BY_FAMILY, flags, seq, 0) + body
 
 
-def _messages(data: bytes) -> list[tuple[int, bytes]]:
+def _messages(data: bytes, keep_done: bool = False) -> list[tuple[int, bytes]]:
     out = []
     at = 0
     while at + _HEADER.size <= len(data):
         length, kind, _, _, _ = _HEADER.unpack_from(data, at)
         if length < _HEADER.size:
             break
-        if kind != NLMSG_DONE:
+        if kind != NLMSG_DONE or keep_done:
             out.append((kind, data[at + _HEADER.size : at + length]))
         at += (length + 3) & ~3
     return out

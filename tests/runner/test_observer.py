@@ -25,7 +25,10 @@ from app.scenarios import catalog
 
 _libc = ctypes.CDLL(None, use_errno=True)
 SYS_KCMP, KCMP_FILE, SYS_PIDFD_GETFD = 312, 0, 438
-SLEEPS = re.compile(r"(pipe_(read|write)|pipe_wait\w*|do_wait|nanosleep)$")
+SOCKET_SLEEPS = r"unix_stream_read_generic|__skb_wait_for_more_packets|sock_alloc_send_pskb"
+SLEEPS = re.compile(
+    rf"(pipe_(read|write)|pipe_wait\w*|do_wait|nanosleep|{SOCKET_SLEEPS}|unix_wait_for_peer)$"
+)
 QUIET_S = 0.04  # no event for this long after a settled state: the run is still
 RETRIES = 40
 RUNNER_SCENARIOS = [s.name for s in catalog.all_scenarios() if s.backend == "runner"]
@@ -110,7 +113,10 @@ def sleeping_in(pid: int) -> tuple[str, int | None] | None:
     if not SLEEPS.search(wchan):
         return None
     syscall = (read(f"/proc/{pid}/syscall") or "").split()
-    fd = int(syscall[1], 16) if "pipe" in wchan and len(syscall) > 1 else None
+    waits_on_fd = "pipe" in wchan or re.search(SOCKET_SLEEPS, wchan)
+    fd = int(syscall[1], 16) if waits_on_fd and len(syscall) > 1 else None
+    if fd is not None and fd >= 1000:
+        return None  # on the runner's channel, waiting to be let go: in no call of its own
     return wchan, fd
 
 
