@@ -173,6 +173,12 @@ class World:
                 if row["mode"] in ("w", "rw"):
                     entry["writer_fds"] += 1
                 holders.setdefault(pid_, []).append((proc, row["fd"]))
+        sockets = self.sockets.rows((p.pid, p.pidfd, p.fds) for p in live)
+        for flying in in_flight(sockets):
+            # An end passed with SCM_RIGHTS and not yet received: the kernel keeps the pipe
+            # (and its bytes) though no fd table holds it.
+            if flying.startswith("pipe:") and flying not in pipe_rows:
+                pipe_rows[flying] = new_pipe_row(flying, files is not None)
         for file in files or []:
             entry = pipe_rows.get(file["object"], {})
             if "readers" in entry and file["end"] in ("read", "both"):
@@ -182,7 +188,7 @@ class World:
         for gone in set(self.rings) - set(pipe_rows):
             del self.rings[gone]  # the last end closed: the kernel freed the pipe
         for pipe_id, entry in pipe_rows.items():
-            measured = measure_through(holders[pipe_id])
+            measured = measure_through(holders.get(pipe_id, []))
             ring = self.rings.get(pipe_id)
             if ring is None:
                 ring = self.rings[pipe_id] = RingModel()
@@ -200,8 +206,13 @@ class World:
             "procs": [p.to_json() for p in sorted(self.procs.values(), key=lambda p: p.order)],
             "files": files,
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
-            "sockets": self.sockets.rows((p.pid, p.pidfd, p.fds) for p in live),
+            "sockets": sockets,
         }
+
+
+def in_flight(sockets: list[dict[str, Any]]) -> set[str]:
+    """The targets of every file passed over a socket and not yet received."""
+    return {f["target"] for s in sockets for f in s["in_flight"] or [] if f["target"]}
 
 
 def new_pipe_row(pipe_id: str, files_known: bool) -> dict[str, Any]:

@@ -81,7 +81,8 @@ def test_each_event_names_what_it_took_away(forkserver: ForkServer) -> None:
     closes = [e for e in calls(events) if e["call"] == "close"]
     first = closes[0]
     pipe_id = first["state"]["gone"]["fds"][0]["pipe"]
-    row = {"fd": 3, "kind": "pipe", "target": pipe_id, "pipe": pipe_id, "end": "read"}
+    row = {"fd": 3, "kind": "pipe", "target": pipe_id, "pipe": pipe_id, "socket": None}
+    row |= {"end": "read"}
     flags = {"mode": "r", "nonblock": False, "cloexec": False}
     read_file = first["state"]["gone"]["fds"][0]["file"]
     assert first["state"]["gone"]["fds"] == [{"pid": parent, **row, **flags, "file": read_file}]

@@ -82,6 +82,9 @@ def test_each_end_of_a_pair_names_the_other_as_its_peer(fs: ForkServer) -> None:
     one, other = socket_of(made, made["pid"], a), socket_of(made, made["pid"], b)
     assert one["peer"] == other["id"] and other["peer"] == one["id"]
     assert one["state"] == other["state"] == "connected"
+    # Each end goes with its last fd, and that event names it in `gone`, as it was.
+    gone = [s["id"] for e in events for s in e["state"]["gone"]["sockets"]]
+    assert sorted(gone) == sorted([one["id"], other["id"]])
 
 
 def test_a_full_socket_blocks_the_sender_until_a_recv(fs: ForkServer) -> None:
@@ -116,6 +119,16 @@ def test_a_passed_fd_is_in_flight_then_held_by_the_receiver(fs: ForkServer) -> N
     assert [r["end"] for r in holders] == ["write"]
     flying = [s for s in closed["state"]["sockets"] if s["in_flight"]]
     assert [s["in_flight"] for s in flying] == [[{"target": pipe}]]
+    # Once the parent closes its write end too, no fd table holds the pipe at all; the kernel
+    # keeps it, and the state keeps its row (it is not freed).
+    last_close = next(
+        e
+        for e in calls(events)
+        if e["call"] == "close" and e["pid"] == parent and e["seq"] > closed["seq"]
+    )
+    assert not [r for p in last_close["state"]["procs"] for r in p["fds"] if r["target"] == pipe]
+    assert pipe in [p["id"] for p in last_close["state"]["pipes"]]
+    assert not any(e["state"]["gone"]["pipes"] for e in events if e["seq"] <= last_close["seq"])
     got = next(e for e in calls(events) if e["call"] == "recvmsg")
     assert got["pid"] != parent and got["args"]["received_targets"] == [pipe]
     new_fd = got["args"]["received"][0]
