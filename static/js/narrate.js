@@ -3,8 +3,8 @@
 import { endFiles, fileOf } from "./files.js";
 import { callText, dataText, escapeText, quote } from "./format.js";
 import { t } from "./i18n.js";
-import { narrateSocket } from "./sockets.js";
 import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
+import { narrateSocket } from "./sockets.js"; // after world.js: each kind's narration its own line
 
 export function narrate(ev) {
   return startOfSentence(ev.state, ev.pid, sentence(ev));
