@@ -126,8 +126,10 @@ register(
             Param(
                 "total", int, 400000, {"en": "bytes to send", "zh": "发送的总字节数"}, 4096, 1 << 20
             ),
+            # From 128, as full-buffer's chunk: the largest total in the smallest chunks
+            # stays within a step's repeat limit and a run's events.
             Param(
-                "chunk", int, 4096, {"en": "bytes per send", "zh": "每次 send 的字节数"}, 1, 65536
+                "chunk", int, 4096, {"en": "bytes per send", "zh": "每次 send 的字节数"}, 128, 65536
             ),
             Param(
                 "reader_delay_ms",
