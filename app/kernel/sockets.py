@@ -63,7 +63,15 @@ class Sockets:
             self.diag = sock_diag.open_in(pid)
         return self.diag
 
-    def rows(self, procs: Iterable[Holder]) -> list[dict[str, Any]]:
+    def peer_of(self, sid: str) -> str | None:
+        peer = (self.last.get(sid) or {}).get("peer")
+        return str(peer) if peer else None
+
+    def rows(
+        self, procs: Iterable[Holder], ahead: dict[str, int] | None = None
+    ) -> list[dict[str, Any]]:
+        """`ahead`: bytes woken calls already moved in a queue whose events come after the one
+        being sent (the supervisor's ordering rule): taken back out of this state."""
         holders: dict[int, list[tuple[int, int | None, int]]] = {}
         for pid, pidfd, fds in procs:
             for row in fds:
@@ -82,6 +90,8 @@ class Sockets:
             except OSError:
                 found = {}
         out = [self.row(ino, found.get(ino), holders[ino]) for ino in sorted(holders)]
+        for row in out:
+            not_yet(row, (ahead or {}).get(row["id"], 0))
         self.last = {row["id"]: row for row in out}
         return out
 
@@ -141,6 +151,21 @@ class Sockets:
     def received(self, on_socket: str | None, count: int) -> None:
         queue = self.passed.get(on_socket or "", [])
         del queue[:count]
+
+
+def not_yet(row: dict[str, Any], moved: int) -> None:
+    """Take back what a woken call moved that the state being sent must not show yet: a
+    send's bytes (its message last in a datagram queue), or a recv's (its message first)."""
+    if not moved or row["bytes"] is None:
+        return
+    row["bytes"] -= moved
+    messages = row["messages"]
+    if messages is None:
+        return
+    if moved < 0:
+        messages.insert(0, -moved)
+    elif messages and messages[-1] == moved:
+        messages.pop()
 
 
 def state_of(diag: sock_diag.Diag | None) -> str | None:

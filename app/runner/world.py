@@ -173,7 +173,7 @@ class World:
                 if row["mode"] in ("w", "rw"):
                     entry["writer_fds"] += 1
                 holders.setdefault(pid_, []).append((proc, row["fd"]))
-        sockets = self.sockets.rows((p.pid, p.pidfd, p.fds) for p in live)
+        sockets = self.sockets.rows(((p.pid, p.pidfd, p.fds) for p in live), self.ahead)
         for flying in in_flight(sockets):
             # An end passed with SCM_RIGHTS and not yet received: the kernel keeps the pipe
             # (and its bytes) though no fd table holds it.

@@ -103,6 +103,23 @@ def test_a_full_socket_blocks_the_sender_until_a_recv(fs: ForkServer) -> None:
     assert woken and all(e["ret"] == 4096 for e in woken)
 
 
+def test_every_event_shows_the_bytes_its_calls_left_queued(fs: ForkServer) -> None:
+    """Exact at every step: the receiving queue holds what the sends so far put in minus what
+    the recvs so far took, even at a recv that woke the blocked send (whose own return, and
+    bytes, come in the next event)."""
+    events = finished(fs, "socket-full", {"total": 64 * 4096, "reader_delay_ms": 1000})
+    receiver = next(e for e in calls(events) if e["call"] == "recv")["pid"]
+    queued = 0
+    for e in events:
+        if e["type"] == "call.return" and e["call"] in ("send", "recv") and e["ret"] > 0:
+            queued += e["ret"] if e["call"] == "send" else -e["ret"]
+        rows = [r for p in e["state"]["procs"] if p["pid"] == receiver for r in p["fds"]]
+        sock = next((r["socket"] for r in rows if r["fd"] == 4 and r["socket"]), None)
+        shown = next((s["bytes"] for s in e["state"]["sockets"] if s["id"] == sock), None)
+        if shown is not None and e["seq"] > 5:
+            assert shown == queued, (e["seq"], e["type"], e.get("call"), shown, queued)
+
+
 def test_a_passed_fd_is_in_flight_then_held_by_the_receiver(fs: ForkServer) -> None:
     events = finished(fs, "pass-an-fd")
     sent = next(e for e in calls(events) if e["call"] == "sendmsg")
