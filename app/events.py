@@ -31,6 +31,7 @@ class FdEntry(_Strict):
     type: FileType | None
     target: str
     pipe: str | None
+    socket: str | None
     end: Literal["read", "write", "both"] | None
     mode: Literal["r", "w", "rw"]
     nonblock: bool
@@ -42,6 +43,7 @@ class BlockedOn(_Strict):
     call: str
     fd: int | None
     pipe: str | None
+    socket: str | None
     wchan: str
     path: str | None
 
@@ -151,6 +153,24 @@ class MappingState(_Strict):
     views: list[MappingView]
 
 
+class InFlight(_Strict):
+    target: str | None
+
+
+class SocketState(_Strict):
+    id: str
+    type: Literal["stream", "datagram", "seqpacket"] | None
+    state: Literal["unconnected", "listening", "connected", "closed"] | None
+    path: str | None
+    peer: str | None
+    bytes: int | None
+    messages: list[int] | None
+    backlog: list[str | None] | None
+    max_backlog: int | None
+    shutdown: list[Literal["read", "write"]]
+    in_flight: list[InFlight] | None
+
+
 class GoneFd(FdEntry):
     pid: int
 
@@ -160,6 +180,7 @@ class Gone(_Strict):
     files: list[FileState]
     pipes: list[PipeState]
     mappings: list[MappingState]
+    sockets: list[SocketState]
 
 
 class WorldState(_Strict):
@@ -167,6 +188,7 @@ class WorldState(_Strict):
     files: list[FileState] | None
     pipes: list[PipeState]
     mappings: list[MappingState]
+    sockets: list[SocketState]
     gone: Gone
     output_at: int
     output_new: str
@@ -307,6 +329,8 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     MappingState,
     MappingView,
     MappingPage,
+    SocketState,
+    InFlight,
 )
 
 
