@@ -194,7 +194,7 @@ class World:
             # An end passed with SCM_RIGHTS and not yet received: the kernel keeps the pipe
             # (and its bytes) though no fd table holds it.
             if flying.startswith("pipe:") and flying not in pipe_rows:
-                pipe_rows[flying] = new_pipe_row(flying, files is not None)
+                pipe_rows[flying] = new_pipe_row(flying, files is not None) | fifo.ANONYMOUS
         for file in files or []:
             entry = pipe_rows.get(file["object"], {})
             if "readers" in entry and file["end"] in ("read", "both"):
