@@ -17,6 +17,7 @@ export function narrate(ev) {
  * Chinese has no capitals to give (a role left in Latin letters stays as written). */
 export function startOfSentence(state, pid, text) {
   if (procOf(state, pid)?.program || getLang() === "zh") return text;
+  if (/^[a-z_0-9]+\(/.test(text)) return text; // a call's name is code: clock_nanosleep(…)
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
