@@ -14,6 +14,8 @@ from typing import Any
 
 from app.kernel import pipes, procfs, signals
 from app.kernel.ring import PAGE, RingModel
+from app.kernel.ring_bytes import UNSEEN, Written
+from app.runner.escape import written
 from app.runner.open_files import OpenFiles
 
 
@@ -130,10 +132,18 @@ class World:
             proc.unreadable = unreadable(proc, table, st)
 
     def apply_call(
-        self, proc: Proc, call: str, args: dict[str, Any], ret: int, resumed: bool = False
+        self,
+        proc: Proc,
+        call: str,
+        args: dict[str, Any],
+        ret: int,
+        resumed: bool = False,
+        source: Written = UNSEEN,
+        start: int = 0,
     ) -> None:
         """Move the ring model by a call we saw return (exact); `resumed`: what a woken call
-        moved after its sleep (ret is then that part only)."""
+        moved after its sleep (ret is then that part only, from the write's byte `start`).
+        `source`: a write's bytes (`writes`)."""
         if call == "fcntl":
             # Status flags live in the open file: every fd sharing it sees the change.
             for other in self.procs.values():
@@ -144,7 +154,7 @@ class World:
         if ring is None:
             return
         if call == "write":
-            ring.write(ret, resumed=resumed)
+            ring.write(ret, resumed=resumed, source=source, start=start)
         elif call == "read":
             ring.read(ret)
         elif call == "fcntl" and args.get("cmd") == "F_SETPIPE_SZ":
@@ -197,6 +207,16 @@ class World:
             "files": files,
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
         }
+
+
+def writes(proc: Proc, call: dict[str, Any], ret: dict[str, Any] | None = None) -> Written:
+    """The bytes of a write call, for the ring's pages: its whole buffer's runs, as our own
+    processes tell them at entry, or as its return gives them (strace's, the first 64)."""
+    if call.get("bytes") is not None:
+        return written(proc.pid, None, call["bytes"])
+    if ret is not None and (ret.get("data") is not None or ret.get("runs") is not None):
+        return written(proc.pid, ret.get("data"), ret.get("runs"))
+    return written(proc.pid, call["args"].get("buf"))
 
 
 def new_pipe_row(pipe_id: str, files_known: bool) -> dict[str, Any]:
