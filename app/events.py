@@ -22,11 +22,16 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+FileType = Literal["regular", "directory", "symlink", "char", "block", "fifo", "socket"]
+
+
 class FdEntry(_Strict):
     fd: int
-    kind: Literal["pipe", "tty", "file", "null", "socket", "anon", "other"]
+    kind: Literal["pipe", "fifo", "tty", "file", "null", "socket", "anon", "other"]
+    type: FileType | None
     target: str
     pipe: str | None
+    socket: str | None
     end: Literal["read", "write", "both"] | None
     mode: Literal["r", "w", "rw"]
     nonblock: bool
@@ -38,7 +43,9 @@ class BlockedOn(_Strict):
     call: str
     fd: int | None
     pipe: str | None
+    socket: str | None
     wchan: str
+    path: str | None
 
 
 class NextCall(_Strict):
@@ -108,6 +115,8 @@ class FileState(_Strict):
 
 class PipeState(_Strict):
     id: str
+    kind: Literal["pipe", "fifo"]
+    path: str | None
     bytes: int | None
     capacity: int | None
     readers: int | None
@@ -115,6 +124,58 @@ class PipeState(_Strict):
     reader_fds: int
     writer_fds: int
     ring: Ring
+
+
+class MappingPage(_Strict):
+    present: bool
+    exclusive: bool
+    frame: int | None
+
+
+class MappingView(_Strict):
+    pid: int
+    start: str
+    end: str
+    perms: str | None
+    bytes: str | None
+    changed: list[tuple[int, int]]
+    pages: list[MappingPage] | None
+    resident: int | None
+    shared: int | None
+    waiting_at: int | None
+
+
+class MappingState(_Strict):
+    id: str
+    name: str
+    share: Literal["shared", "private"]
+    backing: Literal["anon", "memfd", "file"]
+    path: str | None
+    inode: int | None
+    size: int
+    pages: int
+    bytes: str | None
+    changed: list[tuple[int, int]]
+    split: list[bool | None] | None
+    views: list[MappingView]
+
+
+class InFlight(_Strict):
+    target: str | None
+
+
+class SocketState(_Strict):
+    id: str
+    type: Literal["stream", "datagram", "seqpacket"] | None
+    state: Literal["unconnected", "listening", "connected", "closed"] | None
+    path: str | None
+    peer: str | None
+    bytes: int | None
+    messages: list[int] | None
+    backlog: list[str | None] | None
+    max_backlog: int | None
+    shutdown: list[Literal["read", "write"]]
+    in_flight: list[InFlight] | None
 
 
 class GoneFd(FdEntry):
@@ -125,12 +186,16 @@ class Gone(_Strict):
     fds: list[GoneFd]
     files: list[FileState]
     pipes: list[PipeState]
+    mappings: list[MappingState]
+    sockets: list[SocketState]
 
 
 class WorldState(_Strict):
     procs: list[ProcState]
     files: list[FileState] | None
     pipes: list[PipeState]
+    mappings: list[MappingState]
+    sockets: list[SocketState]
     gone: Gone
     output_at: int
     output_new: str
@@ -269,6 +334,11 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     Ring,
     RingSlot,
     SlotWriter,
+    MappingState,
+    MappingView,
+    MappingPage,
+    SocketState,
+    InFlight,
 )
 
 

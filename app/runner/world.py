@@ -12,9 +12,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.kernel import pipes, procfs, signals
+from app.kernel import fifo, pipes, procfs, shm, signals
 from app.kernel.ring import PAGE, RingModel
 from app.kernel.ring_bytes import UNSEEN, Written
+from app.kernel.sockets import Sockets
 from app.runner.escape import written
 from app.runner.open_files import OpenFiles
 
@@ -67,6 +68,18 @@ class Proc:
     def fd_pipe(self, fd: int) -> str | None:
         return next((row["pipe"] for row in self.fds if row["fd"] == fd), None)
 
+    def fd_socket(self, fd: int) -> str | None:
+        return next((row["socket"] for row in self.fds if row["fd"] == fd), None)
+
+    def asleep(self, call: str, args: dict[str, Any], fd: int | None, wchan: str) -> dict[str, Any]:
+        """Its `blocked_on` while the kernel has `call` asleep at `wchan` (on `fd`, when
+        /proc/PID/syscall names one): the fd's pipe or socket, and the path it waits on."""
+        row = next((r for r in self.fds if r["fd"] == fd), None) if fd is not None else None
+        pipe = row["pipe"] if row else None
+        sock = row.get("socket") if row else None
+        path = fifo.waits_on(call, args, row)
+        return {"call": call, "fd": fd, "pipe": pipe, "socket": sock, "wchan": wchan, "path": path}
+
     def to_json(self) -> dict[str, Any]:
         nxt = self.ready
         return {
@@ -96,9 +109,11 @@ class World:
         self.output_at = 0  # characters the terminal has received
         self.output_new: list[str] = []  # what it received since the last event went out
         self.files = OpenFiles()
+        self.sockets = Sockets()
         # Bytes the kernel has already moved in each pipe for woken calls whose events come
         # after the one being sent (the supervisor's ordering rule): not yet in that state.
         self.ahead: dict[str, int] = {}
+        self.mappings = shm.Mappings()
 
     def add_output(self, text: str) -> None:
         self.output_new.append(text)
@@ -144,6 +159,8 @@ class World:
         """Move the ring model by a call we saw return (exact); `resumed`: what a woken call
         moved after its sleep (ret is then that part only, from the write's byte `start`).
         `source`: a write's bytes (`writes`)."""
+        self.mappings.note(proc.pid, call, args, ret)
+        self.sockets.apply_call(proc.fd_socket, call, args, ret)
         if call == "fcntl":
             # Status flags live in the open file: every fd sharing it sees the change.
             for other in self.procs.values():
@@ -173,12 +190,21 @@ class World:
                 pid_ = row["pipe"]
                 if pid_ is None:
                     continue
-                entry = pipe_rows.setdefault(pid_, new_pipe_row(pid_, files is not None))
+                if pid_ not in pipe_rows:
+                    new = new_pipe_row(pid_, files is not None) | fifo.pipe_fields(row)
+                    pipe_rows[pid_] = new
+                entry = pipe_rows[pid_]
                 if row["mode"] in ("r", "rw"):
                     entry["reader_fds"] += 1
                 if row["mode"] in ("w", "rw"):
                     entry["writer_fds"] += 1
                 holders.setdefault(pid_, []).append((proc, row["fd"]))
+        sockets = self.sockets.rows(((p.pid, p.pidfd, p.fds) for p in live), self.ahead)
+        for flying in in_flight(sockets):
+            # An end passed with SCM_RIGHTS and not yet received: the kernel keeps the pipe
+            # (and its bytes) though no fd table holds it.
+            if flying.startswith("pipe:") and flying not in pipe_rows:
+                pipe_rows[flying] = new_pipe_row(flying, files is not None) | fifo.ANONYMOUS
         for file in files or []:
             entry = pipe_rows.get(file["object"], {})
             if "readers" in entry and file["end"] in ("read", "both"):
@@ -188,7 +214,7 @@ class World:
         for gone in set(self.rings) - set(pipe_rows):
             del self.rings[gone]  # the last end closed: the kernel freed the pipe
         for pipe_id, entry in pipe_rows.items():
-            measured = measure_through(holders[pipe_id])
+            measured = measure_through(holders.get(pipe_id, []))
             ring = self.rings.get(pipe_id)
             if ring is None:
                 ring = self.rings[pipe_id] = RingModel()
@@ -206,6 +232,8 @@ class World:
             "procs": [p.to_json() for p in sorted(self.procs.values(), key=lambda p: p.order)],
             "files": files,
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
+            "mappings": self.mappings.rows(live),
+            "sockets": sockets,
         }
 
 
@@ -219,8 +247,14 @@ def writes(proc: Proc, call: dict[str, Any], ret: dict[str, Any] | None = None) 
     return written(proc.pid, call["args"].get("buf"))
 
 
+def in_flight(sockets: list[dict[str, Any]]) -> set[str]:
+    """The targets of every file passed over a socket and not yet received."""
+    return {f["target"] for s in sockets for f in s["in_flight"] or [] if f["target"]}
+
+
 def new_pipe_row(pipe_id: str, files_known: bool) -> dict[str, Any]:
-    """readers/writers count open files (the kernel's own counts): unknown without them."""
+    """readers/writers count open files (the kernel's own counts): unknown without them.
+    `kind` and `path` (a FIFO's) come from its fds (app/kernel/fifo.py)."""
     count = 0 if files_known else None
     return {"id": pipe_id, "readers": count, "writers": count, "reader_fds": 0, "writer_fds": 0}
 
@@ -257,7 +291,19 @@ def measure_through(holders: list[tuple[Proc, int]]) -> tuple[int, int] | None:
     return None
 
 
-NOTHING_GONE: dict[str, list[dict[str, Any]]] = {"fds": [], "files": [], "pipes": []}
+def opened_on(row: dict[str, Any]) -> str:
+    """What an fd row is open on, for telling whether it still is: a pipe's or FIFO's id
+    (a FIFO's link changes when it is unlinked; the fd does not), else its target."""
+    return str(row["pipe"] or row["target"])
+
+
+NOTHING_GONE: dict[str, list[dict[str, Any]]] = {
+    "fds": [],
+    "files": [],
+    "pipes": [],
+    "mappings": [],
+    "sockets": [],
+}
 
 
 def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -265,12 +311,12 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[s
     files whose last reference went, and pipes freed with their last end, as they were. Each
     event carries this, so a page draws a closed row fading out from that event alone, never
     looking at the one before."""
-    now = {(p["pid"], r["fd"], r["target"]) for p in after["procs"] for r in p["fds"]}
+    now = {(p["pid"], r["fd"], opened_on(r)) for p in after["procs"] for r in p["fds"]}
     fds = [
         {"pid": p["pid"], **r}
         for p in before.get("procs", [])
         for r in p["fds"]
-        if (p["pid"], r["fd"], r["target"]) not in now
+        if (p["pid"], r["fd"], opened_on(r)) not in now
     ]
     alive = {pipe["id"] for pipe in after["pipes"]}
     pipes = [pipe for pipe in before.get("pipes", []) if pipe["id"] not in alive]
@@ -278,4 +324,16 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[s
     still = {file["id"] for file in after["files"] or []}
     known_after = after["files"] is not None
     files = [f for f in before.get("files") or [] if known_after and f["id"] not in still]
-    return {"fds": fds, "files": files, "pipes": pipes}
+    shm.mark_changed(before, after)  # what this event changed in a mapping's bytes
+    sockets = [s for s in before.get("sockets", []) if s["id"] not in alive_ids(after["sockets"])]
+    return {
+        "fds": fds,
+        "files": files,
+        "pipes": pipes,
+        "mappings": shm.gone(before, after),
+        "sockets": sockets,
+    }
+
+
+def alive_ids(rows: list[dict[str, Any]]) -> set[str]:
+    return {row["id"] for row in rows}

@@ -19,6 +19,8 @@ EMPTY_STATE: dict[str, Any] = {
     "procs": [],
     "files": [],
     "pipes": [],
+    "mappings": [],
+    "sockets": [],
     "gone": NOTHING_GONE,
     "output_at": 0,
     "output_new": "",
