@@ -79,9 +79,16 @@ class ProcState(_Strict):
     signals: SignalSets | None
 
 
+class SlotWriter(_Strict):
+    pid: int | None
+    len: int
+
+
 class RingSlot(_Strict):
     offset: int
     len: int
+    preview: str | None
+    writers: list[SlotWriter]
 
 
 class Ring(_Strict):
@@ -326,6 +333,7 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     PipeState,
     Ring,
     RingSlot,
+    SlotWriter,
     MappingState,
     MappingView,
     MappingPage,

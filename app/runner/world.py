@@ -14,7 +14,9 @@ from typing import Any
 
 from app.kernel import fifo, pipes, procfs, shm, signals
 from app.kernel.ring import PAGE, RingModel
+from app.kernel.ring_bytes import UNSEEN, Written
 from app.kernel.sockets import Sockets
+from app.runner.escape import written
 from app.runner.open_files import OpenFiles
 
 
@@ -145,10 +147,18 @@ class World:
             proc.unreadable = unreadable(proc, table, st)
 
     def apply_call(
-        self, proc: Proc, call: str, args: dict[str, Any], ret: int, resumed: bool = False
+        self,
+        proc: Proc,
+        call: str,
+        args: dict[str, Any],
+        ret: int,
+        resumed: bool = False,
+        source: Written = UNSEEN,
+        start: int = 0,
     ) -> None:
         """Move the ring model by a call we saw return (exact); `resumed`: what a woken call
-        moved after its sleep (ret is then that part only)."""
+        moved after its sleep (ret is then that part only, from the write's byte `start`).
+        `source`: a write's bytes (`writes`)."""
         self.mappings.note(proc.pid, call, args, ret)
         self.sockets.apply_call(proc.fd_socket, call, args, ret)
         if call == "fcntl":
@@ -161,7 +171,7 @@ class World:
         if ring is None:
             return
         if call == "write":
-            ring.write(ret, resumed=resumed)
+            ring.write(ret, resumed=resumed, source=source, start=start)
         elif call == "read":
             ring.read(ret)
         elif call == "fcntl" and args.get("cmd") == "F_SETPIPE_SZ":
@@ -225,6 +235,16 @@ class World:
             "mappings": self.mappings.rows(live),
             "sockets": sockets,
         }
+
+
+def writes(proc: Proc, call: dict[str, Any], ret: dict[str, Any] | None = None) -> Written:
+    """The bytes of a write call, for the ring's pages: its whole buffer's runs, as our own
+    processes tell them at entry, or as its return gives them (strace's, the first 64)."""
+    if call.get("bytes") is not None:
+        return written(proc.pid, None, call["bytes"])
+    if ret is not None and (ret.get("data") is not None or ret.get("runs") is not None):
+        return written(proc.pid, ret.get("data"), ret.get("runs"))
+    return written(proc.pid, call["args"].get("buf"))
 
 
 def in_flight(sockets: list[dict[str, Any]]) -> set[str]:
