@@ -38,19 +38,26 @@ function steppable(index) {
   return run.canStep() && index === timeline.last;
 }
 
-// The address names the position shown (/runs/ID?seq=K), so a reload comes back to it; at
-// most a few times a second, as browsers limit how often a page may rewrite it.
+// The address names the position shown (/runs/ID?seq=K), so a reload comes back to it: at
+// once, or, within ADDRESS_MS of the last rewrite, as soon as that has passed (browsers limit
+// how often a page may rewrite its address: Safari to 100 times in 10 s).
+const ADDRESS_MS = 150;
 let addressTimer = null;
+let addressAt = 0;
+function writeAddress() {
+  addressTimer = null;
+  addressAt = performance.now();
+  const ev = timeline.events[timeline.pos];
+  if (!run.runId || !ev || run.wantSeq !== null) return;
+  const lang = new URLSearchParams(location.search).get("lang");
+  const query = new URLSearchParams({ seq: String(ev.seq), ...(lang ? { lang } : {}) });
+  history.replaceState(null, "", `/runs/${run.runId}?${query}`);
+}
 function keepAddress() {
   if (addressTimer) return;
-  addressTimer = setTimeout(() => {
-    addressTimer = null;
-    const ev = timeline.events[timeline.pos];
-    if (!run.runId || !ev || run.wantSeq !== null) return;
-    const lang = new URLSearchParams(location.search).get("lang");
-    const query = new URLSearchParams({ seq: String(ev.seq), ...(lang ? { lang } : {}) });
-    history.replaceState(null, "", `/runs/${run.runId}?${query}`);
-  }, 250);
+  const wait = addressAt + ADDRESS_MS - performance.now();
+  if (wait <= 0) writeAddress();
+  else addressTimer = setTimeout(writeAddress, wait);
 }
 
 function onMove(index, { animate, onlyCount = false }) {

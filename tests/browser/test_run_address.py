@@ -41,6 +41,7 @@ def test_a_step_mode_run_survives_a_reload_with_its_controls(page: Page) -> None
     expect(returned).to_have_count(1)
     seq = int(returned.get_attribute("data-seq") or "-1")
     expect(page.get_by_test_id("stage")).to_have_attribute("data-seq", str(seq))
+    expect(page).to_have_url(re.compile(rf"\?seq={seq}$"))  # what a reload comes back to
     rid = run_id(page)
     before = seq
     page.reload()
