@@ -54,7 +54,7 @@ function pipeBox(pipe, ev, freed) {
     h(
       "p",
       { class: "bytes", "data-testid": "pipe-bytes", dataset: { bytes: pipe.bytes ?? "", capacity: pipe.capacity ?? "" } },
-      pipe.bytes === null ? t("pipe.bytes_unknown", { capacity: pipe.capacity }) : t("pipe.bytes", { bytes: pipe.bytes, capacity: pipe.capacity }),
+      pipe.bytes === null ? t("pipe.bytes_unknown", { capacity: pipe.capacity ?? "?" }) : t("pipe.bytes", { bytes: pipe.bytes, capacity: pipe.capacity }),
     ),
     moved ? h("p", { class: `delta ${moved.dir}`, "data-testid": "pipe-delta" }, `${moved.dir === "in" ? "+" : "−"}${ev.ret} `, h("code", {}, dataText(ev))) : null,
     h(
