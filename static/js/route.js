@@ -58,10 +58,13 @@ function assignLanes(plans, geo, gap, room) {
   for (const p of [...plans].sort((a, b) => b.y0 - a.y0)) {
     const dir = p.side === "right" ? 1 : -1;
     const free = (x, step) => !lanes.some((l) => Math.abs(l.at - x) < step - 0.5 && l.a < bottom && l.b > p.y0);
-    const inside = (x, step) => x > p.lo + step / 2 && x < p.hi - step / 2;
+    // Half a gap from a card, a whole one from the stage's edge.
+    const lo = p.lo + (p.lo <= geo.user.left + 1 ? 1 : 0.5) * gap;
+    const hi = p.hi - (p.hi >= geo.user.right - 1 ? 1 : 0.5) * gap;
+    const inside = (x) => x > lo - 0.01 && x < hi + 0.01;
     let lane = null;
     for (const step of [gap, MIN_GAP]) {
-      for (let x = p.sx + dir * step; lane === null && inside(x, step); x += dir * step) if (free(x, step)) lane = x;
+      for (let x = p.sx + dir * step; lane === null && inside(x); x += dir * step) if (free(x, step)) lane = x;
       if (lane !== null) break;
     }
     if (lane === null) {
@@ -99,9 +102,6 @@ function shape(p, geo, taken, bandU, bandK, gap, room) {
   const span = (a, b) => [Math.min(a, b), Math.max(a, b)];
   const yU = freeY(bandU, ...span(lane, entry), taken, gap);
   const yK = freeY(bandK, ...span(lane, entry), taken, gap);
-  // A band too low for one more line asks for the height it lacks (the caller routes again).
-  if (yU === null) room.user += gap + Math.max(0, bandU.top - bandU.bottom);
-  if (yK === null) room.kernel += gap + Math.max(0, bandK.top - bandK.bottom);
   const tries = [];
   if (yU !== null) tries.push([[sx, y0], [lane, y0], [lane, yU], [entry, yU], [entry, ty]]);
   if (yK !== null) tries.push([[sx, y0], [lane, y0], [lane, yK], [entry, yK], [entry, ty]]);
@@ -117,6 +117,11 @@ function shape(p, geo, taken, bandU, bandK, gap, room) {
         break;
       }
     }
+  }
+  if (!found) {
+    // A band too low for one more line asks for the height it lacks (the caller routes again).
+    if (yU === null) room.user += gap + Math.max(0, bandU.top - bandU.bottom);
+    if (yK === null) room.kernel += gap + Math.max(0, bandK.top - bandK.bottom);
   }
   const path = simplify(found ?? tries[0] ?? [[sx, y0], [lane, y0], [lane, ty], [entry, ty]]);
   for (const seg of segments(path)) (seg.vertical ? taken.v : taken.h).push({ at: seg.at, a: seg.a, b: seg.b });

@@ -17,12 +17,15 @@ const ROW_KEYS = new Set(["pid", "fd", "kind", "end", "file", "testid"]);
 const ROOM = ["left", "right", "user", "kernel"];
 
 export function drawWires(stage, svg) {
-  // Route once with no extra room, then again with the room the first routes lacked.
+  // Route with no extra room first, then with the room the routes lacked, until they fit.
+  const extra = Object.fromEntries(ROOM.map((key) => [key, 0]));
   for (const key of ROOM) stage.style.removeProperty(`--wire-room-${key}`);
   let drawn = layout(stage);
-  const room = drawn.room;
-  if (ROOM.some((key) => room[key] > 0)) {
-    for (const key of ROOM) if (room[key] > 0) stage.style.setProperty(`--wire-room-${key}`, `${Math.ceil(room[key])}px`);
+  for (let pass = 0; pass < 4 && ROOM.some((key) => drawn.room[key] > 0); pass++) {
+    for (const key of ROOM) {
+      extra[key] += drawn.room[key];
+      if (extra[key] > 0) stage.style.setProperty(`--wire-room-${key}`, `${Math.ceil(extra[key])}px`);
+    }
     drawn = layout(stage);
   }
   svg.setAttribute("width", stage.scrollWidth);
