@@ -22,9 +22,13 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+FileType = Literal["regular", "directory", "symlink", "char", "block", "fifo", "socket"]
+
+
 class FdEntry(_Strict):
     fd: int
-    kind: Literal["pipe", "tty", "file", "null", "socket", "anon", "other"]
+    kind: Literal["pipe", "fifo", "tty", "file", "null", "socket", "anon", "other"]
+    type: FileType | None
     target: str
     pipe: str | None
     end: Literal["read", "write", "both"] | None
@@ -39,6 +43,7 @@ class BlockedOn(_Strict):
     fd: int | None
     pipe: str | None
     wchan: str
+    path: str | None
 
 
 class NextCall(_Strict):
@@ -101,6 +106,8 @@ class FileState(_Strict):
 
 class PipeState(_Strict):
     id: str
+    kind: Literal["pipe", "fifo"]
+    path: str | None
     bytes: int | None
     capacity: int | None
     readers: int | None
@@ -108,6 +115,40 @@ class PipeState(_Strict):
     reader_fds: int
     writer_fds: int
     ring: Ring
+
+
+class MappingPage(_Strict):
+    present: bool
+    exclusive: bool
+    frame: int | None
+
+
+class MappingView(_Strict):
+    pid: int
+    start: str
+    end: str
+    perms: str | None
+    bytes: str | None
+    changed: list[tuple[int, int]]
+    pages: list[MappingPage] | None
+    resident: int | None
+    shared: int | None
+    waiting_at: int | None
+
+
+class MappingState(_Strict):
+    id: str
+    name: str
+    share: Literal["shared", "private"]
+    backing: Literal["anon", "memfd", "file"]
+    path: str | None
+    inode: int | None
+    size: int
+    pages: int
+    bytes: str | None
+    changed: list[tuple[int, int]]
+    split: list[bool | None] | None
+    views: list[MappingView]
 
 
 class GoneFd(FdEntry):
@@ -118,12 +159,14 @@ class Gone(_Strict):
     fds: list[GoneFd]
     files: list[FileState]
     pipes: list[PipeState]
+    mappings: list[MappingState]
 
 
 class WorldState(_Strict):
     procs: list[ProcState]
     files: list[FileState] | None
     pipes: list[PipeState]
+    mappings: list[MappingState]
     gone: Gone
     output_at: int
     output_new: str
@@ -261,6 +304,9 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     PipeState,
     Ring,
     RingSlot,
+    MappingState,
+    MappingView,
+    MappingPage,
 )
 
 

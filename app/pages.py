@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from app.guards import navigated_from_here
 from app.i18n import COOKIE, LANGS, choose_lang, strings, translate
 from app.runs.errors import RunNotFound
-from app.scenarios.catalog import Scenario, all_scenarios, get
+from app.scenarios.catalog import CHAPTERS, Scenario, all_scenarios, get
 from app.templating import templates
 
 ONE_YEAR = 365 * 24 * 3600
@@ -42,7 +42,12 @@ def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def gallery(request: Request) -> HTMLResponse:
     scenarios = [s.to_json() for s in all_scenarios()]
-    return _page(request, "gallery.html", scenarios=scenarios)
+    # Grouped by the note's chapters, in its order; a chapter with no scenario yet is left out.
+    chapters = [
+        (chapter, [s for s in scenarios if s["chapter"] == chapter]) for chapter in CHAPTERS
+    ]
+    chapters = [(chapter, group) for chapter, group in chapters if group]
+    return _page(request, "gallery.html", scenarios=scenarios, chapters=chapters)
 
 
 @router.get("/run/{name}", response_class=HTMLResponse, include_in_schema=False)

@@ -23,9 +23,16 @@ def test_each_scenario_runs_to_its_end_over_the_websocket(api: Client, name: str
     assert end["type"] == "run.end"
     assert end["reason"] == ("timeout" if name in TIMES_OUT else "exited"), end["message"]
     assert [e["seq"] for e in events] == list(range(len(events)))
-    first = catalog.get(name)
-    if first is not None and first.chapter in ("pipe", "shell"):
-        assert any(e["type"] == "call.return" and e["call"] == "pipe" for e in events)
+    # Each chapter's object is in the kernel at some step: a pipe, a FIFO (a pipe row too),
+    # a mapping.
+    scenario = catalog.get(name)
+    assert scenario is not None
     assert any(e["type"] == "call.return" for e in events)
+    if scenario.chapter in ("pipe", "fifo", "shell"):
+        kinds = {p["kind"] for e in events for p in e["state"]["pipes"]}
+        wanted = {"pipe": "pipe", "shell": "pipe"}.get(scenario.chapter, scenario.chapter)
+        assert wanted in kinds, kinds
+    if scenario.chapter == "shm":  # its kernel object is a mapping, not a pipe
+        assert any(e["state"]["mappings"] for e in events)
     pids = {p["pid"] for e in events for p in e["state"]["procs"]}
     assert wait_gone(pids) == set()

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from app.kernel import fifo, file_types
+
 # Fds from here up are the runner's own channels; they are never shown.
 RESERVED_FD = 1000
 
@@ -22,8 +24,10 @@ SLEEPS = {
     "pipe": r"pipe_(read|write)|pipe_wait\w*",
     "wait": r"do_wait",
     "sleep": r"nanosleep",
+    "fifo": r"wait_for_partner",  # an open of a FIFO, until the other end opens
     "other": r"wait_woken",
     "signal": r"pause|sigsuspend[\w.]*|do_sigtimedwait[\w.]*|do_signal_stop[\w.]*",
+    "futex": r"futex_\w*wait\w*",  # a sem_wait or mutex in shared memory (6.18: futex_do_wait)
 }
 BLOCKING_WCHANS = re.compile("(" + "|".join(SLEEPS.values()) + ")$")
 
@@ -102,13 +106,18 @@ def fd_table(
         access = flags & O_ACCMODE
         mode = {0: "r", 1: "w"}.get(access, "rw")
         kind = classify(target)
+        type_, inode = file_types.of(pid, fd, target)
+        pipe = target if kind == "pipe" else None
+        if kind == "file" and type_ == "fifo" and inode is not None:
+            kind, pipe = "fifo", fifo.fifo_id(inode)  # a named pipe: its link is its path
         rows.append(
             {
                 "fd": fd,
                 "kind": kind,
+                "type": type_,
                 "target": target,
-                "pipe": target if kind == "pipe" else None,
-                "end": ({"r": "read", "w": "write"}.get(mode, "both") if kind == "pipe" else None),
+                "pipe": pipe,
+                "end": {"r": "read", "w": "write"}.get(mode, "both") if pipe else None,
                 "mode": mode,
                 "nonblock": bool(flags & O_NONBLOCK),
                 "cloexec": bool(flags & O_CLOEXEC),

@@ -2,7 +2,8 @@
 
 A read on a pipe waits for data or for the last reference to the last write-end open file
 to go (fork and dup share open files, and the pipe counts files, not fds); a write on a full pipe
-waits for a reader to free a page; wait4 waits for a child. Naming who holds the ends that
+waits for a reader to free a page; wait4 waits for a child; an open of a FIFO waits for a
+process to open its other end. Naming who holds the ends that
 would wake a blocked process is what a student needs to see the bug.
 """
 
@@ -53,6 +54,11 @@ def stuck(state: dict[str, Any]) -> list[str]:
             lines.append(
                 f"{who} on {pipe}: it is full, and no read frees a page; read-end open files: "
                 f"{readers}"
+            )
+        elif on["call"] == "open" and on.get("path"):
+            lines.append(
+                f"{who} of {on['path']}: an open of a FIFO waits until a process opens its "
+                "other end, and none does"
             )
         elif on["call"] == "wait4":
             kids = [

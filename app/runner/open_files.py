@@ -2,7 +2,8 @@
 
 kcmp (app/kernel/files.py) says which fds share one open file at this moment; this names
 each file so the page can draw the same box across steps. A file keeps its id while any fd
-that held it before still holds it (same process, fd and target); a file no fd carries over
+that held it before still holds it (same process, fd and object: a pipe's or a FIFO's id, else
+the fd's target, so a FIFO's file keeps its id when its path is unlinked); a file no fd carries over
 is new and gets the next number. Files are never merged or split by the kernel, so a file
 whose fds all changed is a new one.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 from app.kernel import files, procfs
 
-Member = tuple[int, int, str]  # (pid, fd, target)
+Member = tuple[int, int, str]  # (pid, fd, object)
 
 FLAG_NAMES = (
     (0o2000, "O_APPEND"),
@@ -42,7 +43,7 @@ class OpenFiles:
         """The open files behind `tables` ((pid, fd rows, flags by fd) per live process);
         each row gains `file`. None when the kernel refuses to say (every row's file: None)."""
         wanted = [
-            ((pid, row["fd"]), row["target"], flags[row["fd"]] & ~procfs.O_CLOEXEC)
+            ((pid, row["fd"]), row["pipe"] or row["target"], flags[row["fd"]] & ~procfs.O_CLOEXEC)
             for pid, rows, flags in tables
             for row in rows
         ]
@@ -58,7 +59,7 @@ class OpenFiles:
         ids = self.name(found)
         out = []
         for file, file_id in zip(found, ids, strict=True):
-            target, flags = file.key
+            target, flags = file.key  # the object: a pipe's or FIFO's id, else the target
             first = rows_by_ref[file.refs[0]]
             for ref in file.refs:
                 rows_by_ref[ref]["file"] = file_id

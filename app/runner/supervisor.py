@@ -36,7 +36,9 @@ BLOCK_PROBE_S = 0.001
 POLL_S = 0.005
 DISK_CHECK_S = 0.02
 END_ROOM = 1 << 16  # bytes of the recording limit kept for run.end
-FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve"})
+# Calls after which an fd (number, target) seen before may carry other flags: an `open` of a
+# path opened before can give back its fd number.
+FLAG_CHANGERS = frozenset({"fcntl", "dup2", "execve", "open"})
 NO_BOUNDARY = {"namespaces": False, "uids": False, "landlock": 0, "seccomp": False}
 
 
@@ -412,8 +414,8 @@ class Supervisor(Deaths, Unreported, SignalWatch):
         where, fd = found
         call = proc.in_call
         call["blocked"] = True
-        pipe = proc.fd_pipe(fd) if fd is not None else None
-        proc.blocked_on = {"call": call["call"], "fd": fd, "pipe": pipe, "wchan": where}
+        proc.blocked_on = proc.asleep(call["call"], call["args"], fd, where)
+        pipe = proc.blocked_on["pipe"]
         self.holder = None
         ring = self.world.rings.get(pipe or "")
         if call["call"] == "write" and ring is not None:

@@ -77,8 +77,8 @@ class Unreported:
             else:
                 where, fd = found
                 call = "read" if "read" in where else "write" if "write" in where else where
-                pipe = proc.fd_pipe(fd) if fd is not None else None
-                proc.blocked_on = {"call": call, "fd": fd, "pipe": pipe, "wchan": where}
+                call = "open" if where.endswith("wait_for_partner") else call  # a FIFO's open
+                proc.blocked_on = proc.asleep(call, {}, fd, where)
             changed = True
         if changed:
             before = self.last_state

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.kernel import pipes, procfs, signals
+from app.kernel import fifo, pipes, procfs, shm, signals
 from app.kernel.ring import PAGE, RingModel
 from app.runner.open_files import OpenFiles
 
@@ -65,6 +65,14 @@ class Proc:
     def fd_pipe(self, fd: int) -> str | None:
         return next((row["pipe"] for row in self.fds if row["fd"] == fd), None)
 
+    def asleep(self, call: str, args: dict[str, Any], fd: int | None, wchan: str) -> dict[str, Any]:
+        """Its `blocked_on` while the kernel has `call` asleep at `wchan` (on `fd`, when
+        /proc/PID/syscall names one): the fd's pipe, and the path it waits on, if any."""
+        row = next((r for r in self.fds if r["fd"] == fd), None) if fd is not None else None
+        pipe = row["pipe"] if row else None
+        path = fifo.waits_on(call, args, row)
+        return {"call": call, "fd": fd, "pipe": pipe, "wchan": wchan, "path": path}
+
     def to_json(self) -> dict[str, Any]:
         nxt = self.ready
         return {
@@ -97,6 +105,7 @@ class World:
         # Bytes the kernel has already moved in each pipe for woken calls whose events come
         # after the one being sent (the supervisor's ordering rule): not yet in that state.
         self.ahead: dict[str, int] = {}
+        self.mappings = shm.Mappings()
 
     def add_output(self, text: str) -> None:
         self.output_new.append(text)
@@ -134,6 +143,7 @@ class World:
     ) -> None:
         """Move the ring model by a call we saw return (exact); `resumed`: what a woken call
         moved after its sleep (ret is then that part only)."""
+        self.mappings.note(proc.pid, call, args, ret)
         if call == "fcntl":
             # Status flags live in the open file: every fd sharing it sees the change.
             for other in self.procs.values():
@@ -163,7 +173,10 @@ class World:
                 pid_ = row["pipe"]
                 if pid_ is None:
                     continue
-                entry = pipe_rows.setdefault(pid_, new_pipe_row(pid_, files is not None))
+                if pid_ not in pipe_rows:
+                    new = new_pipe_row(pid_, files is not None) | fifo.pipe_fields(row)
+                    pipe_rows[pid_] = new
+                entry = pipe_rows[pid_]
                 if row["mode"] in ("r", "rw"):
                     entry["reader_fds"] += 1
                 if row["mode"] in ("w", "rw"):
@@ -196,11 +209,13 @@ class World:
             "procs": [p.to_json() for p in sorted(self.procs.values(), key=lambda p: p.order)],
             "files": files,
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
+            "mappings": self.mappings.rows(live),
         }
 
 
 def new_pipe_row(pipe_id: str, files_known: bool) -> dict[str, Any]:
-    """readers/writers count open files (the kernel's own counts): unknown without them."""
+    """readers/writers count open files (the kernel's own counts): unknown without them.
+    `kind` and `path` (a FIFO's) come from its fds (app/kernel/fifo.py)."""
     count = 0 if files_known else None
     return {"id": pipe_id, "readers": count, "writers": count, "reader_fds": 0, "writer_fds": 0}
 
@@ -237,7 +252,18 @@ def measure_through(holders: list[tuple[Proc, int]]) -> tuple[int, int] | None:
     return None
 
 
-NOTHING_GONE: dict[str, list[dict[str, Any]]] = {"fds": [], "files": [], "pipes": []}
+def opened_on(row: dict[str, Any]) -> str:
+    """What an fd row is open on, for telling whether it still is: a pipe's or FIFO's id
+    (a FIFO's link changes when it is unlinked; the fd does not), else its target."""
+    return str(row["pipe"] or row["target"])
+
+
+NOTHING_GONE: dict[str, list[dict[str, Any]]] = {
+    "fds": [],
+    "files": [],
+    "pipes": [],
+    "mappings": [],
+}
 
 
 def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
@@ -245,12 +271,12 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[s
     files whose last reference went, and pipes freed with their last end, as they were. Each
     event carries this, so a page draws a closed row fading out from that event alone, never
     looking at the one before."""
-    now = {(p["pid"], r["fd"], r["target"]) for p in after["procs"] for r in p["fds"]}
+    now = {(p["pid"], r["fd"], opened_on(r)) for p in after["procs"] for r in p["fds"]}
     fds = [
         {"pid": p["pid"], **r}
         for p in before.get("procs", [])
         for r in p["fds"]
-        if (p["pid"], r["fd"], r["target"]) not in now
+        if (p["pid"], r["fd"], opened_on(r)) not in now
     ]
     alive = {pipe["id"] for pipe in after["pipes"]}
     pipes = [pipe for pipe in before.get("pipes", []) if pipe["id"] not in alive]
@@ -258,4 +284,5 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[s
     still = {file["id"] for file in after["files"] or []}
     known_after = after["files"] is not None
     files = [f for f in before.get("files") or [] if known_after and f["id"] not in still]
-    return {"fds": fds, "files": files, "pipes": pipes}
+    shm.mark_changed(before, after)  # what this event changed in a mapping's bytes
+    return {"fds": fds, "files": files, "pipes": pipes, "mappings": shm.gone(before, after)}

@@ -19,6 +19,7 @@ EMPTY_STATE: dict[str, Any] = {
     "procs": [],
     "files": [],
     "pipes": [],
+    "mappings": [],
     "gone": NOTHING_GONE,
     "output_at": 0,
     "output_new": "",

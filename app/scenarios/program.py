@@ -3,11 +3,10 @@
 A program is one small vocabulary of operations, one list per process role. `root` names the
 role of the first process (it may be left out when one role only is never forked: JSON objects
 have no order, so the first key cannot be trusted to mean it); `fork` names the role its child
-runs. File descriptors are written as C
-writes them: a pipe named `fd` gives `fd[0]` (read end) and `fd[1]` (write end); plain numbers
-(0, 1, 2, or a dup2 target) are fds too. Built-in scenarios and user-composed programs share
-this format, so it is validated strictly: an error's `loc` names the role, the step index and
-the field.
+runs. File descriptors are written as C writes them: a pipe named `fd` gives `fd[0]` (read
+end) and `fd[1]` (write end), an `open` named `rfd` gives `rfd`; plain numbers (0, 1, 2, or a
+dup2 target) are fds too. Built-in scenarios and user-composed programs share this format, so
+it is validated strictly: an error's `loc` names the role, the step index and the field.
 """
 
 from __future__ import annotations
@@ -29,6 +28,18 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from app.scenarios import argv as arguments
 from app.scenarios.commands import COMMANDS
+from app.scenarios.steps_fifo import MkfifoStep, OpenStep, UnlinkStep
+from app.scenarios.steps_shm import (
+    LoadStep,
+    MmapStep,
+    MsyncStep,
+    MunmapStep,
+    SemInitStep,
+    SemPostStep,
+    SemWaitStep,
+    StoreStep,
+    check_mappings,
+)
 from app.scenarios.steps_signals import (
     KillStep,
     PauseStep,
@@ -42,7 +53,7 @@ from app.scenarios.steps_signals import (
 # Programs exec may run, each with the options its table allows (commands.py). Nothing
 # else is ever exec'd.
 ALLOWED_PROGRAMS = tuple(COMMANDS)
-FD_NAME = re.compile(r"^([a-z_][a-z0-9_]{0,15})\[([01])\]$")
+FD_NAME = re.compile(r"^([a-z_][a-z0-9_]{0,15})(\[[01]\])?$")  # fd[0], fd[1], or an open's name
 ROLE_NAME = r"^[a-z][a-z0-9_-]{0,15}$"
 MAX_FD = 999  # fds from 1000 up belong to the runner's own channels
 MAX_WRITE = 1 << 20
@@ -59,7 +70,7 @@ def _fd_ref(value: object) -> int | str:
         return value
     raise PydanticCustomError(
         "fd_ref",
-        "an fd is a number from 0 to {max} or a named end such as fd[0] or fd[1]",
+        "an fd is a number from 0 to {max}, or a name a step gave it: fd[0], fd[1], rfd",
         {"max": MAX_FD},
     )
 
@@ -226,7 +237,18 @@ Step = Annotated[
     | SigprocmaskStep
     | PauseStep
     | SigsuspendStep
-    | SigwaitinfoStep,
+    | SigwaitinfoStep
+    | MmapStep
+    | LoadStep
+    | StoreStep
+    | MsyncStep
+    | MunmapStep
+    | SemInitStep
+    | SemWaitStep
+    | SemPostStep
+    | MkfifoStep
+    | OpenStep
+    | UnlinkStep,
     Field(discriminator="op"),
 ]
 
@@ -288,4 +310,5 @@ class Program(BaseModel):
         for role in unforked:
             if role != self.root:
                 raise ValueError(f"role {role!r} is never started by a fork")
+        check_mappings(self.procs)
         return self

@@ -221,13 +221,8 @@ class TraceSupervisor(Supervisor):
                 continue
             where, fd = found
             opened.blocked = True
-            proc.blocked_on = {
-                "call": opened.call,
-                "fd": fd,
-                "pipe": proc.fd_pipe(fd) if fd is not None else None,
-                "wchan": where,
-            }
             args = calls.named_args(opened.name, opened.args)
+            proc.blocked_on = proc.asleep(opened.call, args, fd, where)
             self.emit(
                 "call.block",
                 proc.pid,

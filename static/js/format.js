@@ -1,6 +1,8 @@
 // System calls and events as strace prints them: `[pid 12] write(4, "hello pipe\n", 11) = 11`.
 // The data strings in events are already escaped the way strace escapes them.
 
+import { shmCallText, shmReturnText } from "./shm-say.js";
+
 const ERRNO_TEXT = {
   EPIPE: "Broken pipe",
   EAGAIN: "Resource temporarily unavailable",
@@ -12,6 +14,9 @@ const ERRNO_TEXT = {
   EINVAL: "Invalid argument",
   EMFILE: "Too many open files",
   ENOENT: "No such file or directory",
+  EFAULT: "Bad address",
+  ENXIO: "No such device or address",
+  EEXIST: "File exists",
 };
 
 /** A C string as strace shows it: quoted, and cut after max characters with `...`. */
@@ -97,10 +102,12 @@ export function callText(ev, max = 32) {
       return `rt_sigtimedwait(${sigs(a.set)}, …)`;
     case "exit_group":
       return `exit_group(${a.status ?? 0})`;
+    case "mkfifo":
+      return `mkfifo(${quote(a.path)}, ${a.mode ?? "0644"})`;
     case "clock_nanosleep":
       return `clock_nanosleep(${a.ms ?? "?"} ms)`;
     default:
-      return `${ev.call}(${Object.entries(a).map(([, v]) => plain(v)).join(", ")})`;
+      return shmCallText(ev) ?? `${ev.call}(${Object.entries(a).map(([, v]) => plain(v)).join(", ")})`;
   }
 }
 
@@ -113,7 +120,7 @@ export function returnText(ev) {
     const words = ERRNO_TEXT[ev.errno];
     return ` = -1 ${ev.errno}${words ? ` (${words})` : ""}`;
   }
-  return ` = ${ev.ret}`;
+  return shmReturnText(ev) ?? ` = ${ev.ret}`;
 }
 
 /** One strace-like log line for any event. */

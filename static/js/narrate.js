@@ -1,8 +1,10 @@
 // The caption: what the current event means, in words a student can follow.
 
+import { sayFifo } from "./fifo.js";
 import { endFiles, fileOf } from "./files.js";
 import { callText, dataText, escapeText, quote } from "./format.js";
 import { getLang, has, t } from "./i18n.js";
+import { shmSentence } from "./shm-say.js";
 import { signalReturn, signalSentence } from "./signals.js";
 import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
 
@@ -20,6 +22,8 @@ export function startOfSentence(state, pid, text) {
 function sentence(ev) {
   const s = ev.state;
   const name = ev.pid ? who(s, ev.pid) : "";
+  const own = shmSentence(ev, name);
+  if (own) return own;
   switch (ev.type) {
     case "run.start":
       return t("say.run.start", { mode: t(`say.mode.${ev.mode}`) });
@@ -31,6 +35,7 @@ function sentence(ev) {
       return t("say.call.enter", { who: name, call: callText(ev, 24) });
     case "call.block": {
       const call = ev.blocked_on?.call;
+      if (call === "open") return sayFifo(ev, name);
       if (call === "read" || call === "write") return t(`say.call.block.${call}`, { who: name });
       return t("say.call.block", { who: name, call: callText(ev, 24), wchan: ev.blocked_on?.wchan ?? "?" });
     }
@@ -70,6 +75,8 @@ function narrateReturn(ev, name) {
   const s = ev.state;
   const aboutSignals = signalReturn(ev, name);
   if (aboutSignals) return aboutSignals;
+  const fifo = sayFifo(ev, name);
+  if (fifo) return fifo;
   if (ev.ret === -1) {
     if (ev.errno === "EPIPE") return t("say.ret.epipe", { who: name });
     if (ev.errno === "EAGAIN") return t("say.ret.eagain", { who: name, call: ev.call });
@@ -97,7 +104,7 @@ function narrateReturn(ev, name) {
       if (ev.ret === 0) return t("say.ret.eof", { who: name });
       return t("say.ret.read", { who: name, n: ev.ret, data });
     case "write":
-      if (row?.kind === "pipe") {
+      if (row?.pipe) {
         const bytes = pipeOf(s, row.pipe)?.bytes ?? "?";
         return t("say.ret.write.pipe", { who: name, n: ev.ret, data, bytes });
       }
@@ -109,7 +116,7 @@ function narrateReturn(ev, name) {
 
 // Closing a pipe fd closes the end only with the last reference to the open file: say which.
 function closed(ev, name, row) {
-  const file = row?.kind === "pipe" ? fileOf(ev.state, row) : null;
+  const file = row?.pipe ? fileOf(ev.state, row) : null;
   if (!file) return t("say.ret.close", { who: name, fd: ev.args.fd });
   const end = t(`fd.end.${file.end ?? "both"}`);
   const released = ev.state.gone.files.some((f) => f.id === file.id);

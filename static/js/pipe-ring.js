@@ -4,6 +4,7 @@
 import { h } from "./dom.js";
 import { dataText } from "./format.js";
 import { t } from "./i18n.js";
+import { pipeHeading } from "./fifo.js";
 import { fileLayer } from "./files.js";
 import { freedPipes } from "./gone.js";
 import { icon } from "./icons.js";
@@ -19,7 +20,8 @@ export function renderPipes(container, ev) {
   // A pipe that disappears with this event (its last end closed) stays one frame, faded.
   const freed = freedPipes(ev.state).map((p) => pipeColumn(p, ev, true));
   container.replaceChildren(...pipes, ...freed);
-  if (!pipes.length && !freed.length) container.append(h("p", { class: "none" }, t("run.no_pipes")));
+  const mapped = (ev.state.mappings ?? []).length > 0; // the kernel object here is a mapping
+  if (!pipes.length && !freed.length && !mapped) container.append(h("p", { class: "none" }, t("run.no_pipes")));
 }
 
 /** The pipe with its open files above it: fd -> file -> pipe, top to bottom. */
@@ -36,14 +38,14 @@ function pipeBox(pipe, ev, freed) {
     {
       class: `pipe${freed ? " freed" : ""}${moved ? ` moved-${moved.dir}` : ""}`,
       "data-testid": freed ? "pipe-freed" : "pipe",
-      dataset: { pipe: pipe.id },
-      "aria-label": `${t("pipe.title")} ${pipe.id}`,
+      dataset: { pipe: pipe.id, kind: pipe.kind ?? "pipe" },
+      "aria-label": pipe.kind === "fifo" ? `${t("fifo.title")} ${pipe.path}` : `${t("pipe.title")} ${pipe.id}`,
     },
     h("div", { class: "ports" }, port(pipe, "write", outcome(ev, pipe)), port(pipe, "read", outcome(ev, pipe))),
     h(
       "header",
       {},
-      h("h3", {}, `${t("pipe.title")} `, h("code", {}, pipe.id)),
+      pipeHeading(pipe),
       h("p", { class: "sub" }, `${t("pipe.buffer")} · ${t("pipe.ring", { n: pipe.ring.nslots })}`),
     ),
     h(

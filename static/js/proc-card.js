@@ -2,6 +2,7 @@
 // event did to it, its fd table as /proc shows it, and in step mode its next call.
 
 import { h } from "./dom.js";
+import { blockedStatus, fileType } from "./fifo.js";
 import { callText, dataText } from "./format.js";
 import { t } from "./i18n.js";
 import { goneFds } from "./gone.js";
@@ -70,8 +71,8 @@ export function statusOf(proc) {
     const text =
       b.fd !== null && b.fd !== undefined
         ? t("status.blocked_pipe", { call: b.call, fd: b.fd, pipe: b.pipe ?? "?" })
-        : t("status.blocked", { call: b.call ?? "?" });
-    const tipKey = ["read", "write", "wait4"].includes(b.call) ? `status.blocked.${b.call}.tip` : "status.blocked.other.tip";
+        : (blockedStatus(b) ?? t("status.blocked", { call: b.call ?? "?" }));
+    const tipKey = ["read", "write", "wait4", "open"].includes(b.call) ? `status.blocked.${b.call}.tip` : "status.blocked.other.tip";
     return { key: "blocked", icon: "blocked", text, tip: t(tipKey, { wchan: b.wchan ?? "?" }) };
   }
   if (proc.status === "stopped") return stoppedStatus();
@@ -143,9 +144,9 @@ function fdTable(proc, ev) {
     h(
       "thead",
       {},
-      h("tr", {}, ...["fd", "kind", "target", "mode"].map((c) => h("th", { scope: "col" }, t(`fd.col.${c}`)))),
+      h("tr", {}, ...["fd", "type", "kind", "target", "mode"].map((c) => h("th", { scope: "col" }, t(`fd.col.${c}`)))),
     ),
-    h("tbody", {}, body.length ? body : h("tr", {}, h("td", { colspan: 4, class: "none" }, t("proc.fd_empty")))),
+    h("tbody", {}, body.length ? body : h("tr", {}, h("td", { colspan: 5, class: "none" }, t("proc.fd_empty")))),
   );
 }
 
@@ -169,6 +170,7 @@ function fdRow(proc, fd, active, closed = false) {
       title: closed ? t("fd.closed.tip") : null,
     },
     h("th", { scope: "row", class: "fdnum" }, String(fd.fd)),
+    h("td", { class: "type" }, fileType(fd)),
     h("td", { class: "kind" }, t(`fd.kind.${fd.kind}`)),
     h(
       "td",

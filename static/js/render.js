@@ -7,6 +7,7 @@
 import { narrate } from "./narrate.js";
 import { renderPipes } from "./pipe-ring.js";
 import { renderProcs } from "./proc-card.js";
+import { renderMappings } from "./shm.js";
 import { stuckLines } from "./stuck.js";
 import { drawWires } from "./wires.js";
 
@@ -16,6 +17,7 @@ export function render(view, ev, opts = {}) {
   if (!ev) {
     view.procs.replaceChildren();
     view.pipes.replaceChildren();
+    renderMappings(view.stage.querySelector(".mappings"), null);
     view.wires.replaceChildren();
     view.terminal.show(null);
     view.caption.textContent = "";
@@ -26,6 +28,7 @@ export function render(view, ev, opts = {}) {
   view.stage.dataset.type = ev.type;
   renderProcs(view.procs, ev, opts);
   renderPipes(view.pipes, ev);
+  renderMappings(view.stage.querySelector(".mappings"), ev);
   // The terminal as it was at this step: its text before this state's `output_at`.
   view.terminal.show(ev);
   // A run that timed out also says, one line a blocked process, why it could not go on.

@@ -30,6 +30,7 @@ function stuckSentence(state, proc) {
     const holders = holdersText(state, on.pipe, "read", endHolders(state, on.pipe, "read"));
     return t("stuck.write", { who: name, pipe: on.pipe, holders: holders || t("stuck.nobody") });
   }
+  if (on.call === "open" && on.path) return t("stuck.open", { who: name, path: on.path });
   if (on.call === "wait4") {
     const children = state.procs.filter((p) => p.ppid === proc.pid && ["running", "blocked", "unknown"].includes(p.status));
     const names = listOf(children.map((child) => who(state, child.pid)));

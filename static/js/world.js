@@ -44,6 +44,6 @@ export function pipeFlow(ev) {
   if (ev.type !== "call.return" || ev.ret <= 0) return null;
   if (ev.call !== "write" && ev.call !== "read") return null;
   const row = callFd(ev);
-  if (!row || row.kind !== "pipe") return null;
+  if (!row?.pipe) return null;
   return { dir: ev.call === "write" ? "in" : "out", pipe: row.pipe, fd: row.fd };
 }

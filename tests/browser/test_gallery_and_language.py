@@ -18,7 +18,7 @@ def test_gallery_lists_every_scenario_with_its_point_and_parameters(
     expect(page.get_by_test_id("scenario")).to_have_count(len(scenarios))
     for scenario in scenarios:
         item = page.locator(f'[data-testid="scenario"][data-scenario="{scenario.name}"]')
-        expect(item.locator("h2")).to_have_text(scenario.title["en"])
+        expect(item.locator("h3")).to_have_text(scenario.title["en"])
         expect(item.get_by_test_id("scenario-summary")).to_have_text(scenario.summary["en"])
         expect(item.get_by_test_id(f"run-{scenario.name}")).to_be_visible()
         for param in scenario.params:
@@ -35,7 +35,7 @@ def test_chinese_everywhere_and_kept_across_pages(page: Page, shots: Path) -> No
     page.get_by_test_id("lang-zh").click()
     expect(page.locator("h1")).to_have_text("选择一个场景")
     hello = page.locator('[data-testid="scenario"][data-scenario="hello-pipe"]')
-    expect(hello.locator("h2")).to_have_text("hello pipe：父写子读")
+    expect(hello.locator("h3")).to_have_text("hello pipe：父写子读")
     expect(hello.get_by_test_id("run-hello-pipe")).to_contain_text("运行")
 
     # The next page comes from the server already in Chinese (the cookie), as does a reload.

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import select
+import stat
 import struct
 import termios
 from typing import Any
@@ -26,7 +27,8 @@ from app.scenarios import catalog
 _libc = ctypes.CDLL(None, use_errno=True)
 SYS_KCMP, KCMP_FILE, SYS_PIDFD_GETFD = 312, 0, 438
 SLEEPS = re.compile(
-    r"(pipe_(read|write)|pipe_wait\w*|do_wait|nanosleep|pause|sigsuspend[\w.]*|do_sigtimedwait[\w.]*)$"
+    r"(pipe_(read|write)|pipe_wait\w*|do_wait|nanosleep|pause|sigsuspend[\w.]*|do_sigtimedwait[\w.]*"
+    r"|wait_for_partner)$"
 )
 QUIET_S = 0.04  # no event for this long after a settled state: the run is still
 RETRIES = 40
@@ -65,6 +67,21 @@ def fd_rows(pid: int) -> dict[int, tuple[str, int]] | None:
             raise Moved(f"{pid} fd {name} closed while listed")
         rows[int(name)] = (target, int(found.group(1), 8))
     return rows
+
+
+def held_pipe(pid: int, fd: int, target: str) -> str | None:
+    """The pipe an fd is on, by the observer's own stat: an anonymous pipe's link names it,
+    a FIFO's link is its path, and the inode behind it is its identity."""
+    if target.startswith("pipe:"):
+        return target
+    if target.startswith("/"):
+        try:
+            info = os.stat(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            raise Moved(f"{pid} fd {fd} closed while listed") from None
+        if stat.S_ISFIFO(info.st_mode):
+            return f"fifo:[{info.st_ino}]"
+    return None
 
 
 def same_file(a: tuple[int, int], b: tuple[int, int]) -> bool:
@@ -166,17 +183,24 @@ def compare(state: dict[str, Any]) -> list[str]:
             file = by_id.get(row["file"])
             if file is None or {"pid": proc["pid"], "fd": row["fd"]} not in file["refs"]:
                 out.append(f"{proc['pid']} fd {row['fd']}: names file {row['file']}")
-            elif file["nonblock"] != row["nonblock"] or file["object"] != row["target"]:
+            elif file["nonblock"] != row["nonblock"] or file["object"] != (
+                row["pipe"] or row["target"]
+            ):
                 out.append(f"{proc['pid']} fd {row['fd']}: file {file} disagrees with its row")
-    pipes_held = {t for rows in kernel.values() for t, _ in rows.values() if t.startswith("pipe:")}
+    on_pipe = {
+        (pid, fd): held_pipe(pid, fd, t)
+        for pid, rows in kernel.items()
+        for fd, (t, _) in rows.items()
+    }
+    pipes_held = {p for p in on_pipe.values() if p is not None}
     if pipes_held != {p["id"] for p in state["pipes"]}:
         out.append(f"pipes shown {[p['id'] for p in state['pipes']]}, held {pipes_held}")
     for pipe in state["pipes"]:
         on = [
             (pid, fd, f)
             for pid, rows in kernel.items()
-            for fd, (t, f) in rows.items()
-            if t == pipe["id"]
+            for fd, (_, f) in rows.items()
+            if on_pipe[(pid, fd)] == pipe["id"]
         ]
         if not on:
             continue

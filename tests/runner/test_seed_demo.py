@@ -81,7 +81,14 @@ def test_each_event_names_what_it_took_away(forkserver: ForkServer) -> None:
     closes = [e for e in calls(events) if e["call"] == "close"]
     first = closes[0]
     pipe_id = first["state"]["gone"]["fds"][0]["pipe"]
-    row = {"fd": 3, "kind": "pipe", "target": pipe_id, "pipe": pipe_id, "end": "read"}
+    row = {
+        "fd": 3,
+        "kind": "pipe",
+        "type": "fifo",
+        "target": pipe_id,
+        "pipe": pipe_id,
+        "end": "read",
+    }
     flags = {"mode": "r", "nonblock": False, "cloexec": False}
     read_file = first["state"]["gone"]["fds"][0]["file"]
     assert first["state"]["gone"]["fds"] == [{"pid": parent, **row, **flags, "file": read_file}]
@@ -92,4 +99,5 @@ def test_each_event_names_what_it_took_away(forkserver: ForkServer) -> None:
     assert [f["id"] for f in last["state"]["gone"]["files"]] == [read_file]
     assert last["state"]["pipes"] == []
     quiet = [e for e in events if e["type"] == "call.enter"]
-    assert all(e["state"]["gone"] == {"fds": [], "files": [], "pipes": []} for e in quiet)
+    nothing = {"fds": [], "files": [], "pipes": [], "mappings": []}
+    assert all(e["state"]["gone"] == nothing for e in quiet)

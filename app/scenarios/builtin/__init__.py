@@ -1,3 +1,3 @@
 """The built-in scenarios. Importing this package registers every one of them."""
 
-from app.scenarios.builtin import basics, flow, sharing, shell, signals, traced  # noqa: F401
+from app.scenarios.builtin import basics, fifo, flow, sharing, shell, shm, signals, traced  # noqa: F401
