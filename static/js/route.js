@@ -92,53 +92,77 @@ function assignEntries(plans, gap) {
   }
 }
 
-// The first of three shapes whose segments are clear: (a) down the lane, along the band
-// below the cards, down onto the target; (b) down the lane into kernel space, along the band
-// there; (c) along both bands, crossing the boundary where nothing is in the way.
+// The simplest shape whose segments are all clear. From the lane, a line goes down to a band
+// and along it, down again, and so on, to its entry point: (a) along the band below the
+// cards; (b) along the band in kernel space under its label; (c) along both, crossing the
+// boundary where nothing is in the way; (d) down its lane to just above its target (a target
+// below other boxes, as on a phone); (e, f) as (b, c), then down a free corridor to there.
 function shape(p, geo, taken, bandU, bandK, gap, room) {
   const { sx, y0, lane, entry, target } = p;
   const ty = target.top;
-  const clear = (path) => !segments(path).slice(1).some((seg) => hits(seg, geo.obstacles, target) || clash(seg, taken, gap));
-  const span = (a, b) => [Math.min(a, b), Math.max(a, b)];
-  const yU = freeY(bandU, ...span(lane, entry), taken, gap);
-  const yK = freeY(bandK, ...span(lane, entry), taken, gap);
-  const tries = [];
-  if (yU !== null) tries.push([[sx, y0], [lane, y0], [lane, yU], [entry, yU], [entry, ty]]);
-  if (yK !== null) tries.push([[sx, y0], [lane, y0], [lane, yK], [entry, yK], [entry, ty]]);
-  let found = tries.find(clear);
-  if (!found && yU !== null && yK !== null) {
-    for (const x of crossings(entry, geo)) {
-      const yU2 = freeY(bandU, ...span(lane, x), taken, gap);
-      const yK2 = freeY(bandK, ...span(x, entry), taken, gap);
-      if (yU2 === null || yK2 === null) continue;
-      const path = [[sx, y0], [lane, y0], [lane, yU2], [x, yU2], [x, yK2], [entry, yK2], [entry, ty]];
-      if (clear(path)) {
-        found = path;
-        break;
-      }
+  const bandT = { top: Math.max(geo.kernelTop + gap, ty - 120), bottom: ty - gap }; // just above the target
+  const hitsBox = (seg) => hits(seg, geo.obstacles, target);
+  const clear = (path) => !segments(path).slice(1).some((seg) => hitsBox(seg) || clash(seg, taken, gap));
+  // steps: [band, x, band, x, ...]: the line turns at a free y of each band to go to the x.
+  const build = (steps) => {
+    const path = [[sx, y0], [lane, y0]];
+    let x = lane;
+    for (let i = 0; i < steps.length; i += 2) {
+      const y = freeY(steps[i], Math.min(x, steps[i + 1]), Math.max(x, steps[i + 1]), taken, gap, hitsBox);
+      if (y === null) return null;
+      path.push([x, y]);
+      x = steps[i + 1];
+      path.push([x, y]);
     }
-  }
+    path.push([x, ty]);
+    return clear(path) ? path : null;
+  };
+  const first = (xs, steps) => {
+    for (const x of xs) {
+      const path = build(steps(x));
+      if (path) return path;
+    }
+    return null;
+  };
+  // Where a line going down from the band below the cards meets nothing until kernel space.
+  let crossed = null;
+  const crossing = () => {
+    for (const x of crossed === null ? across(lane, geo) : []) {
+      if (!hitsBox({ vertical: true, at: x, a: bandU.top, b: bandK.bottom })) return (crossed = x);
+    }
+    return crossed ?? (crossed = lane);
+  };
+  const found =
+    build([bandU, entry]) ??
+    build([bandK, entry]) ??
+    first(across(entry, geo), (x) => [bandU, x, bandK, entry]) ??
+    build([bandT, entry]) ??
+    first(across(entry, geo), (x) => [bandK, x, bandT, entry]) ??
+    first(across(entry, geo), (x) => [bandU, crossing(), bandK, x, bandT, entry]);
   if (!found) {
     // A band too low for one more line asks for the height it lacks (the caller routes again).
-    if (yU === null) room.user += gap + Math.max(0, bandU.top - bandU.bottom);
-    if (yK === null) room.kernel += gap + Math.max(0, bandK.top - bandK.bottom);
+    if (freeY(bandU, Math.min(lane, entry), Math.max(lane, entry), taken, gap, () => false) === null) room.user += gap + Math.max(0, bandU.top - bandU.bottom);
+    if (freeY(bandK, Math.min(lane, entry), Math.max(lane, entry), taken, gap, () => false) === null) room.kernel += gap + Math.max(0, bandK.top - bandK.bottom);
   }
-  const path = simplify(found ?? tries[0] ?? [[sx, y0], [lane, y0], [lane, ty], [entry, ty]]);
+  const path = simplify(found ?? [[sx, y0], [lane, y0], [lane, ty], [entry, ty]]);
   for (const seg of segments(path)) (seg.vertical ? taken.v : taken.h).push({ at: seg.at, a: seg.a, b: seg.b });
   return path;
 }
 
-/** A y in the band where a horizontal line from a to b runs clear of the ones already there. */
-function freeY(band, a, b, taken, gap) {
+/** The lowest y in the band where a horizontal line from a to b runs clear of the lines
+ * already there and of every box. */
+function freeY(band, a, b, taken, gap, hitsBox) {
   for (let y = band.bottom; y >= band.top; y -= gap) {
-    if (!taken.h.some((s) => Math.abs(s.at - y) < gap - 0.5 && s.a < b + gap && s.b > a - gap)) return y;
+    if (taken.h.some((s) => Math.abs(s.at - y) < gap - 0.5 && s.a < b + gap && s.b > a - gap)) continue;
+    if (!hitsBox({ vertical: false, at: y, a, b })) return y;
   }
   return null;
 }
 
-/** x positions to try for crossing the boundary, nearest the entry first. */
-function* crossings(entry, geo) {
-  for (let d = 0; d < geo.user.right - geo.user.left; d += 2) {
+/** x positions to try for a vertical run (across the boundary, down a corridor), nearest the
+ * entry first. */
+function* across(entry, geo) {
+  for (let d = 0; d < geo.user.right - geo.user.left; d += geo.gap) {
     yield entry - d;
     yield entry + d;
   }

@@ -15,23 +15,30 @@ import { route } from "./route.js";
 
 const ROW_KEYS = new Set(["pid", "fd", "kind", "end", "file", "testid"]);
 const ROOM = ["left", "right", "user", "kernel"];
+const lastRoom = new WeakMap(); // stage -> {key: the lines drawn, extra: the room they took}
 
 export function drawWires(stage, svg) {
-  // Route with no extra room first, then with the room the routes lacked, until they fit.
-  const extra = Object.fromEntries(ROOM.map((key) => [key, 0]));
-  for (const key of ROOM) stage.style.removeProperty(`--wire-room-${key}`);
+  // The same lines as last time (a step that moved bytes, a resize) start from the room they
+  // had; other lines start from none. Then as many passes as the routes need to fit.
+  const key = `${innerWidth} ${[...stage.querySelectorAll(".proc tr[data-fd], .file")].map((el) => `${el.dataset.testid}:${el.dataset.pid}:${el.dataset.fd}:${el.dataset.file}`).join(" ")}`;
+  const last = lastRoom.get(stage);
+  const extra = last?.key === key ? last.extra : Object.fromEntries(ROOM.map((k) => [k, 0]));
+  for (const k of ROOM) setRoom(stage, k, extra[k]);
   let drawn = layout(stage);
-  for (let pass = 0; pass < 4 && ROOM.some((key) => drawn.room[key] > 0); pass++) {
-    for (const key of ROOM) {
-      extra[key] += drawn.room[key];
-      if (extra[key] > 0) stage.style.setProperty(`--wire-room-${key}`, `${Math.ceil(extra[key])}px`);
-    }
+  for (let pass = 0; pass < 4 && ROOM.some((k) => drawn.room[k] > 0); pass++) {
+    for (const k of ROOM) setRoom(stage, k, (extra[k] += drawn.room[k]));
     drawn = layout(stage);
   }
+  lastRoom.set(stage, { key, extra });
   svg.setAttribute("width", stage.scrollWidth);
   svg.setAttribute("height", stage.scrollHeight);
   svg.setAttribute("viewBox", `0 0 ${stage.scrollWidth} ${stage.scrollHeight}`);
   svg.replaceChildren(...drawn.groups);
+}
+
+function setRoom(stage, key, px) {
+  if (px > 0) stage.style.setProperty(`--wire-room-${key}`, `${Math.ceil(px)}px`);
+  else stage.style.removeProperty(`--wire-room-${key}`);
 }
 
 function layout(stage) {
