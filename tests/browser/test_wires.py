@@ -1,6 +1,7 @@
 """The lines from fd rows to what they point at, measured as drawn: no two share a stretch,
 none crosses a label, a card or a box it does not end at, and each ends at its own target.
-At 1280 px and at a phone's width, after fork, at the end, and at the pipeline's busiest."""
+At 1280 px and at a phone's width, in both languages: after fork, at the end, and at the
+pipeline's busiest."""
 
 from __future__ import annotations
 
@@ -11,38 +12,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from runpage import go_to, log_line, run_from_gallery, wait_for_end
 
-# In the page: every drawn line sampled each px along its length, in viewport coordinates,
-# and the boxes it must keep out of.
-MEASURE = """() => {
-  const lines = [...document.querySelectorAll('[data-testid="wire"], [data-testid="file-wire"]')].map(g => {
-    const path = g.querySelector('path');
-    const m = path.getScreenCTM();
-    const len = path.getTotalLength();
-    const pts = [];
-    for (let s = 0; s <= len; s += 1) {
-      const p = path.getPointAtLength(Math.min(s, len));
-      pts.push([m.a * p.x + m.c * p.y + m.e, m.b * p.x + m.d * p.y + m.f]);
-    }
-    const last = path.getPointAtLength(len);
-    pts.push([m.a * last.x + m.c * last.y + m.e, m.b * last.x + m.d * last.y + m.f]);
-    return {name: `${g.dataset.testid} pid ${g.dataset.pid ?? '-'} fd ${g.dataset.fd ?? '-'} ${g.dataset.file ?? ''}`,
-            kind: g.dataset.testid, file: g.dataset.file ?? null, pipe: g.dataset.pipe ?? null,
-            end: g.dataset.end ?? null, pid: g.dataset.pid ?? null, pts};
-  });
-  const box = el => { const r = el.getBoundingClientRect(); return {l: r.left, t: r.top, r: r.right, b: r.bottom}; };
-  const named = (sel, what) => [...document.querySelectorAll(sel)].map(el => ({what: what(el), ...box(el)}));
-  const labels = named('.space-label, .boundary span, .files-label, .pipe header, .pipe .ends, .pipe .bytes, .proc-name',
-                       el => `label "${el.textContent.trim().slice(0, 30)}"`);
-  const boxes = [
-    ...named('[data-testid="proc"]', el => `card ${el.dataset.role}`).map(b => ({...b, pid: null})),
-    ...named('.file', el => `file ${el.dataset.file}`),
-    ...named('.port', el => `port ${el.dataset.end}`),
-    ...named('[data-testid="pipe"]', el => `pipe ${el.dataset.pipe}`),
-  ];
-  const files = Object.fromEntries([...document.querySelectorAll('.file')].map(el => [el.dataset.file, box(el)]));
-  const ports = Object.fromEntries([...document.querySelectorAll('.port')].map(el => [`${el.dataset.pipe} ${el.dataset.end}`, box(el)]));
-  return {lines, labels, boxes, files, ports};
-}"""
+# In the page: every drawn line sampled along its length, and the boxes it must keep out of.
+MEASURE = (Path(__file__).parent / "measure_wires.js").read_text()
 
 NEAR = 2.5  # px: closer than this, two lines read as one (each is 2.2 px wide)
 SHARED = 8  # px of one line running along another: a shared stretch, not a crossing
@@ -127,6 +98,9 @@ def test_hello_pipe_lines_after_fork_and_at_the_end(
     go_to(page, log_line(page, "proc.start", nth=1))  # after fork: four fds, two files
     check_lines(page, 4)
     shoot(page, shots / f"wires-hello-pipe-after-fork-{width}.png")
+    page.get_by_test_id("lang-zh").click()
+    check_lines(page, 4)
+    page.get_by_test_id("lang-en").click()
     check_lines(page, last_with_lines(page))
     shoot(page, shots / f"wires-hello-pipe-end-{width}.png")
 
@@ -142,3 +116,8 @@ def test_shell_pipeline_lines_at_its_busiest(
     assert most >= 6, f"the pipeline's busiest moment has only {most} lines"
     check_lines(page, most)
     shoot(page, shots / f"wires-shell-pipeline-busiest-{width}.png")
+    # In Chinese the labels have other widths; the lines still keep clear of them.
+    page.get_by_test_id("lang-zh").click()
+    expect(page.locator(".boundary span")).to_have_text("系统调用从这里进入内核")
+    check_lines(page, most)
+    shoot(page, shots / f"wires-shell-pipeline-busiest-{width}-zh.png")
