@@ -8,10 +8,12 @@
 const MIN_GAP = 3.5; // the closest two parallel lines may run, in px (a line is 2.2 px wide)
 
 /**
- * lines: [{card, row, target}] rects ({left, top, right, bottom}); geo: {user, kernel,
- * boundary (its y), cards, obstacles (labels and boxes: [{rect, el}]), gap}.
+ * lines: [{card, row, target}], rects ({left, top, right, bottom}). geo: gap (between lines),
+ * user (user space's rect), cards (rects), userFloor (the lowest card's bottom), userBottom
+ * (the boundary, or its label's top), kernelTop (below kernel space's label), kernelFloor
+ * (the first kernel box's top), obstacles ([{rect}]: labels and boxes, targets included).
  * Returns {paths: [[x, y], ...] per line, room: {left, right, user, kernel}}: the px each
- * gutter or band lacked (the caller widens them and routes again).
+ * margin or band lacked (the caller widens them and routes again).
  */
 export function route(lines, geo) {
   const gap = geo.gap;
@@ -46,7 +48,7 @@ function plan(line, geo) {
     if (side === "right" && other.left >= card.right - 1) hi = Math.min(hi, other.left);
     if (side === "left" && other.right <= card.left + 1) lo = Math.max(lo, other.right);
   }
-  return { line, target, side, y0, sx, lo, hi };
+  return { target, side, y0, sx, lo, hi };
 }
 
 // Each line's lane: the free x nearest its card, in the gutter on the side it leaves by, that
@@ -74,7 +76,7 @@ function assignLanes(plans, geo, gap, room) {
       lane = dir > 0 ? p.hi - MIN_GAP / 2 : p.lo + MIN_GAP / 2;
     }
     lanes.push({ at: lane, a: p.y0, b: bottom });
-    Object.assign(p, { lane, reach: Math.abs(lane - p.sx) });
+    p.lane = lane;
   }
 }
 
@@ -102,7 +104,7 @@ function shape(p, geo, taken, bandU, bandK, gap, room) {
   const ty = target.top;
   const bandT = { top: Math.max(geo.kernelTop + gap, ty - 120), bottom: ty - gap }; // just above the target
   const hitsBox = (seg) => hits(seg, geo.obstacles, target);
-  const clear = (path) => !segments(path).slice(1).some((seg) => hitsBox(seg) || clash(seg, taken, gap));
+  const clear = (path) => !segments(path).slice(1).some((seg) => hitsBox(seg) || clash(seg, taken));
   // steps: [band, x, band, x, ...]: the line turns at a free y of each band to go to the x.
   const build = (steps) => {
     const path = [[sx, y0], [lane, y0]];
@@ -144,7 +146,9 @@ function shape(p, geo, taken, bandU, bandK, gap, room) {
     if (freeY(bandU, Math.min(lane, entry), Math.max(lane, entry), taken, gap, () => false) === null) room.user += gap + Math.max(0, bandU.top - bandU.bottom);
     if (freeY(bandK, Math.min(lane, entry), Math.max(lane, entry), taken, gap, () => false) === null) room.kernel += gap + Math.max(0, bandK.top - bandK.bottom);
   }
-  const path = simplify(found ?? [[sx, y0], [lane, y0], [lane, ty], [entry, ty]]);
+  // Nothing clear (a page too crowded even with the room asked for): the first shape anyway.
+  const y = bandU.bottom;
+  const path = simplify(found ?? [[sx, y0], [lane, y0], [lane, y], [entry, y], [entry, ty]]);
   for (const seg of segments(path)) (seg.vertical ? taken.v : taken.h).push({ at: seg.at, a: seg.a, b: seg.b });
   return path;
 }
@@ -198,8 +202,8 @@ function hits(seg, obstacles, target) {
   });
 }
 
-/** Does this segment run along one already drawn (closer than the gap, overlapping)? */
-function clash(seg, taken, gap) {
+/** Does this segment run along one already drawn (closer than MIN_GAP, overlapping)? */
+function clash(seg, taken) {
   const list = seg.vertical ? taken.v : taken.h;
-  return list.some((s) => Math.abs(s.at - seg.at) < gap - 0.5 && s.a < seg.b - 0.5 && s.b > seg.a + 0.5);
+  return list.some((s) => Math.abs(s.at - seg.at) < MIN_GAP - 0.5 && s.a < seg.b - 0.5 && s.b > seg.a + 0.5);
 }

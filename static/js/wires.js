@@ -13,7 +13,8 @@
 import { h } from "./dom.js";
 import { route } from "./route.js";
 
-const ROW_KEYS = new Set(["pid", "fd", "kind", "end", "file", "testid"]);
+// Data attributes of rows and file boxes that do not name a kernel object.
+const NOT_OBJECTS = new Set(["pid", "fd", "kind", "end", "file", "testid", "refs", "tip", "anchor"]);
 const ROOM = ["left", "right", "user", "kernel"];
 const lastRoom = new WeakMap(); // stage -> {key: the lines drawn, extra: the room they took}
 
@@ -90,7 +91,7 @@ function targetOf(stage, el, anchors) {
   if (hit) return hit;
   const kernel = stage.querySelector(".space.kernel");
   for (const [key, value] of Object.entries(own)) {
-    if (ROW_KEYS.has(key) || !value) continue;
+    if (NOT_OBJECTS.has(key) || !value) continue;
     const attr = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
     const found = [...kernel.querySelectorAll(`[data-${attr}="${CSS.escape(value)}"]`)].find((x) => !x.closest(".files"));
     if (found) return found;
