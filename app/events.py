@@ -31,6 +31,7 @@ class FdEntry(_Strict):
     type: FileType | None
     target: str
     pipe: str | None
+    socket: str | None
     end: Literal["read", "write", "both"] | None
     mode: Literal["r", "w", "rw"]
     nonblock: bool
@@ -42,6 +43,7 @@ class BlockedOn(_Strict):
     call: str
     fd: int | None
     pipe: str | None
+    socket: str | None
     wchan: str
     path: str | None
 
@@ -77,9 +79,16 @@ class ProcState(_Strict):
     signals: SignalSets | None
 
 
+class SlotWriter(_Strict):
+    pid: int | None
+    len: int
+
+
 class RingSlot(_Strict):
     offset: int
     len: int
+    preview: str | None
+    writers: list[SlotWriter]
 
 
 class Ring(_Strict):
@@ -151,6 +160,24 @@ class MappingState(_Strict):
     views: list[MappingView]
 
 
+class InFlight(_Strict):
+    target: str | None
+
+
+class SocketState(_Strict):
+    id: str
+    type: Literal["stream", "datagram", "seqpacket"] | None
+    state: Literal["unconnected", "listening", "connected", "closed"] | None
+    path: str | None
+    peer: str | None
+    bytes: int | None
+    messages: list[int] | None
+    backlog: list[str | None] | None
+    max_backlog: int | None
+    shutdown: list[Literal["read", "write"]]
+    in_flight: list[InFlight] | None
+
+
 class GoneFd(FdEntry):
     pid: int
 
@@ -160,6 +187,7 @@ class Gone(_Strict):
     files: list[FileState]
     pipes: list[PipeState]
     mappings: list[MappingState]
+    sockets: list[SocketState]
 
 
 class WorldState(_Strict):
@@ -167,6 +195,7 @@ class WorldState(_Strict):
     files: list[FileState] | None
     pipes: list[PipeState]
     mappings: list[MappingState]
+    sockets: list[SocketState]
     gone: Gone
     output_at: int
     output_new: str
@@ -304,9 +333,12 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     PipeState,
     Ring,
     RingSlot,
+    SlotWriter,
     MappingState,
     MappingView,
     MappingPage,
+    SocketState,
+    InFlight,
 )
 
 

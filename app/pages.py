@@ -42,12 +42,18 @@ def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 def gallery(request: Request) -> HTMLResponse:
     scenarios = [s.to_json() for s in all_scenarios()]
+    # A traced C program is shown on its runner twin's card (trace-NAME beside NAME), not
+    # as a card of its own that would look like a duplicate.
+    names = {s["name"] for s in scenarios}
+    twins = {s["name"]: f"trace-{s['name']}" for s in scenarios if f"trace-{s['name']}" in names}
+    shown = [s for s in scenarios if s["name"] not in twins.values()]
     # Grouped by the note's chapters, in its order; a chapter with no scenario yet is left out.
-    chapters = [
-        (chapter, [s for s in scenarios if s["chapter"] == chapter]) for chapter in CHAPTERS
-    ]
+    chapters = [(chapter, [s for s in shown if s["chapter"] == chapter]) for chapter in CHAPTERS]
     chapters = [(chapter, group) for chapter, group in chapters if group]
-    return _page(request, "gallery.html", scenarios=scenarios, chapters=chapters)
+    first = chapters[0][1][0]["name"] if chapters else None  # where a newcomer starts
+    return _page(
+        request, "gallery.html", scenarios=scenarios, chapters=chapters, twins=twins, first=first
+    )
 
 
 @router.get("/run/{name}", response_class=HTMLResponse, include_in_schema=False)

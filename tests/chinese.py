@@ -139,7 +139,7 @@ CODE = re.compile(
     r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"  # a constant: F_SETPIPE_SZ
     r"|(?<![\w-])--?[A-Za-z][\w-]*"  # a command's option: -n, -l, --reverse
     r"|\bf\d+\b"  # an open file's id: f2
-    r"|\b[A-Z]\b"  # one letter: a process state (T, Z), a writer (A, B)
+    r"|\b[A-Za-z]\b"  # one letter: a process state (T, Z), a writer (A, B), ls -l's (d, p)
     r"|\b(?:Sig|Shd)(?:Pnd|Blk|Ign|Cgt|Q)\b"  # fields of /proc/PID/status
     r"|\d+(?:\.\d+)?\s*(?:ms|s|KiB|MiB|MB|KB|B)\b"  # units after a number
 )

@@ -11,6 +11,7 @@ from app.scenarios import catalog
 
 EVENTS = TypeAdapter(list[Event])
 TIMES_OUT = {"forgot-close", "trace-forgot-close"}  # its lesson is that it never ends
+# The calls that make each chapter's kernel object: every scenario makes one.
 
 
 @pytest.mark.parametrize("name", [s.name for s in catalog.all_scenarios()])
@@ -34,5 +35,7 @@ def test_each_scenario_runs_to_its_end_over_the_websocket(api: Client, name: str
         assert wanted in kinds, kinds
     if scenario.chapter == "shm":  # its kernel object is a mapping, not a pipe
         assert any(e["state"]["mappings"] for e in events)
+    if scenario.chapter == "socket":
+        assert any(e["state"]["sockets"] for e in events)
     pids = {p["pid"] for e in events for p in e["state"]["procs"]}
     assert wait_gone(pids) == set()

@@ -27,12 +27,15 @@ def fifo_id(inode: int) -> str:
     return f"fifo:[{inode}]"
 
 
+ANONYMOUS: dict[str, Any] = {"kind": "pipe", "path": None}  # a pipe's row: no name
+
+
 def pipe_fields(row: dict[str, Any]) -> dict[str, Any]:
     """What a pipe row says about its kind, from one fd row on it: an anonymous pipe has no
     path; a FIFO's is what its fds link to."""
     if row["kind"] == "fifo":
         return {"kind": "fifo", "path": row["target"]}
-    return {"kind": "pipe", "path": None}
+    return dict(ANONYMOUS)
 
 
 def waits_on(call: str, args: dict[str, Any], fd_row: dict[str, Any] | None) -> str | None:

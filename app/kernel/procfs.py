@@ -28,8 +28,12 @@ SLEEPS = {
     "other": r"wait_woken",
     "signal": r"pause|sigsuspend[\w.]*|do_sigtimedwait[\w.]*|do_signal_stop[\w.]*",
     "futex": r"futex_\w*wait\w*",  # a sem_wait or mutex in shared memory (6.18: futex_do_wait)
+    "socket": r"unix_stream_read_generic|__skb_wait_for_more_packets|sock_alloc_send_pskb"
+    r"|unix_wait_for_peer",
 }
 BLOCKING_WCHANS = re.compile("(" + "|".join(SLEEPS.values()) + ")$")
+# Sleeps whose call's first argument is the fd it waits on.
+FD_WCHANS = re.compile(f"(pipe_(read|write)|{SLEEPS['socket']})$")
 
 
 def read_text(path: str) -> str | None:
@@ -117,6 +121,7 @@ def fd_table(
                 "type": type_,
                 "target": target,
                 "pipe": pipe,
+                "socket": target if kind == "socket" else None,
                 "end": {"r": "read", "w": "write"}.get(mode, "both") if pipe else None,
                 "mode": mode,
                 "nonblock": bool(flags & O_NONBLOCK),
@@ -166,7 +171,10 @@ def blocked_in_kernel(pid: int) -> tuple[str, int | None] | None:
     where = wchan(pid)
     if not BLOCKING_WCHANS.search(where) or (st.state == "T") != ("do_signal_stop" in where):
         return None
-    return where, syscall_fd(pid) if PIPE_WCHAN.search(where) else None
+    fd = syscall_fd(pid) if FD_WCHANS.search(where) else None
+    if fd is not None and fd >= RESERVED_FD:
+        return None  # waiting on the runner's channel (a socket too) to be let go: no call
+    return where, fd
 
 
 def switch_ins(pid: int) -> int | None:

@@ -9,12 +9,19 @@ model against the kernel: FIONREAD for the byte total, EAGAIN for where "full" f
 - The rest goes into fresh pages, one slot each, while a slot is free.
 - A read takes bytes from the oldest page; a page's slot frees only once it is emptied.
 - head and tail are the kernel's free-running counters; a slot's index is counter % nslots.
+
+Each page also keeps which bytes it holds and who wrote them (app/kernel/ring_bytes.py),
+from the write each part came from: the kernel does not say, the runner saw every write.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from app.kernel import ring_bytes
+from app.kernel.ring_bytes import UNSEEN, Piece, Written
+from app.runner.escape import escape
 
 PAGE = 4096
 
@@ -23,6 +30,10 @@ PAGE = 4096
 class Page:
     offset: int
     len: int
+    held: list[Piece] = field(default_factory=list)  # its unread bytes, oldest first
+
+    def put(self, source: Written, start: int, count: int) -> None:
+        ring_bytes.add(self.held, source.part(start, count))
 
 
 @dataclass
@@ -41,20 +52,31 @@ class RingModel:
     def full(self) -> bool:
         return len(self.pages) >= self.nslots
 
-    def write(self, count: int, nonblock: bool = True, resumed: bool = False) -> int:
+    def write(
+        self,
+        count: int,
+        nonblock: bool = True,
+        resumed: bool = False,
+        source: Written = UNSEEN,
+        start: int = 0,
+    ) -> int:
         """Apply a write of count bytes; return how many the kernel accepts before it would
         block (blocking writers) or fail with EAGAIN (nonblock): 0 means EAGAIN. `resumed`:
-        the rest of a write woken from its sleep, which never merges."""
+        the rest of a write woken from its sleep, which never merges. The bytes are those of
+        `source` from its byte `start` on (a woken write goes on where it stopped)."""
         written = 0
         chars = count & (PAGE - 1)
         if chars and self.pages and not resumed:
             last = self.pages[-1]
             if last.offset + last.len + chars <= PAGE:
                 last.len += chars
+                last.put(source, start, chars)
                 written = chars
         while written < count and not self.full:
             take = min(PAGE, count - written)
-            self.pages.append(Page(0, take))
+            page = Page(0, take)
+            page.put(source, start + written, take)
+            self.pages.append(page)
             self.head += 1
             written += take
         return written
@@ -66,6 +88,7 @@ class RingModel:
             chunk = min(page.len, count - taken)
             page.offset += chunk
             page.len -= chunk
+            ring_bytes.drop(page.held, chunk)
             taken += chunk
             if page.len == 0:
                 self.pages.pop(0)
@@ -73,7 +96,10 @@ class RingModel:
         return taken
 
     def copy(self) -> RingModel:
-        pages = [Page(p.offset, p.len) for p in self.pages]
+        pages = [
+            Page(p.offset, p.len, [Piece(q.byte, q.count, q.pid) for q in p.held])
+            for p in self.pages
+        ]
         return RingModel(self.nslots, self.head, self.tail, pages, self.exact)
 
     def resize(self, capacity: int) -> None:
@@ -95,9 +121,9 @@ class RingModel:
         self.exact = False
 
     def to_json(self) -> dict[str, Any]:
-        slots: list[dict[str, int] | None] = [None] * self.nslots
+        slots: list[dict[str, Any] | None] = [None] * self.nslots
         for i, page in enumerate(self.pages):
-            slots[(self.tail + i) % self.nslots] = {"offset": page.offset, "len": page.len}
+            slots[(self.tail + i) % self.nslots] = page_json(page)
         if not self.pages:
             self.exact = True  # an empty ring has nothing left to guess
         return {
@@ -107,3 +133,14 @@ class RingModel:
             "slots": slots,
             "exact": self.exact,
         }
+
+
+def page_json(page: Page) -> dict[str, Any]:
+    """A slot as the state shows it: where its data is, its first bytes and their writers."""
+    first = ring_bytes.first_bytes(page.held)
+    return {
+        "offset": page.offset,
+        "len": page.len,
+        "preview": escape(first)[0] if first is not None else None,
+        "writers": ring_bytes.writers(page.held),
+    }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from app.kernel.ring_bytes import Written
+
 PREVIEW = 64
 _ESCAPES = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r", 0x5C: "\\\\", 0x22: '\\"', 0x00: "\\0"}
 
@@ -33,3 +35,30 @@ def runs(data: bytes) -> list[tuple[str, int]] | None:
             return None
         out.append((escape(match.group(1))[0], len(match.group(0))))
     return out
+
+
+_BACK = {v: k for k, v in _ESCAPES.items()}
+_TOKEN = re.compile(r"\\x[0-9a-f]{2}|\\.|.", re.S)
+
+
+def unescape(text: str) -> bytes:
+    """`escape`'s text back to its bytes."""
+    out = bytearray()
+    for token in _TOKEN.findall(text):
+        if token in _BACK:
+            out.append(_BACK[token])
+        elif token.startswith("\\x") and len(token) == 4:
+            out.append(int(token[2:], 16))
+        else:
+            out.extend(token[-1].encode("latin-1", "replace"))
+    return bytes(out)
+
+
+def written(
+    pid: int | None, text: str | None, runs_: list[tuple[str, int]] | None = None
+) -> Written:
+    """What the runner knows of a write's bytes, from its first: all of them when it has
+    their runs, else the escaped first bytes it has (`text`), the rest unknown."""
+    if runs_ is not None:
+        return Written(pid, tuple((unescape(ch)[0], n) for ch, n in runs_ if ch))
+    return Written(pid, tuple((b, 1) for b in unescape(text or "")))

@@ -70,9 +70,16 @@ class ScenarioProcess(FifoOps, SignalOps, SharedMemoryOps, SocketOps):
         handler(step, line)
 
     def call(
-        self, call: str, args: dict[str, Any], line: int | None, fn: Callable[[], Result]
+        self,
+        call: str,
+        args: dict[str, Any],
+        line: int | None,
+        fn: Callable[[], Result],
+        **told: Any,
     ) -> int:
-        channel.send(self.chan, {"k": "ready", "call": call, "args": args, "line": line})
+        """Ask to make the call, make it when let go, report its return. `told`: what the
+        supervisor should know of the call beyond its arguments (a write's bytes)."""
+        channel.send(self.chan, {"k": "ready", "call": call, "args": args, "line": line, **told})
         reply, _ = channel.recv(self.chan)
         if reply is None:
             os._exit(111)  # the supervisor is gone: nothing may run unobserved
@@ -159,6 +166,7 @@ class ScenarioProcess(FifoOps, SignalOps, SharedMemoryOps, SocketOps):
         else:
             payload = self.last_read
         preview, cut = escape(payload)
+        whole = runs(payload)  # so the ring can show every page's bytes, not only the first 64
 
         def write() -> Result:
             n = libc_write(fd, payload)
@@ -167,7 +175,8 @@ class ScenarioProcess(FifoOps, SignalOps, SharedMemoryOps, SocketOps):
 
         for _ in range(step.get("repeat", 1)):
             args = {"fd": fd, "buf": preview, "count": len(payload)}
-            ret = self.call("write", args | ({"buf_truncated": True} if cut else {}), line, write)
+            args |= {"buf_truncated": True} if cut else {}
+            ret = self.call("write", args, line, write, bytes=whole)
             if ret < 0 and step.get("until_error"):
                 break
 

@@ -96,6 +96,25 @@ def await_woken(sleepers: list[Proc], chans: Channels) -> list[Woken]:
             time.sleep(POLL_S)
 
 
+def socket_move(world: World, w: Woken) -> tuple[str | None, int]:
+    """A woken send or recv on a socket: (the queue it changed, bytes added, or taken when
+    negative), as the ordering rule needs them to hold each event to its own calls. A send
+    that queued part of its bytes before it slept is taken as having moved them all now."""
+    sock = (w.proc.blocked_on or {}).get("socket")
+    msg = w.reply[0] if w.reply else None
+    call = w.proc.in_call
+    if not sock or call is None or not msg or msg.get("k") != "ret" or msg["errno"] is not None:
+        return None, 0
+    if msg["ret"] <= 0:
+        return None, 0
+    if call["call"] in ("send", "sendmsg", "write"):
+        peer = world.sockets.peer_of(sock)
+        return (peer, msg["ret"]) if peer else (None, 0)
+    if call["call"] in ("recv", "recvmsg", "read"):
+        return sock, -msg["ret"]
+    return None, 0
+
+
 def plan(world: World, woken: list[Woken], cause: Proc | None) -> list[Step]:
     """The woken calls in the order the kernel woke them (its wait queues are first come,
     first served), each with the bytes it moved; then the cause itself, when it is a write
@@ -110,7 +129,7 @@ def plan(world: World, woken: list[Woken], cause: Proc | None) -> list[Step]:
         move = 0
         msg = w.reply[0] if w.reply else None
         if ring is None:
-            pass
+            pipe, move = socket_move(world, w)
         elif w.reply is None and call["call"] == "write":
             move = ring.write(call["args"]["count"] - call.get("moved", 0), resumed=True)
         elif msg and msg.get("k") == "ret" and msg["errno"] is None and msg["ret"] > 0:

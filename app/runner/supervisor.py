@@ -29,7 +29,7 @@ from app.runner.signal_watch import SignalWatch
 from app.runner.terminal import Terminal
 from app.runner.turns import Turns
 from app.runner.unreported import Unreported
-from app.runner.world import Proc, World, gone
+from app.runner.world import Proc, World, gone, writes
 from app.workdir import RUN_FILES
 
 BLOCK_PROBE_S = 0.001
@@ -283,6 +283,8 @@ class Supervisor(Deaths, Unreported, SignalWatch):
             self.channel_closed(proc)
         elif msg["k"] == "ready":
             proc.ready = {"call": msg["call"], "args": msg["args"], "line": msg["line"]}
+            if msg.get("bytes") is not None:
+                proc.ready["bytes"] = msg["bytes"]  # a write's: for the ring's pages
             self.turns.queue.append(proc)
         elif msg["k"] == "ret":
             self.returned(proc, msg, fds)
@@ -311,9 +313,11 @@ class Supervisor(Deaths, Unreported, SignalWatch):
             # call that slept moved part of its bytes before (call.block, settled): the rest.
             moved = call.get("moved", 0) if call["blocked"] else 0
             if not call["blocked"] and call["call"] == "write":
-                rest = self.slept_unseen(proc, args, msg["ret"])
+                rest = self.slept_unseen(proc, call, args, msg["ret"])
             if rest is None:
-                self.world.apply_call(proc, call["call"], args, msg["ret"] - moved, call["blocked"])
+                got = msg["ret"] - moved
+                source = writes(proc, call, msg)
+                self.world.apply_call(proc, call["call"], args, got, call["blocked"], source, moved)
         child: Proc | None = None
         if call["call"] == "fork" and msg["ret"] > 0 and fds:
             chan = socket.socket(fileno=fds[0])
@@ -333,7 +337,8 @@ class Supervisor(Deaths, Unreported, SignalWatch):
         def report() -> None:
             ring = self.world.rings.get(rest[0]) if rest else None
             if rest and ring is not None:
-                ring.write(rest[1], resumed=True)
+                start = msg["ret"] - rest[1]
+                ring.write(rest[1], resumed=True, source=writes(proc, call, msg), start=start)
             self.emit_return(
                 proc,
                 {**call, "args": args},
@@ -351,7 +356,9 @@ class Supervisor(Deaths, Unreported, SignalWatch):
 
         self.settled(report, after=rest)
 
-    def slept_unseen(self, proc: Proc, args: dict[str, Any], ret: int) -> tuple[str, int] | None:
+    def slept_unseen(
+        self, proc: Proc, call: dict[str, Any], args: dict[str, Any], ret: int
+    ) -> tuple[str, int] | None:
         """A write that returned more than the ring had room for slept, and was woken (a
         reader asleep on the empty pipe took a page) before a probe could see it asleep. The
         model takes what fitted before the sleep now; the rest lands after the calls it
@@ -360,7 +367,7 @@ class Supervisor(Deaths, Unreported, SignalWatch):
         ring = self.world.rings.get(pipe or "")
         if pipe is None or ring is None or ring.copy().write(args["count"]) >= ret:
             return None
-        return pipe, ret - ring.write(args["count"])
+        return pipe, ret - ring.write(args["count"], source=writes(proc, call))
 
     def holder_writes_tty(self) -> bool:
         holder = self.holder
@@ -421,7 +428,7 @@ class Supervisor(Deaths, Unreported, SignalWatch):
         if call["call"] == "write" and ring is not None:
             # What it wrote before it slept: the model's rule for a blocking write, which the
             # state's FIONREAD then checks.
-            call["moved"] = ring.write(call["args"]["count"])
+            call["moved"] = ring.write(call["args"]["count"], source=writes(proc, call))
         settle.record_sleep(proc, self.seq)
         self.settled(
             lambda: self.emit("call.block", proc.pid, **called(call), blocked_on=proc.blocked_on),
@@ -505,7 +512,8 @@ class Supervisor(Deaths, Unreported, SignalWatch):
         assert call is not None
         ring = self.world.rings.get(step.pipe or "")
         if ring is not None:
-            ring.write(step.move, resumed=True)
+            source, start = writes(step.proc, call), call.get("moved", 0)
+            ring.write(step.move, resumed=True, source=source, start=start)
         call["moved"] = call.get("moved", 0) + step.move
         step.proc.blocked_on = step.blocked_on
         settle.record_sleep(step.proc, self.seq)

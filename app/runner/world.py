@@ -14,6 +14,9 @@ from typing import Any
 
 from app.kernel import fifo, pipes, procfs, shm, signals
 from app.kernel.ring import PAGE, RingModel
+from app.kernel.ring_bytes import UNSEEN, Written
+from app.kernel.sockets import Sockets
+from app.runner.escape import written
 from app.runner.open_files import OpenFiles
 
 
@@ -65,13 +68,17 @@ class Proc:
     def fd_pipe(self, fd: int) -> str | None:
         return next((row["pipe"] for row in self.fds if row["fd"] == fd), None)
 
+    def fd_socket(self, fd: int) -> str | None:
+        return next((row["socket"] for row in self.fds if row["fd"] == fd), None)
+
     def asleep(self, call: str, args: dict[str, Any], fd: int | None, wchan: str) -> dict[str, Any]:
         """Its `blocked_on` while the kernel has `call` asleep at `wchan` (on `fd`, when
-        /proc/PID/syscall names one): the fd's pipe, and the path it waits on, if any."""
+        /proc/PID/syscall names one): the fd's pipe or socket, and the path it waits on."""
         row = next((r for r in self.fds if r["fd"] == fd), None) if fd is not None else None
         pipe = row["pipe"] if row else None
+        sock = row.get("socket") if row else None
         path = fifo.waits_on(call, args, row)
-        return {"call": call, "fd": fd, "pipe": pipe, "wchan": wchan, "path": path}
+        return {"call": call, "fd": fd, "pipe": pipe, "socket": sock, "wchan": wchan, "path": path}
 
     def to_json(self) -> dict[str, Any]:
         nxt = self.ready
@@ -102,6 +109,7 @@ class World:
         self.output_at = 0  # characters the terminal has received
         self.output_new: list[str] = []  # what it received since the last event went out
         self.files = OpenFiles()
+        self.sockets = Sockets()
         # Bytes the kernel has already moved in each pipe for woken calls whose events come
         # after the one being sent (the supervisor's ordering rule): not yet in that state.
         self.ahead: dict[str, int] = {}
@@ -139,11 +147,20 @@ class World:
             proc.unreadable = unreadable(proc, table, st)
 
     def apply_call(
-        self, proc: Proc, call: str, args: dict[str, Any], ret: int, resumed: bool = False
+        self,
+        proc: Proc,
+        call: str,
+        args: dict[str, Any],
+        ret: int,
+        resumed: bool = False,
+        source: Written = UNSEEN,
+        start: int = 0,
     ) -> None:
         """Move the ring model by a call we saw return (exact); `resumed`: what a woken call
-        moved after its sleep (ret is then that part only)."""
+        moved after its sleep (ret is then that part only, from the write's byte `start`).
+        `source`: a write's bytes (`writes`)."""
         self.mappings.note(proc.pid, call, args, ret)
+        self.sockets.apply_call(proc.fd_socket, call, args, ret)
         if call == "fcntl":
             # Status flags live in the open file: every fd sharing it sees the change.
             for other in self.procs.values():
@@ -154,7 +171,7 @@ class World:
         if ring is None:
             return
         if call == "write":
-            ring.write(ret, resumed=resumed)
+            ring.write(ret, resumed=resumed, source=source, start=start)
         elif call == "read":
             ring.read(ret)
         elif call == "fcntl" and args.get("cmd") == "F_SETPIPE_SZ":
@@ -182,6 +199,12 @@ class World:
                 if row["mode"] in ("w", "rw"):
                     entry["writer_fds"] += 1
                 holders.setdefault(pid_, []).append((proc, row["fd"]))
+        sockets = self.sockets.rows(((p.pid, p.pidfd, p.fds) for p in live), self.ahead)
+        for flying in in_flight(sockets):
+            # An end passed with SCM_RIGHTS and not yet received: the kernel keeps the pipe
+            # (and its bytes) though no fd table holds it.
+            if flying.startswith("pipe:") and flying not in pipe_rows:
+                pipe_rows[flying] = new_pipe_row(flying, files is not None) | fifo.ANONYMOUS
         for file in files or []:
             entry = pipe_rows.get(file["object"], {})
             if "readers" in entry and file["end"] in ("read", "both"):
@@ -191,7 +214,7 @@ class World:
         for gone in set(self.rings) - set(pipe_rows):
             del self.rings[gone]  # the last end closed: the kernel freed the pipe
         for pipe_id, entry in pipe_rows.items():
-            measured = measure_through(holders[pipe_id])
+            measured = measure_through(holders.get(pipe_id, []))
             ring = self.rings.get(pipe_id)
             if ring is None:
                 ring = self.rings[pipe_id] = RingModel()
@@ -210,7 +233,23 @@ class World:
             "files": files,
             "pipes": sorted(pipe_rows.values(), key=lambda e: str(e["id"])),
             "mappings": self.mappings.rows(live),
+            "sockets": sockets,
         }
+
+
+def writes(proc: Proc, call: dict[str, Any], ret: dict[str, Any] | None = None) -> Written:
+    """The bytes of a write call, for the ring's pages: its whole buffer's runs, as our own
+    processes tell them at entry, or as its return gives them (strace's, the first 64)."""
+    if call.get("bytes") is not None:
+        return written(proc.pid, None, call["bytes"])
+    if ret is not None and (ret.get("data") is not None or ret.get("runs") is not None):
+        return written(proc.pid, ret.get("data"), ret.get("runs"))
+    return written(proc.pid, call["args"].get("buf"))
+
+
+def in_flight(sockets: list[dict[str, Any]]) -> set[str]:
+    """The targets of every file passed over a socket and not yet received."""
+    return {f["target"] for s in sockets for f in s["in_flight"] or [] if f["target"]}
 
 
 def new_pipe_row(pipe_id: str, files_known: bool) -> dict[str, Any]:
@@ -263,6 +302,7 @@ NOTHING_GONE: dict[str, list[dict[str, Any]]] = {
     "files": [],
     "pipes": [],
     "mappings": [],
+    "sockets": [],
 }
 
 
@@ -285,4 +325,15 @@ def gone(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[dict[s
     known_after = after["files"] is not None
     files = [f for f in before.get("files") or [] if known_after and f["id"] not in still]
     shm.mark_changed(before, after)  # what this event changed in a mapping's bytes
-    return {"fds": fds, "files": files, "pipes": pipes, "mappings": shm.gone(before, after)}
+    sockets = [s for s in before.get("sockets", []) if s["id"] not in alive_ids(after["sockets"])]
+    return {
+        "fds": fds,
+        "files": files,
+        "pipes": pipes,
+        "mappings": shm.gone(before, after),
+        "sockets": sockets,
+    }
+
+
+def alive_ids(rows: list[dict[str, Any]]) -> set[str]:
+    return {row["id"] for row in rows}

@@ -20,6 +20,7 @@ EMPTY_STATE: dict[str, Any] = {
     "files": [],
     "pipes": [],
     "mappings": [],
+    "sockets": [],
     "gone": NOTHING_GONE,
     "output_at": 0,
     "output_new": "",

@@ -53,7 +53,9 @@ from app.scenarios.steps_signals import (
 # Programs exec may run, each with the options its table allows (commands.py). Nothing
 # else is ever exec'd.
 ALLOWED_PROGRAMS = tuple(COMMANDS)
-FD_NAME = re.compile(r"^([a-z_][a-z0-9_]{0,15})(\[[01]\])?$")  # fd[0], fd[1], or an open's name
+# `fd[0]`, `fd[1]` of a pipe or socket pair; a bare name for a call that makes one fd (open,
+# socket, accept, recvmsg).
+FD_NAME = re.compile(r"^([a-z_][a-z0-9_]{0,15})(\[([01])\])?$")
 ROLE_NAME = r"^[a-z][a-z0-9_-]{0,15}$"
 MAX_FD = 999  # fds from 1000 up belong to the runner's own channels
 MAX_WRITE = 1 << 20
@@ -70,7 +72,8 @@ def _fd_ref(value: object) -> int | str:
         return value
     raise PydanticCustomError(
         "fd_ref",
-        "an fd is a number from 0 to {max}, or a name a step gave it: fd[0], fd[1], rfd",
+        "an fd is a number from 0 to {max}, or a name a step gave it: fd[0] or fd[1] of a "
+        "pipe, or the name of an open",
         {"max": MAX_FD},
     )
 
@@ -215,6 +218,20 @@ class SetsidStep(_Step):
     op: Literal["setsid"]
 
 
+from app.scenarios.steps_sockets import (  # noqa: E402  (they build on _Step and FdRef)
+    AcceptStep,
+    BindStep,
+    ConnectStep,
+    ListenStep,
+    RecvmsgStep,
+    RecvStep,
+    SendmsgStep,
+    SendStep,
+    ShutdownStep,
+    SocketpairStep,
+    SocketStep,
+)
+
 Step = Annotated[
     PipeStep
     | ForkStep
@@ -248,7 +265,18 @@ Step = Annotated[
     | SemPostStep
     | MkfifoStep
     | OpenStep
-    | UnlinkStep,
+    | UnlinkStep
+    | SocketpairStep
+    | SocketStep
+    | BindStep
+    | ListenStep
+    | AcceptStep
+    | ConnectStep
+    | SendStep
+    | RecvStep
+    | SendmsgStep
+    | RecvmsgStep
+    | ShutdownStep,
     Field(discriminator="op"),
 ]
 

@@ -1,13 +1,17 @@
 """C sources of the scenarios, and the line numbers their steps point at.
 
-Each example is written twice, line for line the same code: `examples/c/NAME.c` with its
-comments in English and `examples/c/zh/NAME.c` in Chinese, so the source pane speaks the
-page's language (a test checks that the code of the two is the same). Line numbers, what
-runs and what is compiled come from the English file.
+Each example is written once, `examples/c/NAME.c`, with its comments in English; its
+comments in Chinese are a table, `examples/c/zh/NAME.json` (English comment -> Chinese), from
+which the Chinese source is made: the same code, line for line, so the source pane speaks the
+page's language and every step's line points at the same code in both. Line numbers, what
+runs and what is compiled come from the English file. (A test fails on a comment without its
+translation.)
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from functools import cache, partial
 from pathlib import Path
@@ -33,11 +37,29 @@ class CSource(str):
         return CSource(before + str(self), before + self.zh)
 
 
+COMMENT = re.compile(r"(/\*\s*)(.*?)(\s*\*/)|(//\s*)(.*?)(\s*)$", re.MULTILINE)
+
+
 @cache
 def c_source(name: str) -> CSource:
     en = (EXAMPLES / f"{name}.c").read_text()
-    twin = TRANSLATED["zh"] / f"{name}.c"
-    return CSource(en, twin.read_text() if twin.exists() else en)
+    return CSource(en, translated(en, comment_table(name, "zh")))
+
+
+def comment_table(name: str, lang: str) -> dict[str, str]:
+    """An example's comments in another language, by their English text (empty if none)."""
+    path = TRANSLATED[lang] / f"{name}.json"
+    return dict(json.loads(path.read_text())) if path.exists() else {}
+
+
+def translated(source: str, table: dict[str, str]) -> str:
+    """The source with each comment's text replaced by its translation (kept if it has none)."""
+
+    def swap(m: re.Match[str]) -> str:
+        start, text, end = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.group(4, 5, 6)
+        return f"{start}{table.get(text, text)}{end}"
+
+    return COMMENT.sub(swap, source)
 
 
 def in_both(source: str) -> dict[str, str]:

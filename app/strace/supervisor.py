@@ -24,6 +24,7 @@ from app.kernel import procfs
 from app.runner import hygiene, sandbox, syscall_filter
 from app.runner.cell import Cell
 from app.runner.channel import CHANNEL_FD
+from app.runner.escape import written
 from app.runner.serve import serve_run
 from app.runner.supervisor import RunOver, Supervisor
 from app.runner.terminal import Terminal
@@ -201,7 +202,8 @@ class TraceSupervisor(Supervisor):
             proc.program = list(args.get("argv") or [args.get("path", "?")])
         if call in ("read", "write") and ret > 0 and not step["blocked"]:
             self.world.refresh_fds()
-            self.world.apply_call(proc, call, args, ret)
+            source = written(proc.pid, step["data"], step["data_runs"])
+            self.world.apply_call(proc, call, args, ret, source=source)
         if call == "wait4" and ret > 0 and ret in self.world.procs:
             self.world.procs[ret].reaped = True
         if call in ("write", "writev") and ret > 0 and self.is_tty(proc, args.get("fd", -1)):

@@ -7,6 +7,7 @@ import { getLang, has, t } from "./i18n.js";
 import { shmSentence } from "./shm-say.js";
 import { signalReturn, signalSentence } from "./signals.js";
 import { callFd, fdOf, pipeOf, procOf, who } from "./world.js";
+import { narrateSocket } from "./sockets.js"; // after world.js: each kind's narration its own line
 
 export function narrate(ev) {
   return startOfSentence(ev.state, ev.pid, sentence(ev));
@@ -16,6 +17,7 @@ export function narrate(ev) {
  * Chinese has no capitals to give (a role left in Latin letters stays as written). */
 export function startOfSentence(state, pid, text) {
   if (procOf(state, pid)?.program || getLang() === "zh") return text;
+  if (/^[a-z_0-9]+\(/.test(text)) return text; // a call's name is code: clock_nanosleep(…)
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
@@ -34,13 +36,15 @@ function sentence(ev) {
     case "call.enter":
       return t("say.call.enter", { who: name, call: callText(ev, 24) });
     case "call.block": {
+      const onSocket = narrateSocket(ev, name);
+      if (onSocket) return onSocket;
       const call = ev.blocked_on?.call;
       if (call === "open") return sayFifo(ev, name);
       if (call === "read" || call === "write") return t(`say.call.block.${call}`, { who: name });
       return t("say.call.block", { who: name, call: callText(ev, 24), wchan: ev.blocked_on?.wchan ?? "?" });
     }
     case "call.return":
-      return narrateReturn(ev, name) + (ev.blocked ? t("say.sep") + t("say.ret.after_block") : "");
+      return (narrateSocket(ev, name) ?? narrateReturn(ev, name)) + (ev.blocked ? t("say.sep") + t("say.ret.after_block") : "");
     case "signal":
       return signalSentence(ev, name);
     case "proc.exit":

@@ -1,5 +1,5 @@
-// A pipe in kernel space: its ring of page slots (环形队列) drawn as a circle, head and tail
-// marked, bytes / capacity in numbers, and its two ends as the ports the fd lines reach.
+// A pipe in kernel space: its ring of page slots (环形队列, drawn by ring.js), bytes /
+// capacity in numbers, and its two ends as the ports the fd lines reach.
 
 import { h } from "./dom.js";
 import { dataText } from "./format.js";
@@ -8,12 +8,8 @@ import { pipeHeading } from "./fifo.js";
 import { fileLayer } from "./files.js";
 import { freedPipes } from "./gone.js";
 import { icon } from "./icons.js";
+import { ringView } from "./ring.js";
 import { callFd, pipeFlow } from "./world.js";
-
-const PAGE = 4096;
-const C = 100; // centre of the ring in SVG units
-const R_OUT = 86;
-const R_IN = 58;
 
 export function renderPipes(container, ev) {
   const pipes = ev.state.pipes.map((pipe) => pipeColumn(pipe, ev, false));
@@ -54,7 +50,7 @@ function pipeBox(pipe, ev, freed) {
       count("write", "pipe-writers", pipe.writers, pipe.writer_fds),
       count("read", "pipe-readers", pipe.readers, pipe.reader_fds),
     ),
-    ring(pipe),
+    ringView(pipe, ev.state),
     h(
       "p",
       { class: "bytes", "data-testid": "pipe-bytes", dataset: { bytes: pipe.bytes ?? "", capacity: pipe.capacity ?? "" } },
@@ -104,74 +100,4 @@ function count(end, testid, files, fds) {
     { class: `count count-${end}${zero ? " zero" : ""} tip`, "data-testid": testid, dataset: { count: files ?? "", fds: fds ?? 0, tip: t(`${key}.tip`) }, tabindex: 0 },
     label,
   );
-}
-
-function ring(pipe) {
-  const { nslots, head, tail, slots } = pipe.ring;
-  const step = 360 / nslots;
-  const parts = slots.map((slot, i) => slotPath(i, slot, step));
-  return h(
-    "svg",
-    {
-      class: "ring",
-      viewBox: "-30 -22 260 244", // room for the head and tail labels beside the ring
-      role: "img",
-      "data-testid": "ring",
-      dataset: { head, tail, nslots, used: head - tail },
-      "aria-label": `${t("pipe.ring", { n: nslots })}: ${t("pipe.bytes", { bytes: pipe.bytes ?? "?", capacity: pipe.capacity })}`,
-    },
-    ...parts,
-    marker("head", head % nslots, step, R_OUT + 2, R_OUT + 11, R_OUT + 19, t("pipe.head.tip", { n: head, slot: head % nslots })),
-    marker("tail", tail % nslots, step, R_IN - 2, R_IN - 10, R_IN - 17, t("pipe.tail.tip", { n: tail, slot: tail % nslots })),
-    h("text", { x: C, y: C + 2, class: "ring-bytes", "text-anchor": "middle" }, String(pipe.bytes ?? "?")),
-    h("text", { x: C, y: C + 15, class: "ring-cap", "text-anchor": "middle" }, `/ ${pipe.capacity}`),
-  );
-}
-
-function slotPath(i, slot, step) {
-  const a0 = -90 + i * step + 1.2;
-  const a1 = -90 + (i + 1) * step - 1.2;
-  const used = slot && slot.len > 0;
-  // A page with a few bytes would be an invisible sliver: draw at least a visible band.
-  const frac = used ? Math.max(slot.len / PAGE, 0.14) : 0;
-  const tip = used ? t("pipe.slot.tip", { i, len: slot.len, offset: slot.offset }) : t("pipe.slot_free.tip", { i });
-  return h(
-    "g",
-    { class: `slot${used ? " used" : ""}`, "data-testid": "ring-slot", dataset: { slot: i, len: used ? slot.len : 0 } },
-    h("title", {}, tip),
-    h("path", { class: "slot-bg", d: sector(R_IN, R_OUT, a0, a1) }),
-    used ? h("path", { class: "slot-fill", d: sector(R_IN, R_IN + (R_OUT - R_IN) * frac, a0, a1) }) : null,
-  );
-}
-
-function marker(kind, index, step, r0, r1, rLabel, tip) {
-  const angle = -90 + (index + 0.5) * step;
-  const [x0, y0] = polar(r0, angle);
-  const [xa, ya] = polar(r1, angle - 5);
-  const [xb, yb] = polar(r1, angle + 5);
-  const [lx, ly] = polar(rLabel, angle);
-  return h(
-    "g",
-    { class: `marker ${kind}`, "data-testid": `ring-${kind}`, dataset: { slot: index } },
-    h("title", {}, tip),
-    h("polygon", { points: `${x0},${y0} ${xa},${ya} ${xb},${yb}` }),
-    h("text", { x: lx, y: ly + 3, "text-anchor": "middle" }, t(`pipe.${kind}`)),
-  );
-}
-
-function polar(r, degrees) {
-  const rad = (degrees * Math.PI) / 180;
-  return [round(C + r * Math.cos(rad)), round(C + r * Math.sin(rad))];
-}
-
-function round(n) {
-  return Math.round(n * 100) / 100;
-}
-
-function sector(r0, r1, a0, a1) {
-  const [x0, y0] = polar(r1, a0);
-  const [x1, y1] = polar(r1, a1);
-  const [x2, y2] = polar(r0, a1);
-  const [x3, y3] = polar(r0, a0);
-  return `M${x0},${y0} A${r1},${r1} 0 0 1 ${x1},${y1} L${x2},${y2} A${r0},${r0} 0 0 0 ${x3},${y3} Z`;
 }

@@ -144,7 +144,7 @@ function fdTable(proc, ev) {
     h(
       "thead",
       {},
-      h("tr", {}, ...["fd", "type", "kind", "target", "mode"].map((c) => h("th", { scope: "col" }, t(`fd.col.${c}`)))),
+      h("tr", {}, ...["fd", "type", "kind", "target", "mode"].map((c) => h("th", { scope: "col", title: c === "type" ? t("fd.col.type.tip") : null }, t(`fd.col.${c}`)))),
     ),
     h("tbody", {}, body.length ? body : h("tr", {}, h("td", { colspan: 5, class: "none" }, t("proc.fd_empty")))),
   );

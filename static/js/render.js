@@ -8,6 +8,7 @@ import { narrate } from "./narrate.js";
 import { renderPipes } from "./pipe-ring.js";
 import { renderProcs } from "./proc-card.js";
 import { renderMappings } from "./shm.js";
+import { renderSockets } from "./sockets.js";
 import { stuckLines } from "./stuck.js";
 import { drawWires } from "./wires.js";
 
@@ -29,6 +30,7 @@ export function render(view, ev, opts = {}) {
   renderProcs(view.procs, ev, opts);
   renderPipes(view.pipes, ev);
   renderMappings(view.stage.querySelector(".mappings"), ev);
+  renderSockets(view.stage.querySelector(".sockets"), ev);
   // The terminal as it was at this step: its text before this state's `output_at`.
   view.terminal.show(ev);
   // A run that timed out also says, one line a blocked process, why it could not go on.

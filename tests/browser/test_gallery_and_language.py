@@ -15,8 +15,19 @@ def test_gallery_lists_every_scenario_with_its_point_and_parameters(
 ) -> None:
     page.goto("/")
     scenarios = all_scenarios()
-    expect(page.get_by_test_id("scenario")).to_have_count(len(scenarios))
-    for scenario in scenarios:
+    names = {s.name for s in scenarios}
+    twins = {f"trace-{s.name}" for s in scenarios if f"trace-{s.name}" in names}
+    expect(page.get_by_test_id("scenario")).to_have_count(len(scenarios) - len(twins))
+    # A traced C program is reached from its runner twin's card, not a card that repeats it.
+    for twin in twins:
+        runner = page.locator(f'[data-testid="scenario"][data-scenario="{twin[6:]}"]')
+        expect(runner.get_by_test_id(f"twin-{twin[6:]}")).to_have_attribute("href", f"/run/{twin}")
+    # The first card of the first chapter is where a newcomer starts.
+    first = page.get_by_test_id("scenario").first
+    expect(first).to_have_attribute("data-scenario", "hello-pipe")
+    expect(first.get_by_test_id("start-here")).to_have_text("Start here")
+    expect(page.get_by_test_id("start-here")).to_have_count(1)
+    for scenario in (s for s in scenarios if s.name not in twins):
         item = page.locator(f'[data-testid="scenario"][data-scenario="{scenario.name}"]')
         expect(item.locator("h3")).to_have_text(scenario.title["en"])
         expect(item.get_by_test_id("scenario-summary")).to_have_text(scenario.summary["en"])

@@ -82,7 +82,13 @@ def test_after_unlink_the_fifo_lives_on_as_deleted(forkserver: ForkServer) -> No
     assert not fifo_before["path"].endswith(" (deleted)")
     assert fifo_after["path"] == fifo_before["path"] + " (deleted)"
     assert fifo_after["id"] == fifo_before["id"]  # the same FIFO, nameless now
-    assert unlink["state"]["gone"] == {"fds": [], "files": [], "pipes": []}
+    assert unlink["state"]["gone"] == {
+        "fds": [],
+        "files": [],
+        "pipes": [],
+        "mappings": [],
+        "sockets": [],
+    }
     targets = {r["target"] for r in proc_of(unlink, unlink["pid"])["fds"] if r["kind"] == "fifo"}
     assert targets == {fifo_after["path"]}
     files = {f["id"] for f in before["state"]["files"]} == {

@@ -87,6 +87,7 @@ def test_each_event_names_what_it_took_away(forkserver: ForkServer) -> None:
         "type": "fifo",
         "target": pipe_id,
         "pipe": pipe_id,
+        "socket": None,
         "end": "read",
     }
     flags = {"mode": "r", "nonblock": False, "cloexec": False}
@@ -99,5 +100,5 @@ def test_each_event_names_what_it_took_away(forkserver: ForkServer) -> None:
     assert [f["id"] for f in last["state"]["gone"]["files"]] == [read_file]
     assert last["state"]["pipes"] == []
     quiet = [e for e in events if e["type"] == "call.enter"]
-    nothing = {"fds": [], "files": [], "pipes": [], "mappings": []}
+    nothing = {"fds": [], "files": [], "pipes": [], "mappings": [], "sockets": []}
     assert all(e["state"]["gone"] == nothing for e in quiet)

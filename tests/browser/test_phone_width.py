@@ -1,0 +1,32 @@
+"""At a phone's width nothing of any kind of kernel object is wider than the screen: no
+sideways scrolling at any step of a scenario of each chapter."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from runpage import run_from_gallery, wait_for_end
+
+ONE_OF_EACH = [
+    "hello-pipe",
+    "fifo-rendezvous",
+    "signals-dont-queue",
+    "shm-lost-update",
+    "fork-cow-vs-shared",
+    "pass-an-fd",
+    "stream-vs-datagram",
+    "listen-accept",
+]
+
+
+@pytest.mark.parametrize("scenario", ONE_OF_EACH)
+def test_no_step_is_wider_than_a_phone(phone: Page, scenario: str) -> None:
+    run_from_gallery(phone, scenario)
+    wait_for_end(phone)
+    slider = phone.get_by_test_id("slider")
+    last = int(slider.get_attribute("max") or "0")
+    for seq in range(0, last + 1, max(1, last // 12)):
+        slider.fill(str(seq))
+        expect(phone.get_by_test_id("stage")).to_have_attribute("data-seq", str(seq))
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (seq, width)

@@ -1,0 +1,66 @@
+"""Sockets on the page: a pair as two queues with their peer link, a message each or one
+stream, and a passed fd drawn in flight between them; in English and Chinese."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+from runpage import card, go_to, log_line, run_from_gallery, snapshot, wait_for_end
+
+
+def test_a_pass_an_fd_run_draws_the_file_in_flight(page: Page, shots: Path) -> None:
+    run_from_gallery(page, "pass-an-fd")
+    wait_for_end(page)
+    go_to(page, log_line(page, "call.return", "socketpair"))
+    expect(page.get_by_test_id("socket-pair")).to_have_count(1)
+    expect(page.get_by_test_id("socket-end")).to_have_count(2)
+    expect(page.get_by_test_id("caption")).to_contain_text("socket pair")
+    go_to(page, log_line(page, "call.return", "sendmsg"))
+    flying = page.get_by_test_id("socket-in-flight")
+    expect(flying).to_have_count(1)
+    expect(flying).to_contain_text("pipe:[")
+    expect(page.get_by_test_id("caption")).to_contain_text("in flight")
+    snapshot(page, shots / "pass-an-fd-in-flight.png")
+    go_to(page, log_line(page, "call.return", "recvmsg"))
+    expect(page.get_by_test_id("socket-in-flight")).to_have_count(0)
+    expect(page.get_by_test_id("caption")).to_contain_text("received a passed file")
+
+
+def test_datagrams_are_drawn_one_message_each_in_chinese(page: Page) -> None:
+    # What the gallery's form asks for, its type set to datagram.
+    page.goto("/run/stream-vs-datagram?type=datagram&autorun=1&mode=live&lang=zh")
+    wait_for_end(page)
+    go_to(page, log_line(page, "call.return", "recv"))
+    expect(page.get_by_test_id("socket-message")).to_have_count(2)  # 7 and 6 still queued
+    expect(page.get_by_test_id("caption")).to_contain_text("接收了 6 字节")
+    expect(page.get_by_test_id("sockets")).to_contain_text("数据报")
+
+
+def test_step_mode_accept_first_blocks_until_a_client_connects(page: Page) -> None:
+    run_from_gallery(page, "listen-accept", mode="step")
+    for call in ("socket", "bind", "listen", "fork", "clock_nanosleep"):
+        step(page, "server", call)
+    step(page, "server", "accept")  # the student lets the server accept before any client
+    server = card(page, "server")
+    expect(server.get_by_test_id("proc-status")).to_have_attribute("data-status", "blocked")
+    expect(page.get_by_test_id("caption")).to_contain_text("blocked in accept")
+    backlog = page.get_by_test_id("socket-backlog")
+    expect(backlog).to_contain_text("0 of 5")
+    for call in ("close", "socket", "connect"):
+        step(page, "client", call)
+    # The connect woke the accept: the server holds a new fd, connected to the client.
+    expect(server.get_by_test_id("proc-status")).not_to_have_attribute("data-status", "blocked")
+    expect(page.get_by_test_id("socket-pair")).to_have_count(1)
+    page.get_by_test_id("stop").click()
+    expect(log_line(page, "run.end")).to_contain_text("killed")
+
+
+def step(page: Page, role: str, call: str) -> None:
+    """Press a process's Step button once it offers this call; wait for what follows."""
+    expect(card(page, role).get_by_test_id("proc-next")).to_contain_text(call)
+    pid = card(page, role).get_attribute("data-pid") or ""
+    lines = page.locator(f'[data-testid="log-line"][data-pid="{pid}"]')
+    before = lines.count()
+    card(page, role).get_by_test_id("step").click()
+    expect(lines).not_to_have_count(before)
