@@ -49,7 +49,7 @@ function fileBox(file, ev, gone) {
     {
       class: `file end-${file.end ?? "none"}${gone ? " gone" : ""}${current ? " active" : ""} tip`,
       "data-testid": gone ? "file-gone" : "file",
-      dataset: { file: file.id, pipe: file.object, end: file.end ?? "", refs, tip },
+      dataset: { file: file.id, pipe: file.object, end: file.end ?? "", refs, tip, anchor: "file" },
       tabindex: 0,
       "aria-label": `${t("file.title", { id: file.id })}: ${tip}`,
     },

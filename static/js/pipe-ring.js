@@ -72,7 +72,7 @@ function port(pipe, end, happened) {
   const badge = happened?.end === end ? happened : null;
   return h(
     "div",
-    { class: `port port-${end}${open === 0 ? " none-open" : ""}`, dataset: { pipe: pipe.id, end } },
+    { class: `port port-${end}${open === 0 ? " none-open" : ""}`, dataset: { pipe: pipe.id, end, anchor: "pipe end" } },
     icon(end),
     h("strong", {}, t(`fd.end.${end}`)),
     badge ? h("span", { class: `port-badge ${badge.kind}`, "data-testid": "port-badge", dataset: { kind: badge.kind } }, icon(badge.icon), badge.text) : null,

@@ -1,98 +1,154 @@
-// The lines from each fd row that is a pipe end to the open file it points to, and from each
-// open file to its end of the pipe in kernel space (fd -> file -> pipe). Where the open files
-// are unknown (the kernel refused kcmp), a row's line goes straight to the pipe's end. Drawn
-// after layout from where the rows and ports actually are, so any arrangement of
-// cards (side by side at 1280 px, stacked on a phone) gets correct lines.
+// The lines from each fd row to what it points at in the kernel, and from each open file on
+// to its end of the pipe (fd -> file -> pipe). Where the open files are unknown (the kernel
+// refused kcmp), a row's line goes straight to the pipe's end. Drawn after layout from where
+// the rows and targets actually are (route.js keeps every line in its own lane), so any
+// arrangement of cards (side by side at 1280 px, stacked on a phone) gets clear lines.
+//
+// What a line reaches is named by data attributes, for any kind of kernel object: an element
+// marked `data-anchor="k1 k2"` receives the lines of the fd rows whose data-k1 and data-k2
+// equal its own (a pipe's end: `data-anchor="pipe end"`; an open file: `data-anchor="file"`).
+// A row goes to its open file when the page shows one, else to its object. With no anchor for
+// it, the first kernel element carrying the row's own object attribute is taken.
 
 import { h } from "./dom.js";
+import { route } from "./route.js";
+
+// Data attributes of rows and file boxes that do not name a kernel object.
+const NOT_OBJECTS = new Set(["pid", "fd", "kind", "end", "file", "testid", "refs", "tip", "anchor"]);
+const ROOM = ["left", "right", "user", "kernel"];
+const lastRoom = new WeakMap(); // stage -> {key: the lines drawn, extra: the room they took}
 
 export function drawWires(stage, svg) {
-  const box = stage.getBoundingClientRect();
+  // The same lines as last time (a step that moved bytes, a resize) start from the room they
+  // had; other lines start from none. Then as many passes as the routes need to fit.
+  const key = `${innerWidth} ${[...stage.querySelectorAll(".proc tr[data-fd], .file")].map((el) => `${el.dataset.testid}:${el.dataset.pid}:${el.dataset.fd}:${el.dataset.file}`).join(" ")}`;
+  const last = lastRoom.get(stage);
+  const extra = last?.key === key ? last.extra : Object.fromEntries(ROOM.map((k) => [k, 0]));
+  for (const k of ROOM) setRoom(stage, k, extra[k]);
+  let drawn = layout(stage);
+  for (let pass = 0; pass < 4 && ROOM.some((k) => drawn.room[k] > 0); pass++) {
+    for (const k of ROOM) setRoom(stage, k, (extra[k] += drawn.room[k]));
+    drawn = layout(stage);
+  }
+  lastRoom.set(stage, { key, extra });
   svg.setAttribute("width", stage.scrollWidth);
   svg.setAttribute("height", stage.scrollHeight);
   svg.setAttribute("viewBox", `0 0 ${stage.scrollWidth} ${stage.scrollHeight}`);
-  const cards = [...stage.querySelectorAll(".proc")].map((card) => ({ card, rect: card.getBoundingClientRect() }));
-  const lines = [];
-  const portOf = (pipe, end) => stage.querySelector(`.port[data-pipe="${CSS.escape(pipe)}"][data-end="${end}"]`);
-  for (const row of stage.querySelectorAll("tr[data-pipe]")) {
-    const end = row.dataset.end === "write" ? "write" : "read";
-    const file = row.dataset.file ? stage.querySelector(`.file[data-file="${CSS.escape(row.dataset.file)}"]`) : null;
-    const target = file ?? portOf(row.dataset.pipe, end);
-    if (!target) continue;
-    lines.push(wire(row, target, box, end, cards, file?.dataset.file));
-  }
-  for (const file of stage.querySelectorAll(".file[data-pipe]")) {
-    const end = file.dataset.end === "read" ? "read" : "write";
-    const port = portOf(file.dataset.pipe, end);
-    if (port) lines.push(fileWire(file, port, box, end));
-  }
-  svg.replaceChildren(...lines);
+  svg.replaceChildren(...drawn.groups);
 }
 
-/** The short line from an open file down to the pipe's end it is open on. */
-function fileWire(file, port, box, end) {
-  const f = file.getBoundingClientRect();
-  const p = port.getBoundingClientRect();
-  const fx = f.left + f.width / 2 - box.left;
-  const fy = f.bottom - box.top;
-  const px = p.left + p.width / 2 - box.left;
-  const py = p.top - box.top;
-  const bend = Math.max(6, (py - fy) / 2);
-  const kind = end === "write" ? "w" : "r";
-  const gone = file.classList.contains("gone");
-  return h(
-    "g",
-    { class: `wire-group file-wire${gone ? " closed" : ""}`, "data-testid": "file-wire", dataset: { file: file.dataset.file, pipe: file.dataset.pipe, end } },
-    h("path", { class: `wire ${kind}`, d: `M${fx},${fy} C${fx},${fy + bend} ${px},${py - bend} ${px},${py}` }),
-  );
+function setRoom(stage, key, px) {
+  if (px > 0) stage.style.setProperty(`--wire-room-${key}`, `${Math.ceil(px)}px`);
+  else stage.style.removeProperty(`--wire-room-${key}`);
 }
 
-function wire(row, port, box, end, cards, file) {
-  const card = row.closest(".proc") ?? row;
-  const r = row.getBoundingClientRect();
-  const c = card.getBoundingClientRect();
-  const p = port.getBoundingClientRect();
-  const px = p.left + p.width / 2 - box.left;
-  const py = p.top - box.top;
-  // Leave the card on the side facing the port, at the height of the row.
-  const toRight = px > c.left + c.width / 2 - box.left;
-  const sx = (toRight ? c.right : c.left) - box.left;
-  const sy = r.top + r.height / 2 - box.top;
-  const span = { left: Math.min(sx, px) + box.left, right: Math.max(sx, px) + box.left, top: sy + box.top, bottom: py + box.top };
-  const crowded = cards.some(({ card: other, rect: o }) => other !== card && overlaps(o, span));
-  const fd = Number(row.dataset.fd);
-  const d = crowded ? gutterPath(sx, sy, px, py, toRight, fd, box) : curvePath(sx, sy, px, py, toRight);
+function layout(stage) {
+  const box = stage.getBoundingClientRect();
+  const rect = (el) => {
+    const r = el.getBoundingClientRect();
+    return { left: r.left - box.left, right: r.right - box.left, top: r.top - box.top, bottom: r.bottom - box.top };
+  };
+  const rects = new Map();
+  const rectOf = (el) => rects.get(el) ?? rects.set(el, rect(el)).get(el);
+  const anchors = [...stage.querySelectorAll("[data-anchor]")];
+  const rows = [...stage.querySelectorAll(".proc tr[data-fd]")]
+    .map((row) => ({ row, target: targetOf(stage, row, anchors) }))
+    .filter((r) => r.target);
+  const files = [...stage.querySelectorAll(".file[data-anchor]")]
+    .map((file) => ({ file, target: targetOf(stage, file, anchors.filter((a) => !a.matches(".file"))) }))
+    .filter((f) => f.target);
+  const cards = [...stage.querySelectorAll(".proc")];
+  const labels = [...stage.querySelectorAll(".space-label, .boundary span, .files-label, .files.unknown p")];
+  const boxes = [...new Set([...cards, ...anchors, ...stage.querySelectorAll(".pipe, .port, .file")])];
+  const user = rectOf(stage.querySelector(".space.user"));
+  const kernel = rectOf(stage.querySelector(".space.kernel"));
+  const boundary = stage.querySelector(".boundary");
+  const kernelLabel = stage.querySelector(".space.kernel > .space-label");
+  const kernelBoxes = [...labels, ...boxes].filter((el) => kernel.top <= rectOf(el).top && el !== kernelLabel);
+  const phone = user.right - user.left < 600;
+  const geo = {
+    gap: phone ? 5 : 6,
+    user,
+    cards: cards.map(rectOf),
+    userFloor: Math.max(user.top, ...cards.map((c) => rectOf(c).bottom)),
+    userBottom: Math.min(rectOf(boundary).top, rectOf(boundary.querySelector("span") ?? boundary).top),
+    kernelTop: kernelLabel ? rectOf(kernelLabel).bottom : kernel.top,
+    kernelFloor: Math.min(kernel.bottom, ...kernelBoxes.map((el) => rectOf(el).top)),
+    obstacles: [...labels, ...boxes].map((el) => ({ el, rect: rectOf(el) })),
+  };
+  const lines = rows.map(({ row, target }) => ({ card: rectOf(row.closest(".proc")), row: rectOf(row), target: rectOf(target) }));
+  const { paths, room } = route(lines, geo);
+  const groups = rows.map(({ row, target }, i) => rowWire(row, target, paths[i]));
+  groups.push(...fileWires(files, rectOf, geo.gap));
+  return { groups, room };
+}
+
+/** What a row (or an open file) points at: the first anchor whose named attributes it shares. */
+function targetOf(stage, el, anchors) {
+  const own = el.dataset;
+  const matches = (a) => a !== el && a.dataset.anchor.split(" ").every((k) => own[k] !== undefined && own[k] === a.dataset[k]);
+  const hit = anchors.find((a) => a.matches(".file") && matches(a)) ?? anchors.find(matches);
+  if (hit) return hit;
+  const kernel = stage.querySelector(".space.kernel");
+  for (const [key, value] of Object.entries(own)) {
+    if (NOT_OBJECTS.has(key) || !value) continue;
+    const attr = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    const found = [...kernel.querySelectorAll(`[data-${attr}="${CSS.escape(value)}"]`)].find((x) => !x.closest(".files"));
+    if (found) return found;
+  }
+  return null;
+}
+
+function rowWire(row, target, path) {
+  const end = row.dataset.end ?? "";
+  const kind = end === "read" ? "r" : "w";
+  const [sx, sy] = path[0];
+  const [px, py] = path.at(-1);
   const closed = row.classList.contains("closed");
   const active = row.classList.contains("active");
-  const kind = end === "write" ? "w" : "r";
+  const dataset = { pid: row.dataset.pid, fd: row.dataset.fd, end };
+  for (const key of ["pipe", "file"]) if (row.dataset[key]) dataset[key] = row.dataset[key];
+  if (!target.matches(".file") && target.dataset.anchor) dataset.target = target.dataset.anchor;
   return h(
     "g",
-    {
-      class: `wire-group${closed ? " closed" : ""}${active ? " active" : ""}`,
-      "data-testid": "wire",
-      dataset: { pid: row.dataset.pid, fd: row.dataset.fd, pipe: row.dataset.pipe, end, ...(file ? { file } : {}) },
-    },
-    h("path", { class: `wire ${kind}`, d }),
+    { class: `wire-group${closed ? " closed" : ""}${active ? " active" : ""}`, "data-testid": "wire", dataset },
+    h("path", { class: `wire ${kind}`, d: pathData(path) }),
     h("circle", { class: `dot ${kind}`, cx: sx, cy: sy, r: 4 }),
     h("circle", { class: `dot ${kind}`, cx: px, cy: py, r: 3 }),
   );
 }
 
-// When another card lies between the row and the port (a phone's single column, a second
-// row of cards), a direct curve would cross it: the line runs down the margin beside its
-// own card instead, where the fixed columns leave room, and turns to the port below them.
-function overlaps(a, b) {
-  return a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top;
+/** The short lines from each open file down to its end: side by side where several meet. */
+function fileWires(files, rectOf, gap) {
+  const byTarget = new Map();
+  for (const f of files) byTarget.set(f.target, [...(byTarget.get(f.target) ?? []), f]);
+  const out = [];
+  for (const [target, group] of byTarget) {
+    const t = rectOf(target);
+    const from = group.map((f) => ({ ...f, r: rectOf(f.file) })).sort((a, b) => a.r.left - b.r.left);
+    const step = Math.min(gap * 2, (t.right - t.left) / (from.length + 1));
+    from.forEach((f, i) => {
+      const fx = (f.r.left + f.r.right) / 2;
+      const alone = from.length === 1 && fx > t.left + 8 && fx < t.right - 8;
+      const px = alone ? fx : (t.left + t.right) / 2 + step * (i - (from.length - 1) / 2);
+      const mid = f.r.bottom + Math.max(3, (t.top - f.r.bottom) / 2) + (i - (from.length - 1) / 2) * Math.min(gap, 2);
+      const path = alone ? [[fx, f.r.bottom], [fx, t.top]] : [[fx, f.r.bottom], [fx, mid], [px, mid], [px, t.top]];
+      out.push(fileWire(f.file, target, path));
+    });
+  }
+  return out;
 }
 
-function curvePath(sx, sy, px, py, toRight) {
-  const out = toRight ? 28 : -28;
-  return `M${sx},${sy} C${sx + out},${sy} ${px},${Math.min(py - 40, sy + 60)} ${px},${py}`;
+function fileWire(file, target, path) {
+  const end = file.dataset.end === "read" ? "read" : "write";
+  const gone = file.classList.contains("gone");
+  return h(
+    "g",
+    { class: `wire-group file-wire${gone ? " closed" : ""}`, "data-testid": "file-wire", dataset: { file: file.dataset.file, pipe: file.dataset.pipe ?? "", end } },
+    h("path", { class: `wire ${end === "write" ? "w" : "r"}`, d: pathData(path) }),
+  );
 }
 
-function gutterPath(sx, sy, px, py, toRight, fd, box) {
-  const spread = (fd % 4) * 3; // fds sharing a margin stay apart
-  const gx = Math.max(3, Math.min(box.width - 3, toRight ? sx + 6 + spread : sx - 6 - spread));
-  const turn = py - 22;
-  return `M${sx},${sy} H${gx} V${turn} C${gx},${py - 6} ${px},${turn} ${px},${py}`;
+function pathData(path) {
+  return path.map(([x, y], i) => `${i ? "L" : "M"}${Math.round(x * 10) / 10},${Math.round(y * 10) / 10}`).join(" ");
 }
