@@ -16,8 +16,9 @@ export function renderPipes(container, ev) {
   // A pipe that disappears with this event (its last end closed) stays one frame, faded.
   const freed = freedPipes(ev.state).map((p) => pipeColumn(p, ev, true));
   container.replaceChildren(...pipes, ...freed);
-  const mapped = (ev.state.mappings ?? []).length > 0; // the kernel object here is a mapping
-  if (!pipes.length && !freed.length && !mapped) container.append(h("p", { class: "none" }, t("run.no_pipes")));
+  // "No pipe yet" only while the kernel holds nothing of the run's: no mapping, no socket.
+  const other = (ev.state.mappings ?? []).length > 0 || (ev.state.sockets ?? []).length > 0;
+  if (!pipes.length && !freed.length && !other) container.append(h("p", { class: "none" }, t("run.no_pipes")));
 }
 
 /** The pipe with its open files above it: fd -> file -> pipe, top to bottom. */

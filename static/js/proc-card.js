@@ -166,7 +166,7 @@ function fdRow(proc, fd, active, closed = false) {
     {
       class: `fd kind-${fd.kind}${active ? " active" : ""}${closed ? " closed" : ""}`,
       "data-testid": closed ? "fd-row-closed" : "fd-row",
-      dataset: { pid: proc.pid, fd: fd.fd, kind: fd.kind, ...(fd.pipe ? { pipe: fd.pipe, end: fd.end } : {}), ...(fd.file ? { file: fd.file } : {}) },
+      dataset: { pid: proc.pid, fd: fd.fd, kind: fd.kind, ...(fd.pipe ? { pipe: fd.pipe, end: fd.end } : {}), ...(fd.file ? { file: fd.file } : {}), ...(fd.socket ? { socket: fd.socket } : {}) },
       title: closed ? t("fd.closed.tip") : null,
     },
     h("th", { scope: "row", class: "fdnum" }, String(fd.fd)),

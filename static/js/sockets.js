@@ -41,7 +41,7 @@ function holders(sock, ev) {
 function end(sock, ev) {
   return h(
     "div",
-    { class: `sock-end state-${sock.state ?? "unknown"}`, "data-testid": "socket-end", dataset: { socket: sock.id } },
+    { class: `sock-end state-${sock.state ?? "unknown"}`, "data-testid": "socket-end", dataset: { socket: sock.id, anchor: "socket" } },
     h("h4", {}, h("code", {}, sock.id)),
     h("p", { class: "sub" }, t("sock.held_by", { refs: holders(sock, ev) })),
     sock.path ? h("p", { class: "sock-path" }, t("sock.path", { path: sock.path })) : null,
