@@ -1,6 +1,7 @@
 // System calls and events as strace prints them: `[pid 12] write(4, "hello pipe\n", 11) = 11`.
 // The data strings in events are already escaped the way strace escapes them.
 
+import { has, t } from "./i18n.js";
 import { shmCallText, shmReturnText } from "./shm-say.js";
 
 const ERRNO_TEXT = {
@@ -146,7 +147,11 @@ export function straceLine(ev) {
     case "state.change":
       return `${who}--- ${ev.reason} ---`;
     case "run.end":
-      return `--- run ended: ${ev.reason}: ${ev.message} ---`;
+      // The server's message in the page's language, from its key, as the caption words it.
+      return t("log.run_end", {
+        reason: ev.reason,
+        message: ev.message_key && has(ev.message_key) ? t(ev.message_key, ev.message_values ?? {}) : ev.message,
+      });
     default:
       return `${who}${ev.type}`;
   }

@@ -34,6 +34,10 @@ def test_every_caption_of_a_run_is_chinese(page: Page, scenario: str) -> None:
         text = caption.evaluate(NOT_CODE)
         assert not latin_words(text, also=role_names), (seq, text)
     assert "运行结束" in caption.inner_text()
+    # The system-call log's last line too: the server's message worded from its key.
+    end = page.locator('[data-testid="log-line"][data-type="run.end"]').inner_text()
+    reasons = {"exited", "timeout", "killed", "limit", "error"}  # the event's reason, as code
+    assert "运行结束" in end and not latin_words(end, also=reasons), end
 
 
 def test_a_refused_parameter_is_told_in_chinese(page: Page) -> None:
