@@ -22,10 +22,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _procs import pausing_children, world_of  # noqa: E402
 from _service import machine  # noqa: E402
 
 from app.kernel import file_types  # noqa: E402
-from app.runner.world import Proc, World  # noqa: E402
+from app.runner.world import World  # noqa: E402
 
 ROUNDS = 2000
 TRIALS = 5
@@ -50,23 +51,7 @@ def holders(kind: str, nprocs: int, count: int, where: str) -> list[int]:
             path = os.path.join(where, f"f{i}")
             os.mkfifo(path)
             os.open(path, os.O_RDWR)
-    kids = []
-    for _ in range(nprocs - 1):
-        pid = os.fork()
-        if pid == 0:
-            signal.pause()
-            os._exit(0)
-        kids.append(pid)
-    return kids
-
-
-def world_of(pids: list[int]) -> World:
-    world = World()
-    for order, pid in enumerate(pids):
-        world.procs[pid] = Proc(
-            pid=pid, ppid=1, role=str(order), order=order, pidfd=os.pidfd_open(pid)
-        )
-    return world
+    return pausing_children(nprocs - 1)
 
 
 def stats_per_event(world: World) -> int:
