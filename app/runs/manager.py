@@ -116,6 +116,12 @@ class RunManager:
         self.runs[run_id] = run
         return run
 
+    def adopt(self, run: Run) -> None:
+        """Keep a finished run made elsewhere (`Run.replayed`) as if it had run here."""
+        if not run.done.is_set():
+            raise ValueError(f"run {run.id} has not finished")
+        self.runs[run.id] = run
+
     def retry_after(self) -> int:
         """Seconds until the first running run reaches its wall-time limit."""
         now = time.monotonic()

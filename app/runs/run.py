@@ -71,6 +71,28 @@ class Run:
         self._last_read = self.started
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @classmethod
+    def replayed(
+        cls,
+        run_id: str,
+        scenario: str,
+        mode: str,
+        backend: str,
+        limits: dict[str, Any],
+        owner: Owner,
+        created: float,
+        lines: list[str],
+    ) -> Run:
+        """A finished run made from its recorded events (a store's, an import's): no process,
+        nothing to control, replayed exactly as a kept run. `lines` end with its run.end."""
+        run = cls(run_id, scenario, mode, backend, limits, hard_kill=lambda: None, owner=owner)
+        run.created = created
+        run.recording.extend(lines, last=True)
+        run.recording.finish()
+        run.ended_at = time.monotonic()
+        run.done.set()
+        return run
+
     # -- life ------------------------------------------------------------------------------
     async def attach(self, sock: socket.socket, supervisor: asyncio.Future[int]) -> None:
         """Take the run's event socket; its supervisor's pid comes when the fork server says."""
