@@ -109,6 +109,7 @@ class PerfettoTrace:
         args: dict[str, Any] = dict(list((ev.get("args") or {}).items())[:ARGS_KEPT])
         if ret is not None:
             args |= {"return": ret["ret"], "errno": ret["errno"], "blocked": ret["blocked"]}
+            args["return_seq"] = ret["seq"]
             if ret.get("data") is not None:
                 args["data"] = ret["data"]
         else:
