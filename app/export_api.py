@@ -64,7 +64,9 @@ async def export_run(
     """A finished run as a file to keep: its events as JSON (`POST /api/runs/import` takes it
     back), as strace would have logged it, or as a trace for ui.perfetto.dev."""
     run = manager(request).get(run_id)
-    if not run.finished:
+    # Its run.end is its last event: nothing comes after it, whether or not the supervisor
+    # has hung up yet (run.finished follows a moment later).
+    if run.end() is None:
         raise RunConflict(
             f"run {run_id} is still running; export it once it has ended (its last event is "
             "run.end)"

@@ -141,3 +141,44 @@ def test_errors_and_signals_read_as_strace_writes_them(api: Client) -> None:
         "} ---"
     )
     assert tail[2] == f"{writer:<5d} +++ killed by SIGPIPE +++"
+
+
+@pytest.mark.parametrize("scenario", CHAPTERS)
+def test_every_resumed_line_follows_its_unfinished_one(
+    exported: dict[str, Exported], scenario: str
+) -> None:
+    """As in strace's own logs: a process's call cut short is the last line of that process
+    until its `<... call resumed>`, which names the same call; and every call comes back."""
+    cut: dict[str, str] = {}  # pid -> the call its last line left unfinished
+    for text in exported[scenario].strace.splitlines():
+        pid, rest = text.split(" ", 1)
+        rest = rest.lstrip()
+        if resumed := re.match(r"<\.\.\. (\w+) resumed>", rest):
+            assert cut.pop(pid, None) == resumed.group(1), text
+            continue
+        assert pid not in cut, f"{text!r} while {cut[pid]} is unfinished"
+        if rest.endswith(" <unfinished ...>"):
+            cut[pid] = rest.split("(", 1)[0]
+    assert cut == {}
+
+
+def test_a_signal_that_interrupts_a_read_reads_as_strace_writes_it(api: Client) -> None:
+    """The child asleep in read gets SIGUSR1 (no SA_RESTART): the read ends `? ERESTARTSYS`,
+    the signal arrives, and rt_sigreturn gives the program its -1 EINTR."""
+    run = api.start(scenario="handler-eintr", mode="live")
+    api.wait_ended(run["id"])
+    text = api.http.get(f"/api/runs/{run['id']}/export", params={"format": "strace"}).text
+    child = next(e["pid"] for e in api.events(run["id"]) if e.get("role") == "child")
+    mine = [t for t in text.splitlines() if t.startswith(f"{child:<5d} ")]
+    at = next(i for i, t in enumerate(mine) if "ERESTARTSYS" in t)
+    assert re.fullmatch(
+        rf"{child} +<\.\.\. read resumed>\.\.\., 16\) += \? ERESTARTSYS "
+        r"\(To be restarted if SA_RESTART is set\)",
+        mine[at],
+    ), mine
+    assert mine[at - 1] == f"{child:<5d} read(3,  <unfinished ...>"
+    assert mine[at + 1].startswith(f"{child:<5d} --- SIGUSR1 {{si_signo=SIGUSR1, si_code=SI_USER")
+    assert re.fullmatch(
+        rf"{child} +rt_sigreturn\(\{{mask=\[\]\}}\) += -1 EINTR \(Interrupted system call\)",
+        mine[at + 2],
+    ), mine

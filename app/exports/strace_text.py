@@ -7,34 +7,56 @@ process's line comes between, the first is cut with `<unfinished ...>` and finis
 `<... read resumed>`. So does this, from the events' order: a call whose enter and return are
 next to each other is one line, one that blocked (or was overtaken) is two. Signals are
 `--- SIGCHLD {si_signo=SIGCHLD, ...} ---` when they act (strace shows no signal that only
-waits in a pending set), deaths `+++ exited with 0 +++`. Each call's words: strace_calls.py.
+waits in a pending set), deaths `+++ exited with 0 +++`. A signal that wakes a sleeping call
+ends it first (`= ? ERESTARTSYS`); the call then comes back as a line of its own, restarted,
+or as rt_sigreturn's `-1 EINTR`. Each call's words: strace_calls.py.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
-from app.exports.strace_calls import NOT_SYSCALLS, Call, call, result, signal_name
+from app.exports.strace_calls import NOT_SYSCALLS, Call, call, result, signal_name, sigset
+
+UNFINISHED = " <unfinished ...>"
 
 COLUMN = 40  # strace's -a default: where ` = ` goes
 ACTS = ("handle", "kill", "stop", "continue", "ignore")  # what strace sees delivered
+NEVER = "?"  # what strace prints for a call that never returned
+# What a sleeping call returns to the kernel when a signal interrupts it: the call is then
+# restarted (SA_RESTART, a stop) or ends in rt_sigreturn's -1 EINTR.
+INTERRUPTED = {
+    "pause": "? ERESTARTNOHAND (To be restarted if no handler)",
+    "rt_sigsuspend": "? ERESTARTNOHAND (To be restarted if no handler)",
+    "clock_nanosleep": "? ERESTART_RESTARTBLOCK (Interrupted by signal)",
+}
+RESTART = "? ERESTARTSYS (To be restarted if SA_RESTART is set)"
 
 
 def leader(pid: int) -> str:
     return f"{pid:<5d} "  # as `-o FILE` with -f writes it
 
 
-def returns(pid: int, text: str, ev: dict[str, Any] | None) -> str:
-    """`PID  text) `, padded to strace's column, then `= ret <duration>` (`= ?`: it never
-    returned)."""
+def returns(pid: int, text: str, said: str) -> str:
+    """`PID  text) `, padded to strace's column, then `= ` and what the call returned."""
     text = leader(pid) + text + ") "
-    text += " " * max(0, COLUMN - len(text))
-    if ev is None:
-        return text + "= ?"
+    return text + " " * max(0, COLUMN - len(text)) + "= " + said
+
+
+def returned(ev: dict[str, Any]) -> str:
     took = ev.get("duration")
-    return text + "= " + result(ev) + (f" <{took:.6f}>" if took is not None else "")
+    return result(ev) + (f" <{took:.6f}>" if took is not None else "")
+
+
+@dataclass
+class InCall:
+    enter: dict[str, Any]
+    blocked: bool = False  # the kernel had it asleep (a call.block came)
+    interrupted: bool = False  # a signal ended its sleep: its return is a line of its own
+    held: list[str] = field(default_factory=list)  # signal lines that follow its return
 
 
 class StraceLog:
@@ -42,7 +64,7 @@ class StraceLog:
     last entered, until its return or another process's line."""
 
     def __init__(self) -> None:
-        self.open: dict[int, dict[str, Any]] = {}  # pid -> its call.enter, while in the call
+        self.calls: dict[int, InCall] = {}  # pid -> the call it is in
         self.partial: int | None = None  # the pid whose entry line is not finished yet
 
     def feed(self, ev: dict[str, Any]) -> Iterator[str]:
@@ -51,14 +73,14 @@ class StraceLog:
             return
         if kind == "call.enter" and pid is not None:
             yield from self.cut()
-            self.open[pid] = ev
+            self.calls[pid] = InCall(ev)
             self.partial = pid
+        elif kind == "call.block" and pid in self.calls:
+            self.calls[pid].blocked = True
         elif kind == "call.return" and pid is not None:
             yield from self.finish(pid, ev)
-        elif kind == "signal" and ev["action"] in ACTS:
-            yield from self.line(pid, f"--- {signal_name(ev['signal'])} {siginfo(ev)} ---")
-            if ev["action"] == "stop":
-                yield from self.line(pid, f"--- stopped by {signal_name(ev['signal'])} ---")
+        elif kind == "signal" and ev["action"] in ACTS and pid is not None:
+            yield from self.signal(pid, ev)
         elif kind == "proc.exit" and pid is not None:
             yield from self.finish(pid, None)
             if ev["status"] == "exited":
@@ -71,39 +93,85 @@ class StraceLog:
                 yield from self.line(killed, "+++ killed by SIGKILL +++")
             yield from self.cut()
 
+    def signal(self, pid: int, ev: dict[str, Any]) -> Iterator[str]:
+        """As strace sees a signal arrive: a sleeping call it interrupts ends first (`= ?
+        ERESTARTSYS`); a call it is handled in (a sigprocmask that unblocks it) returns
+        first, as the handler runs on the way back to user space."""
+        name = signal_name(ev["signal"])
+        lines = [f"--- {name} {siginfo(ev)} ---"]
+        if ev["action"] == "stop":
+            lines.append(f"--- stopped by {name} ---")
+        inside = self.calls.get(pid)
+        if inside is not None and not inside.interrupted and ev["action"] != "continue":
+            if inside.blocked:
+                yield from self.end_line(
+                    pid, inside, None, INTERRUPTED.get(inside.enter["call"], RESTART)
+                )
+                inside.interrupted = True
+            elif ev["action"] == "handle":
+                inside.held.extend(lines)
+                return
+        for text in lines:
+            yield from self.line(pid, text)
+
     def cut(self) -> Iterator[str]:
         """Finish the half-written line as strace does when another line must start."""
-        if self.partial is not None and self.partial in self.open:
-            entered = call(self.open[self.partial])
-            yield leader(self.partial) + head(entered) + " <unfinished ...>"
-            self.open[self.partial] = {**self.open[self.partial], "_cut": True}
+        if self.partial is not None and self.partial in self.calls:
+            yield leader(self.partial) + head(call(self.calls[self.partial].enter)) + UNFINISHED
         self.partial = None
 
-    def line(self, pid: int | None, text: str) -> Iterator[str]:
+    def line(self, pid: int, text: str) -> Iterator[str]:
         yield from self.cut()
-        yield (leader(pid) if pid is not None else "") + text
+        yield leader(pid) + text
 
     def finish(self, pid: int, ev: dict[str, Any] | None) -> Iterator[str]:
         """The call `pid` is in returns (`ev`), or ends with its process (None)."""
-        entered = self.open.pop(pid, None)
-        if ev is None and entered is None:
-            return
-        done = call(ev) if ev is not None else call(entered)  # type: ignore[arg-type]
-        if self.partial == pid and entered is not None:  # nothing came between: one line
+        inside = self.calls.pop(pid, None)
+        if inside is not None and inside.interrupted:
+            if ev is None:
+                pass  # its line ended when the signal came
+            elif ev.get("errno") == "EINTR":  # no restart: the handler's return says so
+                mask = sigset(blocked_set(ev, pid))
+                yield from self.cut()
+                yield returns(pid, f"rt_sigreturn({{mask={mask}}}", result(ev))
+            else:  # restarted: the kernel makes the call again, a line of its own
+                yield from self.cut()
+                done = call(ev)
+                yield returns(pid, f"{done.name}({', '.join(done.args)}", returned(ev))
+        elif inside is not None or ev is not None:
+            said = returned(ev) if ev is not None else NEVER
+            yield from self.end_line(pid, inside, ev, said)
+        for text in inside.held if inside is not None else []:
+            yield from self.line(pid, text)
+
+    def end_line(
+        self, pid: int, inside: InCall | None, ev: dict[str, Any] | None, said: str
+    ) -> Iterator[str]:
+        """The line that ends a call: whole when nothing came between its entry and now,
+        `<... read resumed>` when its entry line was cut."""
+        enter = inside.enter if inside is not None else None
+        done = call(ev if ev is not None else enter)  # type: ignore[arg-type]
+        never = ev is None and (enter is None or enter["call"] != "exit_group") and said == NEVER
+        whole = f"{done.name}({', '.join(done.args)}"
+        if self.partial == pid and enter is not None:  # nothing came between: one line
             self.partial = None
-            if ev is None and entered["call"] != "exit_group":
-                yield returns(pid, head(call(entered)) + " <unfinished ...>", None)
-                return
-            yield returns(pid, f"{done.name}({', '.join(done.args)}", ev)
+            yield returns(pid, head(done) + UNFINISHED if never else whole, said)
             return
         yield from self.cut()
-        rest = ", ".join(done.args[done.inputs :]) if entered is not None else None
-        if rest is None:  # its entry was never seen: the whole call, as one line
-            yield returns(pid, f"{done.name}({', '.join(done.args)}", ev)
-        elif ev is None and entered is not None and entered["call"] != "exit_group":
-            yield returns(pid, f"<... {done.name} resumed> <unfinished ...>", None)
+        if enter is None:  # its entry was never seen: the whole call, as one line
+            yield returns(pid, whole, said)
+        elif never:
+            yield returns(pid, f"<... {done.name} resumed>{UNFINISHED}", said)
         else:
-            yield returns(pid, f"<... {done.name} resumed>{rest}", ev)
+            yield returns(
+                pid, f"<... {done.name} resumed>{', '.join(done.args[done.inputs :])}", said
+            )
+
+
+def blocked_set(ev: dict[str, Any], pid: int) -> list[str] | None:
+    """The process's mask after the call, which rt_sigreturn restored."""
+    proc = next((p for p in ev["state"]["procs"] if p["pid"] == pid), None)
+    return proc["signals"]["blocked"] if proc and proc.get("signals") else None
 
 
 def head(entered: Call) -> str:
