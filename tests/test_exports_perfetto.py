@@ -109,7 +109,7 @@ def test_signals_and_exits_are_instants(exported: dict[str, Exported]) -> None:
 def trace_processor() -> str | None:
     """Perfetto's trace processor, where one is installed (it needs the internet to fetch one:
     PyPI's `perfetto` downloads its binary on first use)."""
-    return os.environ.get("PIPESCOPE_TRACE_PROCESSOR") or shutil.which("trace_processor_shell")
+    return os.environ.get("TRACE_PROCESSOR_SHELL") or shutil.which("trace_processor_shell")
 
 
 @pytest.mark.skipif(trace_processor() is None, reason="no Perfetto trace processor here")
