@@ -200,7 +200,9 @@ class BodyLimit:
             if size > limit:
                 await self.too_big(f"over {size}", limit, setting)(scope, receive, send)
                 return
-        await self.app(scope, _replay(b"".join(body), receive), send)
+        whole = b"".join(body)
+        body.clear()  # one copy of a large body (an import's), not two
+        await self.app(scope, _replay(whole, receive), send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

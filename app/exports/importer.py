@@ -10,6 +10,7 @@ is never taken from it (the import gets a new one, and run.start says so).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from pydantic import TypeAdapter, ValidationError
@@ -37,40 +38,124 @@ def refuse(field: str, message: str) -> BadImport:
 
 
 def read(body: bytes, run_id: str, max_events: int) -> Imported:
-    """The export in `body` as a run `run_id` can replay, or BadImport naming what is wrong."""
+    """The export in `body` as a run `run_id` can replay, or BadImport naming what is wrong.
+
+    Read one event at a time (json's own scanner, from one value to the next), each kept
+    only as its line: a 60 MB export costs its text and its lines, not a tree of its objects
+    ten times that size."""
     try:
-        export = json.loads(body)
-    except (ValueError, RecursionError) as err:  # not UTF-8, not JSON, nested too deep
+        text = body.decode()
+    except UnicodeDecodeError as err:
         raise refuse("", f"the body is not a JSON export: {err}") from None
-    if not isinstance(export, dict):
-        raise refuse("", "an export is a JSON object with format, version, run and events")
-    run = head(export)
-    events = export.get("events")
-    if not isinstance(events, list) or not events:
+    scan = Scanner(text)
+    fields: dict[str, Any] = {}
+    lines: list[str] = []
+    start: dict[str, Any] | None = None
+    previous: tuple[float, str] | None = None
+    try:
+        for key in scan.members():
+            if key in fields:
+                raise refuse(key, "is given twice")
+            if key != "events":
+                fields[key] = scan.value()
+                if key not in HEAD:
+                    raise refuse(key, "an export has format, version, run and events only")
+                continue
+            fields[key] = None
+            for seq, (event, line) in enumerate(scan.items("events")):
+                if seq > max_events:
+                    raise refuse(
+                        "events",
+                        f"holds more events than this server records for a "
+                        f"run ({max_events}, and its run.end: PIPESCOPE_MAX_EVENTS)",
+                    )
+                checked(event, line, seq, previous)
+                previous = event["t"], event["type"]
+                if seq == 0:
+                    start, line = event, json.dumps({**event, "run": run_id})
+                elif "\n" in line:  # a pretty-printed export: one line an event, as recorded
+                    line = json.dumps(event)
+                lines.append(line)
+    except (ValueError, RecursionError) as err:  # not JSON, or nested too deep for it
+        raise refuse("", f"the body is not a JSON export: {err}") from None
+    run = head(fields)
+    if start is None:
         raise refuse("events", "an export holds the run's events, a non-empty list")
-    if len(events) > max_events + 1:
+    if previous is None or previous[1] != "run.end":
         raise refuse(
-            "events", f"{len(events)} events is more than this server records for a run "
-            f"({max_events}, and its run.end: PIPESCOPE_MAX_EVENTS)",
-        )  # fmt: skip
-    lines = []
-    last_t = 0.0
-    for seq, event in enumerate(events):
-        checked(event, seq, len(events), last_t)
-        last_t = event["t"]
-        if seq == 0:
-            same(run, event)
-            event = {**event, "run": run_id}
-        lines.append(json.dumps(event))
-        events[seq] = None  # let the parsed event go: the line is all that is kept
-    return Imported(run, dict(export["run"]["limits"]), lines)
+            f"events.{len(lines) - 1}.type",
+            "a run's last event is its run.end: export finished runs",
+        )
+    same(run, start)
+    return Imported(run, dict(fields["run"]["limits"]), lines)  # fmt: skip
+
+
+class Scanner:
+    """The export's top-level object, read a value at a time."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.at = text, 0
+        self.decoder = json.JSONDecoder()
+
+    def skip(self) -> str:
+        """The next character past white space ('' at the end)."""
+        while self.at < len(self.text) and self.text[self.at] in " \t\n\r":
+            self.at += 1
+        return self.text[self.at : self.at + 1]
+
+    def value(self) -> Any:
+        self.skip()
+        found, self.at = self.decoder.raw_decode(self.text, self.at)
+        return found
+
+    def expect(self, char: str) -> None:
+        if self.skip() != char:
+            self.value()  # says what is there instead, as json does
+            raise json.JSONDecodeError(f"expecting {char!r}", self.text, self.at)
+        self.at += 1
+
+    def members(self) -> Iterator[str]:
+        if self.skip() != "{":
+            if self.skip() in ("[", '"') or self.skip().isdigit():
+                self.value()
+            raise refuse("", "the body is not a JSON export: an export is a JSON object "
+                         "with format, version, run and events")  # fmt: skip
+        self.at += 1
+        if self.skip() == "}":
+            self.at += 1
+        else:
+            while True:
+                key = self.value()
+                self.expect(":")
+                yield key
+                if self.skip() != ",":
+                    self.expect("}")
+                    break
+                self.at += 1
+        if self.skip():
+            raise json.JSONDecodeError("extra data after the export", self.text, self.at)
+
+    def items(self, field: str) -> Iterator[tuple[Any, str]]:
+        """A list's items, each with its JSON text."""
+        if self.skip() != "[":
+            self.value()
+            raise refuse(field, "an export holds the run's events, a non-empty list")
+        self.at += 1
+        if self.skip() == "]":
+            raise refuse(field, "an export holds the run's events, a non-empty list")
+        while True:
+            self.skip()
+            began = self.at
+            found = self.value()
+            yield found, self.text[began : self.at]
+            if self.skip() != ",":
+                self.expect("]")
+                return
+            self.at += 1
 
 
 def head(export: dict[str, Any]) -> ExportRun:
     """format, version and run, each as the schema says."""
-    for key in export:
-        if key not in (*HEAD, "events"):
-            raise refuse(key, "an export has format, version, run and events, nothing else")
     try:
         found = ExportHead.model_validate({k: export[k] for k in HEAD if k in export}, strict=True)
     except ValidationError as err:
@@ -79,12 +164,14 @@ def head(export: dict[str, Any]) -> ExportRun:
     return found.run
 
 
-def checked(event: Any, seq: int, count: int, last_t: float) -> None:
+def checked(event: Any, text: str, seq: int, previous: tuple[float, str] | None) -> None:
+    """One event (parsed, and its JSON text), in its place after the one before it (that
+    one's `t` and `type`)."""
     where = f"events.{seq}"
     if not isinstance(event, dict):
         raise refuse(where, "an event is a JSON object (docs/events.md)")
     try:
-        EVENT.validate_json(json.dumps(event), strict=True)
+        EVENT.validate_json(text, strict=True)
     except ValidationError as err:
         error = err.errors()[0]
         loc = list(error["loc"])
@@ -95,17 +182,13 @@ def checked(event: Any, seq: int, count: int, last_t: float) -> None:
         raise refuse(dotted([*where.split("."), *loc]), error["msg"]) from None
     if event["seq"] != seq:
         raise refuse(f"{where}.seq", f"is {event['seq']}; the events' seq are 0, 1, 2, ...")
-    if event["t"] < last_t:
-        raise refuse(f"{where}.t", f"{event['t']} is before the event before it ({last_t})")
-    first, last = seq == 0, seq == count - 1
-    if first and event["type"] != "run.start":
-        raise refuse(f"{where}.type", "a run's first event is its run.start")
-    if not first and event["type"] == "run.start":
-        raise refuse(f"{where}.type", "a run has one run.start, its first event")
-    if last and event["type"] != "run.end":
-        raise refuse(f"{where}.type", "a run's last event is its run.end: export finished runs")
-    if not last and event["type"] == "run.end":
-        raise refuse(f"{where}.type", "a run has one run.end, its last event")
+    if previous is not None and event["t"] < previous[0]:
+        raise refuse(f"{where}.t", f"{event['t']} is before the event before it ({previous[0]})")
+    if previous is not None and previous[1] == "run.end":
+        raise refuse(f"events.{seq - 1}.type", "a run has one run.end, its last event")
+    if (seq == 0) != (event["type"] == "run.start"):
+        said = "first event is its run.start" if seq == 0 else "run.start is its first event"
+        raise refuse(f"{where}.type", f"a run's {said}, and it has one")
 
 
 def same(run: ExportRun, start: dict[str, Any]) -> None:
