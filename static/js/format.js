@@ -129,19 +129,21 @@ export function straceLine(ev) {
   const who = ev.pid === null || ev.pid === undefined ? "" : `[pid ${ev.pid}] `;
   switch (ev.type) {
     case "run.start":
-      return `--- run ${ev.run}: ${ev.scenario} (${ev.mode}) ---`;
+      return t("log.run_start", { run: ev.run, scenario: ev.scenario, mode: t(`say.mode.${ev.mode}`) });
     case "proc.start":
-      return `${who}+++ started "${ev.name}", parent ${ev.ppid} +++`;
+      return `${who}${t("log.proc_start", { name: ev.name, ppid: ev.ppid })}`;
     case "call.enter":
       return `${who}${callText(ev)} …`;
     case "call.block":
-      return `${who}${callText(ev)} <blocked: ${ev.blocked_on?.wchan ?? "?"}>`;
+      return `${who}${callText(ev)} ${t("log.blocked", { wchan: ev.blocked_on?.wchan ?? "?" })}`;
     case "call.return":
-      return `${who}${callText(ev)}${returnText(ev)}${ev.blocked ? " <resumed>" : ""}`;
+      return `${who}${callText(ev)}${returnText(ev)}${ev.blocked ? ` ${t("log.resumed")}` : ""}`;
     case "signal":
       return `${who}--- ${ev.signal} {si_signo=${ev.signal}} --- (${ev.action})`;
     case "proc.exit":
-      return ev.status === "killed" ? `${who}+++ killed by ${ev.signal} +++` : `${who}+++ exited with ${ev.exit_code} +++`;
+      return ev.status === "killed"
+        ? `${who}${t("log.killed", { signal: ev.signal })}`
+        : `${who}${t("log.exited", { code: ev.exit_code })}`;
     case "output":
       return `${who}[terminal] ${quote(escapeText(ev.data))}`;
     case "state.change":
