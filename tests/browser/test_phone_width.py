@@ -30,3 +30,22 @@ def test_no_step_is_wider_than_a_phone(phone: Page, scenario: str) -> None:
         expect(phone.get_by_test_id("stage")).to_have_attribute("data-seq", str(seq))
         width = phone.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, (seq, width)
+
+
+def test_a_chinese_fd_tables_words_stay_whole_on_a_phone(phone: Page) -> None:
+    """终端 and 管道 on one line each, however narrow the card: a word broken in two reads
+    as two words."""
+    phone.goto("/run/hello-pipe?lang=zh")
+    phone.get_by_test_id("run-live").click()
+    wait_for_end(phone)
+    slider = phone.get_by_test_id("slider")
+    for seq in range(int(slider.get_attribute("max") or "0") + 1):
+        slider.fill(str(seq))
+        expect(phone.get_by_test_id("stage")).to_have_attribute("data-seq", str(seq))
+        broken = phone.evaluate(
+            """() => [...document.querySelectorAll('.fds td.kind, .fds td .end')].filter(el => {
+                const range = document.createRange(); range.selectNodeContents(el);
+                return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size > 1;
+            }).map(el => el.textContent)"""
+        )
+        assert not broken, (seq, broken)
