@@ -64,3 +64,13 @@ def test_the_source_comments_speak_the_page_language(page: Page) -> None:
     page.get_by_test_id("lang-en").click()
     expect(source).to_contain_text("close(fd[0]); //the parent closes the read end")
     expect(source).not_to_contain_text("父进程")
+
+
+def test_a_programs_own_name_is_set_apart_in_a_chinese_sentence(page: Page) -> None:
+    """A traced C program's process is called by its name, a Latin word: 向 eof（PID）, with a
+    space between it and the Chinese, as Chinese typesetting has it."""
+    start_zh(page, "trace-eof")
+    wait_for_end(page)
+    fork = page.locator('[data-testid="log-line"][data-type="call.return"][data-call="fork"]')
+    fork.first.click()
+    expect(page.get_by_test_id("caption")).to_contain_text("向 eof（")
