@@ -50,9 +50,9 @@ export function dataText(ev, max = 24) {
 // Constants (F_SETFL, O_NONBLOCK, SIGPIPE, SIG_IGN) print bare, as strace prints them.
 const CONSTANT = /^[A-Z][A-Z0-9_|]*$/;
 
-function plain(value) {
-  if (Array.isArray(value)) return `[${value.map(plain).join(", ")}]`;
-  if (typeof value === "string") return CONSTANT.test(value) ? value : quote(value);
+function plain(value, max = Infinity) {
+  if (Array.isArray(value)) return `[${value.map((v) => plain(v, max)).join(", ")}]`;
+  if (typeof value === "string") return CONSTANT.test(value) ? value : quote(value, false, max);
   if (value && typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
@@ -108,7 +108,7 @@ export function callText(ev, max = 32) {
     case "clock_nanosleep":
       return `clock_nanosleep(${a.ms ?? "?"} ms)`;
     default:
-      return shmCallText(ev) ?? `${ev.call}(${Object.entries(a).map(([, v]) => plain(v)).join(", ")})`;
+      return shmCallText(ev) ?? `${ev.call}(${Object.entries(a).map(([, v]) => plain(v, max)).join(", ")})`;
   }
 }
 

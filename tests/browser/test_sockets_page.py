@@ -64,3 +64,18 @@ def step(page: Page, role: str, call: str) -> None:
     before = lines.count()
     card(page, role).get_by_test_id("step").click()
     expect(lines).not_to_have_count(before)
+
+
+def test_a_sender_blocked_on_a_full_socket_names_the_socket(page: Page) -> None:
+    run_from_gallery(page, "socket-full")
+    wait_for_end(page)
+    go_to(page, log_line(page, "call.block", "send"))
+    status = card(page, "sender").get_by_test_id("proc-status")
+    expect(status).to_contain_text("blocked on send of fd 3 (socket:[")
+    # Its next call, shown before the block, keeps its buffer short: strace's 32 bytes.
+    enter = int(log_line(page, "call.enter", "send").get_attribute("data-seq") or "0")
+    page.get_by_test_id("slider").fill(str(enter - 1))
+    expect(page.get_by_test_id("stage")).to_have_attribute("data-seq", str(enter - 1))
+    next_call = card(page, "sender").get_by_test_id("proc-next")
+    expect(next_call).to_contain_text('send(3, "xxxx')
+    expect(next_call).not_to_contain_text("x" * 40)
