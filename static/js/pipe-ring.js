@@ -67,7 +67,7 @@ function pipeBox(pipe, ev, freed) {
     h(
       "p",
       { class: "pipe-state" },
-      freed ? t("pipe.freed") : full ? t("pipe.full") : pipe.bytes === 0 ? t("pipe.empty") : null,
+      freed ? t("pipe.freed") : full ? t("pipe.full") : pipe.bytes === 0 ? t("pipe.empty") : pipe.bytes === null ? t("pipe.bytes_unasked") : null,
       !freed && !pipe.ring.exact ? h("span", { class: "inexact" }, ` ≈ ${t("pipe.inexact")}`) : null,
     ),
   );

@@ -22,6 +22,17 @@ def test_a_pass_an_fd_run_draws_the_file_in_flight(page: Page, shots: Path) -> N
     expect(flying).to_contain_text("pipe:[")
     expect(page.get_by_test_id("caption")).to_contain_text("in flight")
     snapshot(page, shots / "pass-an-fd-in-flight.png")
+    # Once the parent closes its read end, no fd of the pipe is open anywhere: the page says
+    # why its count is unknown, rather than a bare "?".
+    run_id = page.url.split("/runs/")[1].split("?")[0]
+    unasked = page.evaluate(
+        """id => fetch(`/api/runs/${id}/events?limit=5000`).then(r => r.json()).then(evs =>
+            evs.find(e => e.state.pipes.some(p => p.bytes === null)).seq)""",
+        run_id,
+    )
+    page.get_by_test_id("slider").fill(str(unasked))
+    expect(page.get_by_test_id("pipe-bytes")).to_contain_text("? /")
+    expect(page.locator('[data-testid="pipe"] .pipe-state')).to_contain_text("FIONREAD needs an fd")
     go_to(page, log_line(page, "call.return", "recvmsg"))
     expect(page.get_by_test_id("socket-in-flight")).to_have_count(0)
     expect(page.get_by_test_id("caption")).to_contain_text("received a passed file")
