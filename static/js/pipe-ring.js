@@ -23,7 +23,9 @@ export function renderPipes(container, ev, chapter = "pipe") {
   container.replaceChildren(...pipes, ...freed);
   // The note only while the kernel holds nothing of the run's: no mapping, no socket.
   const other = (ev.state.mappings ?? []).length > 0 || (ev.state.sockets ?? []).length > 0;
-  const note = NO_PIPE_NOTE[chapter];
+  // Once every process has ended, no pipe() can come: say why none is left instead.
+  const over = ev.state.procs.length > 0 && ev.state.procs.every((p) => p.status === "exited" || p.status === "killed");
+  const note = over && NO_PIPE_NOTE[chapter] ? "run.no_pipes_left" : NO_PIPE_NOTE[chapter];
   if (note && !pipes.length && !freed.length && !other) container.append(h("p", { class: "none" }, t(note)));
 }
 

@@ -1,5 +1,5 @@
 """The pipe area, when the kernel holds no pipe of the run, speaks of the run's own lesson: a
-pipe scenario before pipe() says where one will appear, a FIFO scenario says when its pipe
+pipe scenario before pipe() says where one will appear (and at its end, why none is left), a FIFO scenario says when its pipe
 exists, and a shared-memory or socket scenario, once its objects are gone, says nothing of
 pipes at all."""
 
@@ -22,6 +22,9 @@ def test_a_pipe_scenario_says_where_its_pipe_will_be(page: Page) -> None:
     wait_for_end(page)
     show(page, 0)
     expect(page.locator(NOTE)).to_have_text("No pipe exists right now. pipe() creates one here.")
+    # At the end no process is left to call pipe(): the note says why no pipe is left.
+    show(page, int(page.get_by_test_id("slider").get_attribute("max") or "0"))
+    expect(page.locator(NOTE)).to_contain_text("No pipe is left")
 
 
 def test_a_fifo_scenario_says_when_its_pipe_exists(page: Page) -> None:
