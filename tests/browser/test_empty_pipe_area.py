@@ -1,7 +1,7 @@
 """The pipe area, when the kernel holds no pipe of the run, speaks of the run's own lesson: a
-pipe scenario before pipe() says where one will appear (and at its end, why none is left), a FIFO scenario says when its pipe
-exists, and a shared-memory or socket scenario, once its objects are gone, says nothing of
-pipes at all."""
+pipe scenario before pipe() says where one will appear (and at its end, why none is left), a
+FIFO scenario says when its pipe exists, and a shared-memory or socket scenario, once its
+objects are gone, says nothing of pipes at all."""
 
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ stream, and a passed fd drawn in flight between them; in English and Chinese."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -90,3 +91,17 @@ def test_a_sender_blocked_on_a_full_socket_names_the_socket(page: Page) -> None:
     next_call = card(page, "sender").get_by_test_id("proc-next")
     expect(next_call).to_contain_text('send(3, "xxxx')
     expect(next_call).not_to_contain_text("x" * 40)
+
+
+def test_a_closed_peers_directions_are_told_in_chinese(page: Page) -> None:
+    page.goto("/run/stream-vs-datagram?autorun=1&mode=live&lang=zh")
+    wait_for_end(page)
+    run_id = page.url.split("/runs/")[1].split("?")[0]
+    closed = page.evaluate(
+        """id => fetch(`/api/runs/${id}/events?limit=5000`).then(r => r.json()).then(evs =>
+            evs.find(e => e.state.sockets.some(s => s.shutdown.length > 0)).seq)""",
+        run_id,
+    )
+    page.get_by_test_id("slider").fill(str(closed))
+    state = page.locator('[data-testid="sockets"] .sock-state', has_text="已关闭方向")
+    expect(state.first).to_contain_text(re.compile("已关闭方向：(读|写|读和写)$"))
