@@ -90,7 +90,7 @@ def test_the_full_pipes_writer_is_blocked_in_its_write(exported: dict[str, Expor
     assert any(sleep["ts"] <= r["ts"] and end(r) <= end(sleep) for r in reads)
     # And the pipe's counter shows the ring full when the writer went to sleep.
     pipe = sleep["args"]["pipe"]
-    counter = [c for c in trace["traceEvents"] if c["ph"] == "C" and c["name"] == f"{pipe} bytes"]
+    counter = [c for c in trace["traceEvents"] if c["ph"] == "C" and c["name"] == pipe]
     at_sleep = [c["args"]["bytes"] for c in counter if c["ts"] <= sleep["ts"]][-1]
     assert at_sleep == 65536
     assert counter[-1]["args"]["bytes"] == 0  # freed: the counter goes back to 0

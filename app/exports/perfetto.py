@@ -126,8 +126,8 @@ class PerfettoTrace:
         for pipe_id, count in now.items():
             if self.bytes.get(pipe_id) != count:
                 self.bytes[pipe_id] = count
-                name = f"{pipe_id} bytes"
-                yield {"name": name, "cat": "pipe", "ph": "C", "ts": ts, "pid": self.run_pid,
+                # Perfetto names the track `name key`: "pipe:[8322] bytes".
+                yield {"name": pipe_id, "cat": "pipe", "ph": "C", "ts": ts, "pid": self.run_pid,
                        "tid": self.run_pid, "args": {"bytes": count}}  # fmt: skip
 
 
