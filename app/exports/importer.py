@@ -126,6 +126,8 @@ class Scanner:
         else:
             while True:
                 key = self.value()
+                if not isinstance(key, str):
+                    raise json.JSONDecodeError("expecting a key", self.text, self.at)
                 self.expect(":")
                 yield key
                 if self.skip() != ",":
