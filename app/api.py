@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 
 from app.events import Event, WorldState
+from app.paste.request import PASTED, pasted_request
 from app.runs.control import KillOp, PauseOp, PlayOp, StepOp
 from app.runs.errors import RunConflict, RunNotFound
 from app.runs.manager import RunManager
@@ -126,14 +127,20 @@ def scenario_request(name: str, params: str) -> dict[str, Any]:
 async def create_run(body: RunCreate, request: Request, response: Response) -> RunCreated:
     """Start a run. The answer's `control_token` is given this once: step, play, pause and
     kill need it (`Authorization: Bearer <token>`, or `{\"op\": \"auth\"}` on the WebSocket)."""
-    if body.scenario is None and body.program is None:
+    given = [f for f in ("scenario", "program", "c_source") if getattr(body, f) is not None]
+    if not given:
         raise invalid(
             ("scenario",), "give a scenario name (GET /api/scenarios) or a program of your own"
         )
-    if body.scenario is not None and body.program is not None:
-        raise invalid(("scenario",), "give a scenario name or a program, not both")
+    if len(given) > 1:
+        raise invalid((given[1],), f"give one of scenario, program or c_source, not {given}")
     settings = request.app.state.settings
-    if body.program is not None:
+    if body.c_source is not None:
+        if body.params:
+            raise invalid(("params",), "params belong to a scenario; c_source has none")
+        name, asked = PASTED, {}
+        backend = pasted_request(body.c_source, body.all_calls, settings)
+    elif body.program is not None:
         if body.params:
             raise invalid(("params",), "params belong to a scenario; a program has none")
         name, asked = "custom", {}
@@ -153,6 +160,8 @@ async def create_run(body: RunCreate, request: Request, response: Response) -> R
     limits = settings.limits(body.mode, asked)
     owner = Owner(client=request.client.host if request.client else "", mode=body.mode)
     run = await manager(request).create(name, limits, backend, owner)
+    if body.c_source is not None:
+        run.source = body.c_source  # the run page shows it in the source pane
     response.headers["Location"] = f"/api/runs/{run.id}"
     return RunCreated(**run_info(run).model_dump(), control_token=owner.token)
 

@@ -84,6 +84,32 @@ class Settings(BaseSettings):
         "past max_body_kb; the default fits a run of max_recording_mb)",
     )
 
+    max_source_kb: int = Field(
+        default=32,
+        ge=1,
+        le=1024,
+        description="largest C source POST /api/runs takes as `c_source`, KiB (its JSON must "
+        "also fit max_body_kb)",
+    )
+    compile_s: int = Field(default=10, ge=1, le=120, description="CPU seconds gcc may take")
+    compile_memory_mb: int = Field(
+        default=1024, ge=64, le=65536, description="address space of gcc and its helpers"
+    )
+    paste_cache_count: int = Field(
+        default=64, ge=1, le=100_000, description="compiled pasted programs kept"
+    )
+    paste_cache_mb: int = Field(
+        default=64, ge=1, le=65536, description="and in at most this much disk"
+    )
+
+    def compile_limits(self) -> dict[str, int]:
+        return {
+            "compile_s": self.compile_s,
+            "memory_mb": self.compile_memory_mb,
+            "cache_count": self.paste_cache_count,
+            "cache_mb": self.paste_cache_mb,
+        }
+
     @field_validator("allowed_origins", "allowed_hosts", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:

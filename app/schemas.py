@@ -146,6 +146,16 @@ class RunCreate(BaseModel):
     scenario: str | None = Field(default=None, description="a name from GET /api/scenarios")
     params: dict[str, Any] = Field(default_factory=dict, description="the scenario's parameters")
     program: Program | None = Field(default=None, description="a composed program, instead")
+    c_source: str | None = Field(
+        default=None,
+        description="a C program of your own, instead: one file, the C library and pthreads; "
+        "compiled with gcc inside the run's sandbox, then traced under strace (a `compile` "
+        "event says how it went; a source that does not compile ends the run with reason "
+        "`compile-error` and gcc's diagnostics on that event). At most PIPESCOPE_MAX_SOURCE_KB.",
+    )
+    all_calls: bool = Field(
+        default=False, description="with c_source: show every traced call, libc's too"
+    )
     mode: Literal["live", "step"] = Field(
         default="live", description="live: calls go by themselves; step: each waits for a step"
     )

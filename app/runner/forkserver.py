@@ -130,7 +130,11 @@ class ForkServer:
                 os._exit(0)  # the server gave up on this run before it was handed over
             boundary = {"boundary": asdict(self.boundary), "uid": uid}
             request |= {"runs_dir": self.runs_dir, **boundary}
-            if request.get("backend") == "strace":
+            if request.get("backend") == "strace" and "c_source" in request.get("trace", {}):
+                from app.paste.supervisor import serve_pasted  # a student's own program
+
+                serve_pasted(out, request, cell)
+            elif request.get("backend") == "strace":
                 from app.strace.supervisor import serve_trace  # only traced runs pay
 
                 serve_trace(out, request, cell)

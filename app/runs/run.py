@@ -53,6 +53,7 @@ class Run:
         self.id, self.scenario, self.mode, self.backend = run_id, scenario, mode, backend
         self.limits = limits
         self.owner = owner  # who may control it (app/runs/owners.py)
+        self.source: str | None = None  # a pasted program's C source (app/paste/)
         self.hard_kill = hard_kill  # SIGKILL the supervisor's tree through the fork server
         self.created = time.time()
         self.started = time.monotonic()

@@ -121,6 +121,8 @@ def resolve(spec: dict[str, Any]) -> Traced:
             dict(spec.get("lines", {})),
             binary_dirs=_dirs(launcher, program),
         )
+    if "pasted" in spec:  # a student's program, compiled into the paste cache by its run
+        return pasted(str(spec["pasted"]), command + launch, all_calls, launcher)
     stages = [[str(a) for a in stage] for stage in spec.get("pipeline", [])]
     check_stages(stages)
     argv = [*stages[0]]
@@ -134,6 +136,26 @@ def resolve(spec: dict[str, Any]) -> Traced:
         " | ".join(" ".join(s) for s in stages),
         {},
         binary_dirs=_dirs(launcher),
+    )
+
+
+def pasted(key: str, command: list[str], all_calls: bool, launcher: str) -> Traced:
+    """A program of the paste cache, named by its key (app/paste/cache.py), nothing else."""
+    from app.paste import cache  # only a pasted run needs it
+
+    if not re.fullmatch(r"[0-9a-f]{32}", key):
+        raise SpecError("a pasted program is named by the hash of its source")
+    program = cache.root() / key / cache.PROGRAM
+    if not program.is_file():
+        raise SpecError("that pasted program is no longer compiled")
+    return Traced(
+        [*command, str(program)],
+        "main",
+        (),
+        all_calls,
+        "prog.c",
+        {},
+        binary_dirs=_dirs(launcher, str(program)),
     )
 
 

@@ -1,0 +1,96 @@
+"""A student's own C program through the API: the size cap, bad fields, gcc's errors on their
+lines, the cache, and the student's lines on the traced calls."""
+
+from __future__ import annotations
+
+from service_client import Client
+
+PIPE_PROGRAM = """#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(void) {
+    int fds[2];
+    pipe(fds);
+    if (fork() == 0) {
+        char buf[32];
+        close(fds[1]);
+        ssize_t n = read(fds[0], buf, sizeof buf);
+        printf("child read %zd bytes\\n", n);
+        return 0;
+    }
+    close(fds[0]);
+    write(fds[1], "hello\\n", 6);
+    close(fds[1]);
+    wait(NULL);
+    return 0;
+}
+"""
+BROKEN = """#include <stdio.h>
+
+int main(void) {
+    int x = 1;
+    printf("%d\\n", y);
+    return 0;
+}
+"""
+
+
+def unique(text: str, tag: str) -> str:
+    """The same program, as a source no other test has compiled: a comment of its own."""
+    return text + f"/* {tag} */\n"
+
+
+def test_a_pasted_pipe_program_compiles_runs_and_knows_its_lines(api: Client) -> None:
+    run = api.start(c_source=unique(PIPE_PROGRAM, "lines"))
+    api.wait_ended(run["id"])
+    events = api.events(run["id"])
+    assert events[-1]["reason"] == "exited", events[-1]
+    compiled = next(e for e in events if e["type"] == "compile")
+    assert compiled["ok"] and compiled["diagnostics"] == []
+    lines = {(e["call"], e.get("line")) for e in events if e["type"] == "call.return"}
+    assert ("pipe", 8) in lines and ("write", 17) in lines and ("read", 12) in lines, lines
+    assert ("wait4", 19) in lines, lines
+    page = api.http.get(f"/runs/{run['id']}")
+    assert "write(fds[1], " in page.text  # the student's own source on the run page
+
+
+def test_the_second_run_of_the_same_source_compiles_nothing(api: Client) -> None:
+    source = unique(PIPE_PROGRAM, "cache")
+    first, second = (api.start(c_source=source) for _ in range(2))
+    for run in (first, second):
+        api.wait_ended(run["id"])
+    said = [next(e for e in api.events(r["id"]) if e["type"] == "compile") for r in (first, second)]
+    assert [s["cached"] for s in said] == [False, True]
+
+
+def test_a_compile_error_is_told_with_its_line_and_gcc_words(api: Client) -> None:
+    run = api.start(c_source=unique(BROKEN, "broken"))
+    api.wait_ended(run["id"])
+    events = api.events(run["id"])
+    assert events[-1]["reason"] == "compile-error"
+    assert events[-1]["message_key"] == "end.compile_error"
+    compiled = next(e for e in events if e["type"] == "compile")
+    errors = [d for d in compiled["diagnostics"] if d["severity"] == "error"]
+    assert errors[0]["line"] == 5 and errors[0]["column"] == 20
+    assert "'y' undeclared" in errors[0]["message"].replace("‘", "'").replace("’", "'")
+    assert not [e for e in events if e["type"] == "proc.start"]
+
+
+def test_a_source_past_the_cap_or_a_bad_field_is_a_4xx_naming_it(api: Client) -> None:
+    big = api.http.post("/api/runs", json={"c_source": "//" + "x" * (33 << 10)})
+    assert big.status_code in (413, 422), big.text
+    if big.status_code == 422:
+        assert "c_source" in str(big.json())
+    for body in (
+        {"c_source": 5},
+        {"c_source": "   "},
+        {"c_source": "int main(){}\0"},
+        {"c_source": "int main(void){return 0;}", "scenario": "hello-pipe"},
+        {"c_source": "int main(void){return 0;}", "params": {"a": 1}},
+    ):
+        reply = api.http.post("/api/runs", json=body)
+        assert reply.status_code == 422, (body, reply.text)
+        named = "params" if "params" in body else "c_source"
+        assert named in str(reply.json()), (body, reply.text)
