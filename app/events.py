@@ -283,9 +283,33 @@ class StateChange(_EventBase):
     reason: str
 
 
+class Diagnostic(_Strict):
+    line: int | None
+    column: int | None
+    severity: Literal["error", "warning", "note"]
+    message: str
+
+
+class Compile(_EventBase):
+    type: Literal["compile"]
+    ok: bool
+    cached: bool
+    seconds: float
+    diagnostics: list[Diagnostic]
+
+
 class RunEnd(_EventBase):
     type: Literal["run.end"]
-    reason: Literal["exited", "timeout", "killed", "limit", "error", "viewer-left", "shutdown"]
+    reason: Literal[
+        "exited",
+        "timeout",
+        "killed",
+        "limit",
+        "error",
+        "viewer-left",
+        "shutdown",
+        "compile-error",
+    ]
     message: str
     message_key: str
     message_values: dict[str, str | int | float]
@@ -302,6 +326,7 @@ Event = Annotated[
     | ProcExit
     | Output
     | StateChange
+    | Compile
     | RunEnd,
     Field(discriminator="type"),
 ]
@@ -316,6 +341,7 @@ EVENT_MODELS: tuple[type[_EventBase], ...] = (
     ProcExit,
     Output,
     StateChange,
+    Compile,
     RunEnd,
 )
 

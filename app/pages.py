@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from app.guards import navigated_from_here
 from app.i18n import COOKIE, LANGS, choose_lang, strings, translate
 from app.runs.errors import RunNotFound
+from app.paste.request import EXAMPLE_SOURCE, PASTED
 from app.scenarios.catalog import CHAPTERS, Scenario, all_scenarios, get
 from app.templating import templates
 
@@ -87,7 +88,10 @@ def kept_run_page(request: Request, run_id: str) -> HTMLResponse:
     except RunNotFound:
         return not_found(request, reason="notfound.run")
     scenario = get(run.scenario)
-    shown = scenario.to_json() if scenario is not None else composed_program()
+    if run.source is not None:
+        shown = pasted_program(run.source)
+    else:
+        shown = scenario.to_json() if scenario is not None else composed_program()
     response = _page(
         request,
         "run.html",
@@ -113,6 +117,28 @@ def composed_program() -> dict[str, Any]:
         "backend": "runner",
         "chapter": "pipe",
     }
+
+
+def pasted_program(source: str) -> dict[str, Any]:
+    """What the run page shows of a student's own program: its source, in every language."""
+    words = {lang: translate(lang, "paste.title") for lang in LANGS}
+    return {
+        "name": PASTED,
+        "title": words,
+        "summary": words,
+        "notice": {lang: translate(lang, "paste.notice") for lang in LANGS},
+        "params": [],
+        "source": source,
+        "sources": dict.fromkeys(LANGS, source),
+        "backend": "strace",
+        "chapter": "pipe",
+    }
+
+
+@router.get("/paste", response_class=HTMLResponse, include_in_schema=False)
+def paste_page(request: Request) -> HTMLResponse:
+    """The editor of a student's own C program: Run or Step it, see gcc's errors on lines."""
+    return _page(request, "paste.html", example=EXAMPLE_SOURCE)
 
 
 def wants_page(request: Request) -> bool:

@@ -3,6 +3,8 @@ lines, the cache, and the student's lines on the traced calls."""
 
 from __future__ import annotations
 
+import uuid
+
 from service_client import Client
 
 PIPE_PROGRAM = """#include <stdio.h>
@@ -37,9 +39,12 @@ int main(void) {
 """
 
 
+SESSION = uuid.uuid4().hex  # the paste cache outlives a test session: sources of this one
+
+
 def unique(text: str, tag: str) -> str:
-    """The same program, as a source no other test has compiled: a comment of its own."""
-    return text + f"/* {tag} */\n"
+    """The same program, as a source nothing has compiled yet: a comment of its own."""
+    return text + f"/* {tag} {SESSION} */\n"
 
 
 def test_a_pasted_pipe_program_compiles_runs_and_knows_its_lines(api: Client) -> None:
@@ -58,9 +63,10 @@ def test_a_pasted_pipe_program_compiles_runs_and_knows_its_lines(api: Client) ->
 
 def test_the_second_run_of_the_same_source_compiles_nothing(api: Client) -> None:
     source = unique(PIPE_PROGRAM, "cache")
-    first, second = (api.start(c_source=source) for _ in range(2))
-    for run in (first, second):
-        api.wait_ended(run["id"])
+    first = api.start(c_source=source)
+    api.wait_ended(first["id"])
+    second = api.start(c_source=source)
+    api.wait_ended(second["id"])
     said = [next(e for e in api.events(r["id"]) if e["type"] == "compile") for r in (first, second)]
     assert [s["cached"] for s in said] == [False, True]
 

@@ -38,3 +38,25 @@ def pasted_request(source: str, all_calls: bool, settings: Any) -> dict[str, Any
             "compile": settings.compile_limits(),
         },
     }
+
+EXAMPLE_SOURCE = """#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int main(void) {
+    int fds[2];
+    pipe(fds);
+    if (fork() == 0) {
+        char buf[64];
+        close(fds[1]);
+        ssize_t n = read(fds[0], buf, sizeof buf);
+        printf("child read %zd bytes\\n", n);
+        return 0;
+    }
+    close(fds[0]);
+    write(fds[1], "hello\\n", 6);
+    close(fds[1]);
+    wait(NULL);
+    return 0;
+}
+"""

@@ -20,7 +20,9 @@ from app.runner import sandbox
 from app.runner.cell import Cell
 from app.runner.serve import serve_run
 from app.runner.supervisor import RunOver, Supervisor
+from app.runner.world import Proc
 from app.strace.supervisor import TraceSupervisor
+from app.strace.track import Step
 
 CALL_EVENTS = ("call.enter", "call.block", "call.return")
 
@@ -79,6 +81,13 @@ class PastedSupervisor(TraceSupervisor):
         if not self.compiled.ok:
             self.announce("strace")
         super().start()
+
+    def returned_traced(self, proc: Proc, step: Step) -> None:
+        super().returned_traced(proc, step)
+        if step["call"] == "execve":
+            # strace holds the student's program at every call: it is stepped, not "an
+            # exec'd program that moves by itself" (app/runs/control.py refuses to step those).
+            proc.program = []
 
     def emit(
         self, type_: str, pid: int | None, state: dict[str, Any] | None = None, **fields: Any

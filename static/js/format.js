@@ -148,6 +148,8 @@ export function straceLine(ev) {
       return `${who}[terminal] ${quote(escapeText(ev.data))}`;
     case "state.change":
       return `${who}--- ${ev.reason} ---`;
+    case "compile":
+      return t(ev.ok ? (ev.cached ? "log.compile_cached" : "log.compile_ok") : "log.compile_failed", { seconds: ev.seconds });
     case "run.end":
       // The server's message in the page's language, from its key, as the caption words it.
       return t("log.run_end", {

@@ -55,6 +55,8 @@ function sentence(ev) {
       return t("say.output", { data: quote(escapeText(ev.data), false, 40) });
     case "state.change":
       return t("say.state.change", { reason: ev.reason });
+    case "compile":
+      return t(ev.ok ? "say.compile.ok" : "say.compile.failed");
     case "run.end": {
       // The reason, then the server's message, both in the page's language: the message is
       // worded from its key and values (the English `message` only for a key this page does
