@@ -135,6 +135,7 @@ async def create_run(body: RunCreate, request: Request, response: Response) -> R
     if len(given) > 1:
         raise invalid((given[1],), f"give one of scenario, program or c_source, not {given}")
     settings = request.app.state.settings
+    asked: dict[str, float]
     if body.c_source is not None:
         if body.params:
             raise invalid(("params",), "params belong to a scenario; c_source has none")

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse
 
 from app.guards import navigated_from_here
 from app.i18n import COOKIE, LANGS, choose_lang, strings, translate
-from app.runs.errors import RunNotFound
 from app.paste.request import EXAMPLE_SOURCE, PASTED
+from app.runs.errors import RunNotFound
 from app.scenarios.catalog import CHAPTERS, Scenario, all_scenarios, get
 from app.templating import templates
 

@@ -1,1 +1,1 @@
-"""A student's own C program: compiled inside the run's boundary, cached, traced, mapped to lines."""
+"""A student's own C program: compiled inside the run's boundary, cached, traced, on its lines."""

@@ -30,7 +30,9 @@ def parse(text: str) -> list[dict[str, Any]]:
                 {
                     "line": int(m.group("line")) if ours else None,
                     "column": int(m.group("column")) if ours and m.group("column") else None,
-                    "severity": "error" if m.group("severity") == "fatal error" else m.group("severity"),
+                    "severity": "error"
+                    if m.group("severity") == "fatal error"
+                    else m.group("severity"),
                     "message": m.group("message"),
                 }
             )

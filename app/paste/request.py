@@ -39,6 +39,7 @@ def pasted_request(source: str, all_calls: bool, settings: Any) -> dict[str, Any
         },
     }
 
+
 EXAMPLE_SOURCE = """#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -70,7 +70,9 @@ class PastedSupervisor(TraceSupervisor):
         )
         if not c.ok:
             first = next((d for d in c.diagnostics if d["severity"] == "error"), None)
-            where = f" (line {first['line']}: {first['message']})" if first and first["line"] else ""
+            where = (
+                f" (line {first['line']}: {first['message']})" if first and first["line"] else ""
+            )
             raise RunOver(
                 "compile-error",
                 f"the program did not compile{where}",
@@ -97,9 +99,7 @@ class PastedSupervisor(TraceSupervisor):
                 self.current[pid] = self.linemap.line(pid)
             if type_ in CALL_EVENTS:
                 fields["line"] = self.current.get(pid)
-            if type_ == "proc.exit" or (
-                type_ == "call.return" and fields.get("call") == "execve"
-            ):
+            if type_ == "proc.exit" or (type_ == "call.return" and fields.get("call") == "execve"):
                 self.linemap.forget(pid)
                 self.current.pop(pid, None)
         super().emit(type_, pid, state, **fields)
