@@ -132,8 +132,8 @@ async def create_run(body: RunCreate, request: Request, response: Response) -> R
         raise invalid(
             ("scenario",), "give a scenario name (GET /api/scenarios) or a program of your own"
         )
-    if len(given) > 1:
-        raise invalid((given[1],), f"give one of scenario, program or c_source, not {given}")
+    if len(given) > 1:  # named by the first: the one a request would be read as
+        raise invalid((given[0],), f"give a scenario name or a program, not both ({given})")
     settings = request.app.state.settings
     asked: dict[str, float]
     if body.c_source is not None:

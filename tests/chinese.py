@@ -63,6 +63,9 @@ CALLS = {
 }
 TERMS = {
     "fd",
+    "gcc",  # the compiler, named as a program is
+    "pthreads",
+    "KiB",
     "pid",
     "ppid",
     "EOF",
