@@ -126,7 +126,9 @@ export function returnText(ev) {
 
 /** One strace-like log line for any event. */
 export function straceLine(ev) {
-  const who = ev.pid === null || ev.pid === undefined ? "" : `[pid ${ev.pid}] `;
+  // A thread's call is strace's line of that thread: `[pid TID]`, as strace -f prints it.
+  const id = ev.tid ?? ev.pid;
+  const who = id === null || id === undefined ? "" : `[pid ${id}] `;
   switch (ev.type) {
     case "run.start":
       return `--- run ${ev.run}: ${ev.scenario} (${ev.mode}) ---`;
@@ -142,6 +144,10 @@ export function straceLine(ev) {
       return `${who}--- ${ev.signal} {si_signo=${ev.signal}} --- (${ev.action})`;
     case "proc.exit":
       return ev.status === "killed" ? `${who}+++ killed by ${ev.signal} +++` : `${who}+++ exited with ${ev.exit_code} +++`;
+    case "thread.start":
+      return `${who}+++ thread ${ev.tid} started +++`;
+    case "thread.exit":
+      return `[pid ${ev.tid}] +++ thread exited with ${ev.exit_code ?? ev.signal} +++`;
     case "output":
       return `${who}[terminal] ${quote(escapeText(ev.data))}`;
     case "state.change":
