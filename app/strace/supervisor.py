@@ -27,22 +27,22 @@ from app.runner import hygiene, sandbox, syscall_filter
 from app.runner.cell import Cell
 from app.runner.channel import CHANNEL_FD
 from app.runner.escape import written
-from app.runner.moves import WRITES
 from app.runner.serve import serve_run
 from app.runner.supervisor import RunOver, Supervisor
 from app.runner.terminal import Terminal
-from app.runner.world import Proc, queued
+from app.runner.world import Proc
 from app.strace import calls, inflight, spec
 from app.strace.registers import inputs, tgid_of
+from app.strace.threads import ThreadWatch
 from app.strace.tracelog import LOG_FD, TraceLog
-from app.strace.track import OpenCall, Step, Tracker
+from app.strace.track import Step, Tracker
 
 QUIET_S = 0.0005  # strace has waited this long: look for calls asleep, output, orphans
 SPIN_S = 0.001  # while strace has been waiting this long, give way rather than sleep
 IDLE_POLL_S = 0.002  # then look at /proc this often
 
 
-class TraceSupervisor(Supervisor):
+class TraceSupervisor(ThreadWatch, Supervisor):
     def __init__(
         self, out: socket.socket, request: dict[str, Any], cell: Cell | None = None
     ) -> None:
@@ -272,53 +272,6 @@ class TraceSupervisor(Supervisor):
             self.asleep(proc, tid, opened, *found)
         self.quiet_output()
 
-    def asleep(self, proc: Proc, tid: int, opened: OpenCall, where: str, fd: int | None) -> None:
-        opened.blocked = True
-        args = calls.named_args(opened.name, opened.args) | opened.inputs
-        blocked_on = proc.asleep(opened.call, args, fd, where) | {"fds": waits_on(args)}
-        if tid == proc.pid:
-            proc.blocked_on = blocked_on
-        else:
-            self.thread_blocks[tid] = blocked_on
-        pipe = proc.fd_pipe(fd) if fd is not None else None
-        ring = self.world.rings.get(pipe or "")
-        now = queued(self.world, pipe) if pipe else None
-        if opened.call in WRITES and ring is not None and now is not None and now > ring.bytes:
-            # What it wrote before it slept: in the kernel's count, not yet in the ring's.
-            part = now - ring.bytes
-            self.moved_before[tid] = part
-            self.world.apply_call(proc, opened.call, args, part, source=written(proc.pid, None))
-        self.emit(
-            "call.block",
-            proc.pid,
-            tid=tid,
-            call=opened.call,
-            args=args,
-            line=opened.line,
-            blocked_on=blocked_on,
-        )
-
-    def thread_rows(self) -> None:
-        """Each process's threads, for the state: a process that made none shows none."""
-        for proc in self.world.procs.values():
-            tids = self.tracker.threads_of(proc.pid)
-            if not tids:
-                if proc.threads and (proc.exited or proc.killed):
-                    proc.threads = [
-                        t | {"status": "exited", "call": None, "blocked_on": None}
-                        for t in proc.threads
-                    ]
-                continue
-            rows = []
-            for tid in tids:
-                opened = self.tracker.open.get(tid)
-                ended = self.tracker.thread_ended(proc.pid, tid)
-                on = proc.blocked_on if tid == proc.pid else self.thread_blocks.get(tid)
-                status = "exited" if ended else "blocked" if on else "running"
-                call = opened.call if opened is not None and opened.entered else None
-                rows.append({"tid": tid, "status": status, "call": call, "blocked_on": on})
-            proc.threads = rows
-
     def quiet_output(self) -> None:
         # The terminal is read even while a write to it is out: a write larger than the
         # terminal's buffer returns only once it is read. That write's bytes then go out with
@@ -355,15 +308,6 @@ class TraceSupervisor(Supervisor):
         if self.world.live():
             raise RunOver("error", "strace ended before the program did", "end.strace_early")
         raise RunOver("exited", "every process has exited", "end.all_exited")
-
-
-def waits_on(args: dict[str, Any]) -> list[int] | None:
-    """The fds a poll or select sleeps on (an epoll's are its set's, not its arguments)."""
-    if "fds" in args and isinstance(args["fds"], list) and "timeout" in args:
-        return [f["fd"] for f in args["fds"] if isinstance(f, dict)]
-    if "readfds" in args:
-        return sorted({*args["readfds"], *args["writefds"], *args["exceptfds"]})
-    return None
 
 
 def action(pid: int, signo: int, guess: str) -> str:
