@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.strace.track import Tracker, TraceSurprise
+from app.strace.track import TraceSurprise, Tracker
 
 CLONE = (
     "clone3({flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|"
