@@ -269,9 +269,9 @@ def test_a_shell_a_traced_c_program_starts_is_inside_the_same_boundary(fs: ForkS
     first: int | None = None
     while (event := run.next_event()) is not None:
         first = first or (event["pid"] if event["type"] == "proc.start" else None)
-        if event["type"] == "call.return" and event.get("call") == "execve":
-            if event["args"]["path"].endswith("/sh") and event["ret"] == 0:
-                break
+        execve = event["type"] == "call.return" and event.get("call") == "execve"
+        if execve and event["args"]["path"].endswith("/sh") and event["ret"] == 0:
+            break
         run.control(op="step")
     assert event is not None and first is not None, "the shell never ran"
     shell_pid = event["pid"]
