@@ -189,3 +189,16 @@ def test_pipe2_says_the_same_flags_going_in_and_coming_out(runs: dict[str, Event
         for enter, ret in zip(pipes[::2], pipes[1::2], strict=True):
             assert enter["type"] == "call.enter" and ret["type"] == "call.return", name
             assert enter["args"]["flags"] == ret["args"]["flags"], (name, enter["args"])
+
+
+def test_with_all_calls_every_call_appears_by_its_name(fs: ForkServer) -> None:
+    """Calls no view names (the loader's mmap, a thread's futex) are traced and shown by name,
+    with strace's own words as their arguments, rather than dropped."""
+    request = corpus.request("threads_pipe", DEFAULT_LIMITS)
+    request["trace"]["all_calls"] = True
+    events = fs.start(request).finish()
+    assert events[-1]["reason"] == "exited"
+    names = {e["call"] for e in events if e["type"] == "call.return"}
+    assert {"futex", "mprotect", "rt_sigprocmask", "clone", "write", "read"} <= names
+    futex = next(e for e in events if e.get("call") == "futex")
+    assert futex["args"]["raw"].startswith("0x")
