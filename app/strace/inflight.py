@@ -7,8 +7,9 @@ process B, a call of process A may already have closed A's fd, moved bytes in a 
 exec'd (dropping its close-on-exec fds), with its return line still to come. The state of
 B's event must not show those effects (docs/events.md, "The strace backend"):
 
-- a process inside a call that may change its fd table keeps the table of the last event
-  (`World.frozen`) until that call's own event;
+- a process inside a call that may change its fd table (exit_group too), or that a signal
+  is killing, keeps the table of the last event (`World.frozen`) until that call's own
+  event (or its `proc.exit`);
 - a pipe some thread is moving bytes in shows the bytes the calls told so far, the ring's
   (`World.unsettled`); FIONREAD checks it again at the first event with no call in flight.
 
@@ -47,14 +48,15 @@ TABLE_CHANGERS = frozenset(
         "memfd_create",
         "eventfd2",
         "signalfd4",
+        "exit_group",  # the kernel closes every fd as the process goes: told at its proc.exit
     }
 )
 
 
-def mark(world: World, tracker: Tracker) -> None:
+def mark(world: World, tracker: Tracker, dying: set[int] | None = None) -> None:
     """Set which tables stand still and which pipes show the calls' count, for the state
-    about to be read."""
-    world.frozen = set()
+    about to be read. `dying`: processes a signal is killing, whose files go at their exit."""
+    world.frozen = {pid for pid in dying or () if pid in world.procs}
     world.unsettled = set()
     for proc in world.live():
         for _tid, opened in tracker.calls_in(proc.pid):

@@ -61,6 +61,7 @@ class TraceSupervisor(ThreadWatch, Supervisor):
         )
         self.moved_before: dict[int, int] = {}  # thread -> bytes its write moved before sleeping
         self.thread_blocks: dict[int, dict[str, Any]] = {}  # thread (not a leader) -> blocked_on
+        self.dying: set[int] = set()  # killed by a signal, its proc.exit not yet told
         self.log = TraceLog()
         self.strace_pid = 0
         self.partial = ""  # the line strace is in the middle of writing
@@ -82,7 +83,7 @@ class TraceSupervisor(ThreadWatch, Supervisor):
         self, type_: str, pid: int | None, state: dict[str, Any] | None = None, **fields: Any
     ) -> None:
         if state is None:  # the still point: calls in flight keep their effects to themselves
-            inflight.mark(self.world, self.tracker)
+            inflight.mark(self.world, self.tracker, self.dying)
             self.thread_rows()
         super().emit(type_, pid, state, **fields)
 
@@ -215,9 +216,12 @@ class TraceSupervisor(ThreadWatch, Supervisor):
             self.thread_blocks.pop(tid, None)
         elif kind == "signal":
             step["action"] = action(pid, step["signo"], step["action"])
+            if step["action"] == "kill":
+                self.dying.add(pid)  # its files close as it dies: at its proc.exit, not before
             if step["action"] == "ignore" and not self.traced.all_calls:
                 return False
         elif kind == "proc.exit":
+            self.dying.discard(pid)
             proc.in_call = proc.blocked_on = None
             proc.exited, proc.killed = step["status"] == "exited", step["status"] == "killed"
             proc.exit_code, proc.signal = step["exit_code"], step["signal"]
