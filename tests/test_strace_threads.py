@@ -4,10 +4,14 @@ its first line and its clone's return comes first; its exit is its own; exit_gro
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import pytest
 
+from app.config import Settings
+from app.runner.supervisor import RunOver
+from app.strace.supervisor import TraceSupervisor
 from app.strace.track import TraceSurprise, Tracker
 
 CLONE = (
@@ -113,3 +117,34 @@ def test_a_line_of_a_thread_whose_process_is_unknown_is_a_surprise_not_a_key_err
     track.owner[T1] = 999  # a thread told of a process the tracker never saw
     with pytest.raises(TraceSurprise):
         track.feed(f'[pid {T1}] 1.2 write(4<pipe:[7]>, "one", 3) = 3 <0.1>')
+
+
+def test_a_failure_while_following_the_log_ends_the_run_in_words_not_python_s(
+    tmp_path: Any,
+) -> None:
+
+    ours, theirs = socket.socketpair()
+    request = {
+        "run": "t",
+        "limits": Settings().limits("live", {}),
+        "cwd": str(tmp_path),
+        "trace": {"corpus": "pipe_man"},
+    }
+    sup = TraceSupervisor(theirs, request)
+    sup.tracker.set_root(MAIN)
+
+    def broken(_text: str) -> list[dict[str, Any]]:
+        return {}["no such key"]  # type: ignore[no-any-return]
+
+    sup.tracker.feed = broken  # type: ignore[method-assign]
+    with pytest.raises(RunOver) as over:
+        sup.take(f"[pid {MAIN}] 1.0 close(3) = 0 <0.1>\n".encode())
+    assert over.value.key == "end.trace_unreadable" and "KeyError" not in over.value.message
+    assert over.value.values == {"line": f"[pid {MAIN}] 1.0 close(3) = 0 <0.1>"}
+
+    sup.start = lambda: broken("")  # type: ignore[assignment,method-assign]
+    ended = sup.run()
+    assert (ended.reason, ended.key, ended.values) == ("error", "end.trace_failed", {})
+    sup.log.close()
+    ours.close()
+    theirs.close()
