@@ -249,8 +249,8 @@ def interesting(
             return False
         # SIGPIPE's decides how a write to a closed pipe ends; otherwise a handler or SIG_IGN
         return args[0] == "SIGPIPE" or ("RT" not in args[0] and "SIG_DFL" not in args[1])
-    if call == "mmap":
-        return len(args) >= 4 and "MAP_SHARED" in args[3]
+    if call == "mmap":  # memory shared to write in; not libc's read-only caches (gconv)
+        return len(args) >= 4 and "MAP_SHARED" in args[3] and "PROT_WRITE" in args[2]
     if call in ("openat", "open") and fifos and opened_path(call, args) in fifos:
         return True
     for fd, target in targets(args, decor):
