@@ -42,14 +42,15 @@ def named(name: str, a: list[str]) -> dict[str, Any] | None:
     """The named inputs of one of these calls, or None when it is none of them."""
     if name in ("poll", "ppoll") and a:
         fds = [{"fd": int(fd), "events": ev} for fd, ev in _POLLFD.findall(a[0])]
-        return {"fds": fds, "timeout": a[2] if len(a) > 2 else None}
+        timeout = fd_number(a[2]) if len(a) > 2 and name == "poll" else a[2] if len(a) > 2 else None
+        return {"fds": fds, "timeout": timeout}  # poll's in ms; ppoll's a timespec or NULL
     if name in ("select", "pselect6") and a:
         sets = {k: fd_list(v) for k, v in zip(SETS, a[1:4], strict=False)}
         return {"nfds": fd_number(a[0]), **sets, "timeout": a[4] if len(a) > 4 else None}
     if name in WAITS and a:  # epoll_wait(epfd, events, maxevents, timeout)
         out: dict[str, Any] = {"epfd": fd_number(a[0])}
         if len(a) >= 4:
-            out |= {"maxevents": fd_number(a[2]), "timeout": a[3]}
+            out |= {"maxevents": fd_number(a[2]), "timeout": fd_number(a[3])}
         return out
     if name == "epoll_ctl" and len(a) >= 3:
         return {"epfd": fd_number(a[0]), "op": a[1], "fd": fd_number(a[2])}
