@@ -15,13 +15,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "tests" / "runner")]
 
-from _service import machine  # noqa: E402
-
 import corpus  # noqa: E402
+from _service import machine  # noqa: E402
+from support import DEFAULT_LIMITS, ForkServer  # noqa: E402
+
 from app.runner.world import Proc, World  # noqa: E402
 from app.strace import inflight, registers  # noqa: E402
 from app.strace.track import Tracker  # noqa: E402
-from support import DEFAULT_LIMITS, ForkServer  # noqa: E402
 
 TRIALS = 3
 ROUNDS = 20_000
@@ -33,7 +33,9 @@ def corpus_runs() -> None:
     print("|---|---:|---:|---:|")
     try:
         for name in corpus.names():
-            limits = DEFAULT_LIMITS | {"wall_s": 1 if corpus.story(name)["end"] == "timeout" else 10}
+            limits = DEFAULT_LIMITS | {
+                "wall_s": 1 if corpus.story(name)["end"] == "timeout" else 10
+            }
             times, counts = [], []
             for _ in range(TRIALS):
                 events = fs.start(corpus.request(name, limits)).finish()
