@@ -9,6 +9,7 @@ another's closed fd; and the story's key calls come in its order.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from app.events import Event
+from app.exports import strace_text
 
 sys.path.insert(0, str(Path(__file__).parent / "runner"))
 import corpus
@@ -202,3 +204,14 @@ def test_with_all_calls_every_call_appears_by_its_name(fs: ForkServer) -> None:
     assert {"futex", "mprotect", "rt_sigprocmask", "clone", "write", "read"} <= names
     futex = next(e for e in events if e.get("call") == "futex")
     assert futex["args"]["raw"].startswith("0x")
+
+
+def test_the_strace_export_puts_a_thread_s_lines_under_its_own_id(
+    runs: dict[str, Events],
+) -> None:
+    events = runs["threads_pipe"]
+    tids = [e["tid"] for e in events if e["type"] == "thread.start"]
+    text = "".join(strace_text.render(json.dumps(e) for e in events))
+    for tid in tids:
+        assert f"{tid}  read(" in text or f"{tid}  <... read resumed>" in text, text
+        assert f"{tid}  +++ exited with 0 +++" in text
