@@ -47,15 +47,24 @@ def request(name: str, limits: dict[str, Any]) -> dict[str, Any]:
 
 
 class Keys:
-    """Names for threads by how they were made: a fork's child, a clone's thread."""
+    """Names for threads by how they were made: a fork's child, a clone's thread. `made`:
+    every (maker, child, is a thread) in log order. A child may fork before its maker's
+    own return is told (a vfork's child runs first), so names are given in passes: each
+    maker's children are numbered in its own order, once the maker has a name."""
 
-    def __init__(self, root: int) -> None:
+    def __init__(self, root: int, made: list[tuple[int, int, bool]]) -> None:
         self.key = {root: "p"}
-        self.made: dict[int, int] = {}
-
-    def made_by(self, tid: int, child: int, thread: bool) -> None:
-        n = self.made[tid] = self.made.get(tid, 0) + 1
-        self.key[child] = f"{self.key.get(tid, '?')}.{'t' if thread else 'f'}{n}"
+        todo = list(made)
+        while todo:
+            ready = [m for m in todo if m[0] in self.key]
+            if not ready:
+                break  # made by a thread no log line names: left as `?`
+            counts: dict[int, int] = {}
+            for tid, child, thread in todo:
+                counts[tid] = counts.get(tid, 0) + 1
+                if tid in self.key and child not in self.key:
+                    self.key[child] = f"{self.key[tid]}.{'t' if thread else 'f'}{counts[tid]}"
+            todo = [m for m in todo if m[1] not in self.key]
 
     def of(self, tid: int) -> str:
         return self.key.get(tid, f"?{tid}")
@@ -90,7 +99,7 @@ def plain(name: str) -> dict[str, list[Call]]:
 def plain_calls(log: list[str]) -> dict[str, list[Call]]:
     parsed = [lines.parse(t) for t in log]
     root = next(p.pid for p in parsed if p.pid is not None)
-    keys = Keys(root)
+    made: list[tuple[int, int, bool]] = []
     opened: dict[int, lines.Line] = {}
     done: list[tuple[int, lines.Line, str]] = []
     for line in parsed:
@@ -108,8 +117,9 @@ def plain_calls(log: list[str]) -> dict[str, list[Call]]:
         else:
             continue
         if line.name in calls.FORKS and line.ret is not None and line.ret > 0:
-            keys.made_by(line.pid, line.ret, "CLONE_THREAD" in raw)
+            made.append((line.pid, line.ret, "CLONE_THREAD" in raw))
         done.append((line.pid, line, raw))
+    keys = Keys(root, made)
     out: dict[str, list[Call]] = {}
     for tid, line, raw in done:
         call = calls.page_name(line.name, line.args)
@@ -138,10 +148,12 @@ def ready(args: dict[str, Any]) -> Any:
 def ours(events: list[dict[str, Any]]) -> dict[str, list[Call]]:
     """Every call.return of our run per thread, in the same form."""
     root = next(e["pid"] for e in events if e["type"] == "proc.start")
-    keys = Keys(root)
-    for e in events:
-        if e["type"] == "call.return" and e["call"] in ("fork", "clone") and e["ret"] > 0:
-            keys.made_by(e["tid"], e["ret"], e["call"] == "clone")
+    made = [
+        (e["tid"], e["ret"], e["call"] == "clone")
+        for e in events
+        if e["type"] == "call.return" and e["call"] in ("fork", "clone") and e["ret"] > 0
+    ]
+    keys = Keys(root, made)
     out: dict[str, list[Call]] = {}
     for e in events:
         if e["type"] == "call.return":
