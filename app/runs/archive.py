@@ -129,6 +129,14 @@ class Archive:
         found = store.get(run_id) if store is not None else None
         if found is None:
             return None
+        try:
+            return self._replayed(found)
+        except (KeyError, TypeError, ValueError) as err:  # kept by a pipescope with other rules
+            log.warning("pipescope: stored run %s cannot be replayed (%r)", run_id, err)
+            return None
+
+    @staticmethod
+    def _replayed(found: StoredRun) -> Run:
         owner = Owner.stored(found.mode, found.token_sha256)
         run = Run.replayed(
             found.id,

@@ -10,11 +10,12 @@ and the server starts either way.
 from __future__ import annotations
 
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.store.base import RunStore, StoreError
-from app.store.migrations import LATEST, NewerSchema, migrate
+from app.store.migrations import LATEST, NewerSchema, migrate, version
 from app.store.salvage import salvage, set_aside
 from app.store.sqlite import FILE, SqliteStore, connect, is_corrupt
 
@@ -67,6 +68,8 @@ def _open(path: Path) -> tuple[SqliteStore, int]:
     """The store at `path`, migrated, and the schema version it had; Damaged if it is."""
     db: sqlite3.Connection | None = None
     try:
+        if path.exists() and path.stat().st_size > 0:
+            _not_newer(path)  # before anything writes to it
         db = connect(path)
         problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
         if problems != ["ok"]:
@@ -83,6 +86,13 @@ def _open(path: Path) -> tuple[SqliteStore, int]:
             db.close()
         raise
     return SqliteStore(db, path), before
+
+
+def _not_newer(path: Path) -> None:
+    with closing(connect(path, read_only=True)) as db:
+        found = version(db)
+    if found > LATEST:
+        raise NewerSchema(f"schema version {found}; this pipescope knows up to {LATEST}")
 
 
 def _salvaged(path: Path, damage: str) -> Opened:

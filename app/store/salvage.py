@@ -34,7 +34,11 @@ def set_aside(path: Path) -> Path:
     while aside.exists():  # damaged twice within a second
         number += 1
         aside = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
-    for suffix in ("", "-wal", "-shm"):
+    Path(f"{path}-shm").unlink(missing_ok=True)  # an index of the WAL, made again from it
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size == 0:
+        wal.unlink()
+    for suffix in ("", "-wal"):
         found = Path(f"{path}{suffix}")
         if found.exists():
             found.rename(f"{aside}{suffix}")
@@ -43,6 +47,15 @@ def set_aside(path: Path) -> Path:
 
 def salvage(damaged: Path, into: SqliteStore) -> tuple[int, int]:
     """Copy each run of `damaged` that reads back whole into `into`: (copied, listed)."""
+    made = [Path(f"{damaged}{s}") for s in ("-wal", "-shm") if not Path(f"{damaged}{s}").exists()]
+    try:
+        return _copy(damaged, into)
+    finally:
+        for path in made:  # what reading it left beside it
+            path.unlink(missing_ok=True)
+
+
+def _copy(damaged: Path, into: SqliteStore) -> tuple[int, int]:
     try:
         db = connect(damaged, read_only=True)
     except sqlite3.Error:
