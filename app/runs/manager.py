@@ -21,6 +21,7 @@ from typing import Any
 from app.config import Settings
 from app.runner.client import ForkServerClient, RunnerUnavailable
 from app.runs.archive import Archive
+from app.runs.cache import forget_finished
 from app.runs.errors import RunnerDown, RunNotFound, TooManyRuns
 from app.runs.memory import GiveBack
 from app.runs.owners import Owner, check_client
@@ -227,40 +228,10 @@ class RunManager:
                 )
         # Once nothing holds the dropped runs (not even that method's locals): else the
         # server keeps their pages, and its RSS never comes down.
-        self._give_back(self._forget_finished(now))
+        self._give_back(forget_finished(self.runs, self.archive, self.settings, now))
         if now - self._swept >= STORE_SWEEP_S:
             self._swept = now
             self._spawn(self._sweep_store())
-
-    def _forget_finished(self, now: float) -> int:
-        """Drop from memory the finished runs past the count, age or size kept; the bytes
-        they held. Stored runs go first, oldest first (they can be read back); a run whose
-        write is still to come never; one the store could not take (a full disk) only
-        while memory is past its count or size even without the stored ones, as before
-        there was a store."""
-        s = self.settings
-        finished = [
-            r
-            for r in self.runs.values()
-            if r.done.is_set() and r.stored is not None and not self.archive.writing(r.id)
-        ]
-        finished.sort(key=lambda r: (not r.stored, r.ended_at or 0))
-        count = sum(r.done.is_set() for r in self.runs.values())
-        size = sum(r.recording.size for r in self.runs.values() if r.done.is_set())
-        dropped = 0
-        for run in finished:
-            too_many = count > s.keep_finished
-            # a run the store could not take stays while there is room for it
-            ages = run.stored or self.archive.store is None
-            too_old = ages and now - (run.ended_at or now) > s.keep_finished_s
-            too_big = size > s.keep_finished_mb << 20
-            if not (too_many or too_old or too_big):
-                continue
-            count -= 1
-            size -= run.recording.size
-            dropped += run.recording.size
-            del self.runs[run.id]
-        return dropped
 
     async def _sweep_store(self) -> None:
         """Retention in the store; the runs it forgot leave memory too."""

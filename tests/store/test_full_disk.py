@@ -15,7 +15,10 @@ from typing import Any
 import pytest
 from service_client import Client, check_hello_pipe
 
-BIGGER = {"scenario": "full-buffer", "params": {"total": 1 << 18, "chunk": 256, "reader_delay_ms": 0}}
+BIGGER = {
+    "scenario": "full-buffer",
+    "params": {"total": 1 << 18, "chunk": 256, "reader_delay_ms": 0},
+}
 
 
 @contextlib.contextmanager
