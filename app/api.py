@@ -62,6 +62,9 @@ CONTROL: dict[str, Any] = {
     "tags": ["control"],
     "responses": ERRORS | REFUSED,
 }
+DELETE_RESPONSES = ERRORS | REFUSED
+DELETE_RESPONSES[204] = {"description": "the finished run is removed, from memory and the store"}
+DELETE_RESPONSES[503] = {"model": ErrorBody, "description": "the run store could not remove it"}
 HOW = "the header Authorization: Bearer <control_token>"
 # Declared as a security scheme, so /docs has an Authorize button for it.
 BEARER = HTTPBearer(
@@ -256,10 +259,7 @@ async def pause(run_id: RunId, request: Request, token: Token = None) -> RunInfo
     return await control(request, run_id, token, PauseOp())
 
 
-@router.delete(
-    "/api/runs/{run_id}",
-    **CONTROL | {"responses": ERRORS | REFUSED | {204: {"description": "the run is removed"}}},
-)
+@router.delete("/api/runs/{run_id}", **CONTROL | {"responses": DELETE_RESPONSES})
 async def kill(run_id: RunId, request: Request, token: Token = None) -> RunInfo | Response:
     """A running run: end it now (its processes are killed and reaped, `run.end` says
     `killed`, and the finished run stays for replay). A finished run: remove it, from

@@ -22,10 +22,11 @@ from app.config import Settings
 from app.runner.client import ForkServerClient, RunnerUnavailable
 from app.runs.archive import Archive
 from app.runs.cache import forget_finished
-from app.runs.errors import RunnerDown, RunNotFound, TooManyRuns
+from app.runs.errors import RunnerDown, RunNotFound, StoreDown, TooManyRuns
 from app.runs.memory import GiveBack
 from app.runs.owners import Owner, check_client
 from app.runs.run import Closing, Run
+from app.store.base import StoreError
 from app.store.opening import open_sqlite
 
 log = logging.getLogger("pipescope.runs")
@@ -131,9 +132,14 @@ class RunManager:
 
     async def remove(self, run: Run) -> None:
         """Forget a finished run, in memory and in the store (its owner asked)."""
+        try:
+            await self.archive.delete(run.id)
+        except StoreError as err:
+            raise StoreDown(
+                f"run {run.id} could not be removed from the run store ({err}); try again"
+            ) from err
         if self.runs.get(run.id) is run:
             del self.runs[run.id]
-        await self.archive.delete(run.id)
 
     async def create(
         self, scenario: str, limits: dict[str, Any], request: dict[str, Any], owner: Owner
