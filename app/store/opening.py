@@ -48,6 +48,12 @@ def open_sqlite(directory: Path) -> Opened:
             f"it is left as it is, and {MEMORY_ONLY}",
         )
     except (OSError, sqlite3.Error, StoreError) as err:
+        if path.exists() and path.stat().st_size > 0 and (kept := _read_only(path)):
+            return Opened(
+                kept,
+                f"pipescope: the run store {path} cannot be written ({err}): its runs are "
+                f"served read-only, and new {MEMORY_ONLY}",
+            )
         return Opened(
             None, f"pipescope: the run store {path} cannot be opened ({err}): {MEMORY_ONLY}"
         )
@@ -86,6 +92,19 @@ def _open(path: Path) -> tuple[SqliteStore, int]:
             db.close()
         raise
     return SqliteStore(db, path), before
+
+
+def _read_only(path: Path) -> SqliteStore | None:
+    """The store as it is, for reading alone (a full disk: no WAL index can be made), if it
+    is of this version and whole; its writes fail, and the runs they were for stay in memory."""
+    try:
+        db = connect(path, immutable=True)
+        if version(db) != LATEST or db.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
+            db.close()
+            return None
+    except sqlite3.Error:
+        return None
+    return SqliteStore(db, path)
 
 
 def _not_newer(path: Path) -> None:

@@ -29,8 +29,12 @@ CORRUPT_CODES = {11, 26}  # SQLITE_CORRUPT, SQLITE_NOTADB (the primary result co
 FIXED_SIZE = 256  # what a run's row takes besides its chunks and limits, about
 
 
-def connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+def connect(path: Path, read_only: bool = False, immutable: bool = False) -> sqlite3.Connection:
+    """A connection to the store file. `immutable`: read-only, with no lock and no WAL index
+    to make (for a disk with no byte left; what a WAL still holds is not seen)."""
     uri = f"file:{path}?mode=ro" if read_only else f"file:{path}"
+    if immutable:
+        uri, read_only = f"file:{path}?immutable=1", True
     db = sqlite3.connect(
         uri, uri=True, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_S
     )

@@ -95,3 +95,20 @@ def test_a_full_disk_at_start_leaves_runs_in_memory(kept_server: Any, tmp_path: 
             run_id = api.start(scenario="hello-pipe")["id"]
             api.wait_ended(run_id)
             check_hello_pipe(api.events(run_id))
+
+
+def test_a_full_disk_at_start_still_serves_the_stored_runs(
+    kept_server: Any, tmp_path: Path
+) -> None:
+    with small_disk(tmp_path / "disk") as disk:
+        data = disk / "data"
+        with kept_server(data) as first:
+            old, text = ended_events(Client(first.url), {"scenario": "hello-pipe"})
+        fill(disk)
+        with kept_server(data) as second:
+            [line] = [line for line in second.log_text().splitlines() if "run store" in line]
+            assert "cannot be written" in line and "served read-only" in line, line
+            api = Client(second.url)
+            assert api.http.get(f"/api/runs/{old}/events", params={"limit": 5000}).text == text
+            new, _ = ended_events(api, {"scenario": "hello-pipe"})
+            check_hello_pipe(api.events(new))  # from memory
