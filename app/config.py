@@ -73,7 +73,7 @@ class Settings(BaseSettings):
         description="where the run store's file (runs.sqlite3) is kept; made on first start",
     )
     store_keep_days: float = Field(
-        default=30, gt=0, description="a stored run is forgotten this many days after it was written"
+        default=30, gt=0, description="days a stored run is kept, from when it was written"
     )
     store_max_mb: float = Field(
         default=1024, gt=0, description="the oldest stored runs are forgotten past this size"
