@@ -48,7 +48,7 @@ def open_sqlite(directory: Path) -> Opened:
             f"it is left as it is, and {MEMORY_ONLY}",
         )
     except (OSError, sqlite3.Error, StoreError) as err:
-        if path.exists() and path.stat().st_size > 0 and (kept := _read_only(path)):
+        if _has_runs(path) and (kept := _read_only(path)):
             return Opened(
                 kept,
                 f"pipescope: the run store {path} cannot be written ({err}): its runs are "
@@ -92,6 +92,13 @@ def _open(path: Path) -> tuple[SqliteStore, int]:
             db.close()
         raise
     return SqliteStore(db, path), before
+
+
+def _has_runs(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:  # not there, or in a directory this user may not enter
+        return False
 
 
 def _read_only(path: Path) -> SqliteStore | None:
