@@ -37,6 +37,12 @@ STORE_SWEEP_S = 60.0  # retention, and another try at the runs the store could n
 RUN_ID_BYTES = 16  # 128 bits: a stored run's id is its only lock against being found
 
 
+def new_run_id() -> str:
+    """A run's id: unguessable, as anyone who has it may watch the run, and a stored run
+    stays reachable for weeks by its id alone: 128 random bits, 32 hex digits."""
+    return secrets.token_hex(RUN_ID_BYTES)
+
+
 class RunManager:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -158,7 +164,7 @@ class RunManager:
         check_client(
             self.live(), self.starting, owner, s.max_runs_per_client, s.max_step_runs_per_client
         )
-        run_id = secrets.token_hex(RUN_ID_BYTES)
+        run_id = new_run_id()
         run = Run(
             run_id,
             scenario,
