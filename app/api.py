@@ -267,7 +267,7 @@ async def kill(run_id: RunId, request: Request, token: Token = None) -> RunInfo 
     mgr = manager(request)
     run = await mgr.find(run_id)
     run.owner.check(token.credentials if token else None, run_id, "Authorization", HOW)
-    if run.finished:
+    if run.end() is not None:  # its last event came: finished, the supervisor gone or going
         await mgr.remove(run)
         return Response(status_code=204)
     run.control(KillOp())
