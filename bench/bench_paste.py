@@ -63,7 +63,7 @@ def line_cost(calls: int = 2000) -> tuple[float, float, float]:
         # The child, once its parent is killed, reads EOF (it closed its own write end) and
         # exits: nothing of this benchmark outlives it.
         f.write(
-            SOURCE.replace("write(fds[1], \"hi\", 2);", "sleep(30);").replace(
+            SOURCE.replace('write(fds[1], "hi", 2);', "sleep(30);").replace(
                 "char b[8];", "char b[8]; close(fds[1]);"
             )
         )

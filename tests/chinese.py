@@ -85,7 +85,6 @@ TERMS = {
     "HTTP",
     "API",
     "MB",
-    "KiB",
     "MiB",
     "ms",
     "C",

@@ -102,7 +102,10 @@ class PastedSupervisor(TraceSupervisor):
             if type_ == "proc.exit" or (type_ == "call.return" and fields.get("call") == "execve"):
                 self.linemap.forget(pid)
                 self.current.pop(pid, None)
-        super().emit(type_, pid, state, **fields)
+        if self.linemap is None:  # nothing is traced: the strace supervisor was never set up
+            Supervisor.emit(self, type_, pid, state, **fields)
+        else:
+            super().emit(type_, pid, state, **fields)
 
 
 def serve_pasted(out: socket.socket, request: dict[str, Any], cell: Cell | None = None) -> None:
