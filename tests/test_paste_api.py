@@ -4,6 +4,7 @@ lines, the cache, and the student's lines on the traced calls."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from service_client import Client
 
@@ -100,3 +101,25 @@ def test_a_source_past_the_cap_or_a_bad_field_is_a_4xx_naming_it(api: Client) ->
         assert reply.status_code == 422, (body, reply.text)
         named = "params" if "params" in body else "c_source"
         assert named in str(reply.json()), (body, reply.text)
+
+
+# Each level doubles what the preprocessor makes: 2**26 copies is more than any limit allows.
+SLOW = (
+    "#define A0 x = x + 1;\n"
+    + "".join(f"#define A{i} A{i - 1} A{i - 1}\n" for i in range(1, 27))
+    + "int main(void) { int x = 0; A26 return x; }\n"
+)
+
+
+def test_a_compile_past_its_cpu_or_memory_limit_is_stopped(start_server: Any) -> None:
+    with start_server(compile_s=1, compile_memory_mb=256) as srv:
+        api = Client(srv.url)
+        run = api.start(c_source=unique(SLOW, "slow"))
+        api.wait_ended(run["id"])
+        events = api.events(run["id"])
+        compiled = next(e for e in events if e["type"] == "compile")
+        assert not compiled["ok"] and compiled["seconds"] < 10, compiled
+        # gcc itself saw its helper die of the rlimit (the wall-time backstop says nothing).
+        assert any("cc1" in d["message"] for d in compiled["diagnostics"]), compiled
+        assert events[-1]["reason"] == "compile-error", events[-1]
+        assert not [e for e in events if e["type"] == "proc.start"]
