@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     store_max_mb: float = Field(
         default=1024, gt=0, description="the oldest stored runs are forgotten past this size"
     )
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/dbname: the run store in PostgreSQL, "
+        "instead of the SQLite file in data_dir",
+    )
+    store_retry_s: float = Field(
+        default=60,
+        gt=0,
+        description="how often retention is applied and runs the store could not take are "
+        "written again",
+    )
     viewer_send_timeout_s: float = Field(
         default=30, gt=0, description="a viewer that takes no message for this long is dropped"
     )
@@ -105,6 +116,13 @@ class Settings(BaseSettings):
         description="largest run export POST /api/runs/import takes, MB (the one body allowed "
         "past max_body_kb; the default fits a run of max_recording_mb)",
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("a PostgreSQL URL: postgresql://user:password@host:port/dbname")
+        return value or None
 
     @field_validator("allowed_origins", "allowed_hosts", mode="before")
     @classmethod

@@ -26,14 +26,13 @@ from app.runs.errors import RunnerDown, RunNotFound, StoreDown, TooManyRuns
 from app.runs.memory import GiveBack
 from app.runs.owners import Owner, check_client
 from app.runs.run import Closing, Run
-from app.store.base import StoreError
-from app.store.opening import open_sqlite
+from app.store.base import StoreAway, StoreError
+from app.store.opening import open_store
 
 log = logging.getLogger("pipescope.runs")
 TICK_S = 0.25
 OVERDUE_S = 5.0  # past its wall limit by this much, a run's supervisor is not answering
 SHUTDOWN_WAIT_S = 5.0
-STORE_SWEEP_S = 60.0  # retention, and another try at the runs the store could not take
 RUN_ID_BYTES = 16  # 128 bits: a stored run's id is its only lock against being found
 
 
@@ -62,7 +61,9 @@ class RunManager:
     async def open_store(self) -> None:
         """Open the run store (once the server runs as the user it serves as: the file is
         that user's), say in one line if anything happened to it, and apply retention."""
-        opened = await asyncio.to_thread(open_sqlite, self.settings.data_dir)
+        opened = await asyncio.to_thread(
+            open_store, self.settings.data_dir, self.settings.database_url
+        )
         if opened.said:
             log.warning("%s", opened.said)
         self.archive = Archive(opened.store)
@@ -241,7 +242,7 @@ class RunManager:
         # Once nothing holds the dropped runs (not even that method's locals): else the
         # server keeps their pages, and its RSS never comes down.
         self._give_back(forget_finished(self.runs, self.archive, self.settings, now))
-        if now - self._swept >= STORE_SWEEP_S:
+        if now - self._swept >= self.settings.store_retry_s:
             self._swept = now
             self._spawn(self._sweep_store())
 
@@ -253,6 +254,8 @@ class RunManager:
             gone = await self.archive.sweep(
                 time.time(), s.store_keep_days * 86400, int(s.store_max_mb * (1 << 20))
             )
+        except StoreAway:  # a database out of reach: the store said so
+            return
         except Exception as err:  # a full disk, say: the next sweep tries again
             log.warning("pipescope: retention in the run store failed (%s)", err)
             return
