@@ -85,13 +85,20 @@ class PostgresStore:
             size,
         )
         with self._transaction() as db:
-            db.execute("DELETE FROM runs WHERE id = %s", (run.id,))  # its chunks go with it
+            # The run's row first: it locks the run, so that two servers writing one run
+            # (a retry, an import) wait for each other; then its chunks, anew.
             db.execute(
                 "INSERT INTO runs (id, scenario, mode, backend, limits, created, stored, "
                 "token_sha256, supervisor, events, size) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "ON CONFLICT (id) DO UPDATE SET scenario = excluded.scenario, "
+                "mode = excluded.mode, backend = excluded.backend, limits = excluded.limits, "
+                "created = excluded.created, stored = excluded.stored, "
+                "token_sha256 = excluded.token_sha256, supervisor = excluded.supervisor, "
+                "events = excluded.events, size = excluded.size",
                 row,
             )
+            db.execute("DELETE FROM chunks WHERE run_id = %s", (run.id,))
             with db.cursor() as cursor:
                 cursor.executemany(
                     "INSERT INTO chunks (run_id, first, count, codec, data) "
