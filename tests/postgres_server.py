@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
+from psycopg import sql
 from service_client import free_port
 
 UNPRIVILEGED = "nobody"
@@ -99,7 +101,7 @@ class Cluster:
         self._databases += 1
         name = f"t{self._databases}"
         with psycopg.connect(self.url(), autocommit=True) as db:
-            db.execute(f'CREATE DATABASE "{name}"')  # type: ignore[arg-type]
+            db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return self.url(name)
 
     def destroy(self) -> None:
@@ -126,3 +128,14 @@ class Cluster:
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"{tool} failed ({done.returncode}):\n{done.stderr}\n{tail}")
         return done
+
+
+def new_cluster() -> Cluster:
+    """A cluster, made but not started; the test is skipped where PostgreSQL is not installed,
+    except in CI, where scripts/system-deps.sh installs it (a skip there would hide that)."""
+    found = bin_dir()
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL's initdb is not installed: scripts/system-deps.sh test")
+        pytest.skip("PostgreSQL's initdb is not installed (scripts/system-deps.sh test)")
+    return Cluster(found)

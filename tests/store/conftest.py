@@ -13,13 +13,12 @@
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from postgres_server import Cluster, bin_dir
+from postgres_server import Cluster, new_cluster
 from service_client import Server, serve
 
 from app.store.base import RunStore
@@ -36,15 +35,6 @@ def postgres_store(request: pytest.FixtureRequest, directory: Path) -> RunStore:
     opened = open_store(directory, request.getfixturevalue("database_url"))
     assert opened.store is not None and opened.said is None, opened.said
     return opened.store
-
-
-def new_cluster() -> Cluster:
-    found = bin_dir()
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL's initdb is not installed: scripts/system-deps.sh test")
-        pytest.skip("PostgreSQL's initdb is not installed (scripts/system-deps.sh test)")
-    return Cluster(found)
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from conftest import new_cluster
-from postgres_server import Cluster
+from postgres_server import Cluster, new_cluster
 from service_client import WAIT_S, Client, check_hello_pipe
 from test_restart import LIVE, seen
 
