@@ -107,8 +107,9 @@ def test_a_database_lost_while_serving(
         first = api.start(scenario="hello-pipe")["id"]
         api.wait_ended(first)
         until(lambda: first in stored_ids(url), WAIT_S)
-        own_cluster.stop("immediate")  # as a crash: no goodbye to the clients
-        during = api.start(scenario="sigpipe")
+        during = api.start(scenario="sigpipe", mode="step")
+        own_cluster.stop("immediate")  # mid-run, as a crash: no goodbye to the clients
+        assert api.control(during, "play").status_code == 202
         api.wait_ended(during["id"])
         text = api.http.get(f"/api/runs/{during['id']}/events").text
         until(lambda: len(said(server.log_text())) == 1)
