@@ -6,10 +6,18 @@ The limits are ceilings: a scenario may ask for less (forgot-close stops after 2
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# An origin as a CSP source may name it: http(s), a host (its first label may be *), a port.
+FRAME_SOURCE = re.compile(
+    r"\*|https?://(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+    r"(?::\d{1,5})?|https?://\[[0-9a-f:.]+\](?::\d{1,5})?",
+    re.IGNORECASE,
+)
 
 
 class Settings(BaseSettings):
@@ -50,6 +58,12 @@ class Settings(BaseSettings):
         description="origins (scheme://host:port) whose pages may open the WebSocket, besides "
         "the server's own; '*' allows any",
     )
+    embed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="origins (scheme://host:port, or https://*.example.org) whose pages may "
+        "frame the embed page /embed/{id}, besides the server's own; '*' allows any. No other "
+        "page may be framed by another origin",
+    )
     viewer_grace_s: float = Field(
         default=5, ge=0, description="a run whose last viewer left is killed after this long"
     )
@@ -77,12 +91,25 @@ class Settings(BaseSettings):
         default=64, ge=1, le=65536, description="largest request body or WebSocket message, KiB"
     )
 
-    @field_validator("allowed_origins", "allowed_hosts", mode="before")
+    @field_validator("allowed_origins", "allowed_hosts", "embed_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _frame_sources(cls, origins: list[str]) -> list[str]:
+        # Each goes into a Content-Security-Policy as it is: nothing but an origin may pass.
+        for origin in origins:
+            if not FRAME_SOURCE.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port] "
+                    "(https://slides.example.org, https://*.example.org, http://localhost:8080) "
+                    "or '*', comma-separated"
+                )
+        return origins
 
     def limits(self, mode: str, asked: dict[str, float]) -> dict[str, Any]:
         """The limits a run gets: the scenario's own where it asks for less than ours. A

@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_kb << 10)
     app.add_middleware(JsonOnly)
     app.add_middleware(HostGuard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, embed_origins=settings.embed_origins)
     return app
 
 
