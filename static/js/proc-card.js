@@ -70,7 +70,7 @@ export function statusOf(proc) {
     const b = proc.blocked_on ?? {};
     const text =
       b.fd !== null && b.fd !== undefined
-        ? t("status.blocked_pipe", { call: b.call, fd: b.fd, pipe: b.pipe ?? "?" })
+        ? t("status.blocked_pipe", { call: b.call, fd: b.fd, pipe: b.pipe ?? b.socket ?? "?" })
         : (blockedStatus(b) ?? t("status.blocked", { call: b.call ?? "?" }));
     const tipKey = ["read", "write", "wait4", "open"].includes(b.call) ? `status.blocked.${b.call}.tip` : "status.blocked.other.tip";
     return { key: "blocked", icon: "blocked", text, tip: t(tipKey, { wchan: b.wchan ?? "?" }) };

@@ -24,6 +24,7 @@ export class RunView {
       empty: byId("empty"),
       source: new SourceView(byId("source"), scenario.sources ?? { en: scenario.source }),
       log: NO_LOG,
+      chapter: scenario.chapter ?? "pipe",
     };
     this.flights = $(".flights");
     this.awaited = null; // {testid, pid} the focus goes back to when it reappears
