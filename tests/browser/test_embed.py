@@ -52,6 +52,9 @@ def test_the_embed_shows_the_step_the_run_page_shows(page: Page, hello: dict[str
     for testid in RUN_CONTROLS:
         expect(page.get_by_test_id(testid)).to_have_count(0)
     assert requests.controls() == [] and requests.sockets == []
+    # Nor is the code that could drive one loaded at all.
+    loaded = {url.rsplit("/", 1)[-1] for _, url in requests.made if url.endswith(".js")}
+    assert "embed-page.js" in loaded and not loaded & {"run-control.js", "socket.js", "api.js"}
 
 
 def test_the_embed_steps_by_its_buttons_and_keys(page: Page, hello: dict[str, Any]) -> None:
@@ -101,6 +104,32 @@ def test_the_embed_steps_by_its_buttons_and_keys(page: Page, hello: dict[str, An
     at_seq(page, len(events) - 1)
     expect(page.get_by_test_id("play")).to_have_attribute("aria-pressed", "false")
     assert requests.controls() == [] and requests.sockets == []
+
+
+def test_an_embed_follows_a_run_its_starter_steps(page: Page, api: Client) -> None:
+    """A step-mode run, driven by whoever started it: the embed shows each step as it is
+    recorded, and never steps it itself."""
+    run = api.start(scenario="hello-pipe", mode="step")
+    try:
+        requests = Requests(page)
+        page.goto(f"/embed/{run['id']}")
+        at_seq(page, 0)
+        slider = page.get_by_test_id("slider")
+        before = int(slider.get_attribute("max") or "0")
+        assert api.control(run, "step").status_code == 202
+        events = api.wait_for(run["id"], lambda e: e["type"] == "call.return")
+        returned = next(e for e in events if e["type"] == "call.return")
+        assert returned["call"] == "pipe" and returned["seq"] > before
+        page.wait_for_function(
+            "seq => Number(document.querySelector('[data-testid=slider]').max) >= seq",
+            arg=returned["seq"],
+        )
+        slider.fill(str(returned["seq"]))
+        at_seq(page, returned["seq"])
+        expect(page.get_by_test_id("pipe")).to_have_count(1)
+        assert requests.controls() == [] and requests.sockets == []
+    finally:
+        api.control(run, "kill")
 
 
 def test_an_embed_without_seq_starts_at_the_first_step(page: Page, hello: dict[str, Any]) -> None:
