@@ -81,12 +81,12 @@ def run_page(request: Request, name: str) -> HTMLResponse:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
-def kept_run_page(request: Request, run_id: str) -> HTMLResponse:
+async def kept_run_page(request: Request, run_id: str) -> HTMLResponse:
     """A run's own address: reloading or sharing it shows that run (and, with ?seq=K, that
-    position) while the server keeps it; whoever started it keeps its controls (the token
-    stays in the tab's session storage)."""
+    position) while the server or its store keeps it; whoever started it keeps its
+    controls (the token stays in the tab's session storage)."""
     try:
-        run, scenario = _kept(request, run_id)
+        run, scenario = await _kept(request, run_id)
     except RunNotFound:
         return not_found(request, reason="notfound.run")
     response = _page(
@@ -102,12 +102,12 @@ def kept_run_page(request: Request, run_id: str) -> HTMLResponse:
 
 
 @router.get("/embed/{run_id}", response_class=HTMLResponse, include_in_schema=False)
-def embed_page(request: Request, run_id: str) -> HTMLResponse:
+async def embed_page(request: Request, run_id: str) -> HTMLResponse:
     """A run, read-only, for a frame in another site's page (app/headers.py says which sites
     may frame it): the run page's drawing and replay, with no run controls. A `?lang=` here
     shows the embed in that language without changing the visitor's choice for this site."""
     try:
-        run, scenario = _kept(request, run_id)
+        run, scenario = await _kept(request, run_id)
     except RunNotFound:
         return not_found(request, reason="notfound.run")
     seq = request.query_params.get("seq", "")
@@ -123,9 +123,10 @@ def embed_page(request: Request, run_id: str) -> HTMLResponse:
     return response
 
 
-def _kept(request: Request, run_id: str) -> tuple[Run, Scenario | None]:
-    """The run the server keeps under this id, and its scenario (None: a composed program)."""
-    run: Run = request.app.state.manager.get(run_id)
+async def _kept(request: Request, run_id: str) -> tuple[Run, Scenario | None]:
+    """The run kept under this id, in memory or the store, and its scenario (None: a
+    composed program)."""
+    run: Run = await request.app.state.manager.find(run_id)
     return run, get(run.scenario)
 
 
