@@ -6,13 +6,16 @@ violation."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from chinese import latin_words
 from embedpage import Requests, at_seq, finished, seq_of, step_shown
 from playwright.sync_api import Browser, Page, expect
-from service_client import Client
+from service_client import Client, Server
 from test_accessibility import violations
 from test_chinese_everywhere import CODE_WORDS, NAMES, PAGE_TEXTS
 
@@ -131,6 +134,36 @@ def test_an_embed_follows_a_run_its_starter_steps(page: Page, api: Client) -> No
         assert requests.controls() == [] and requests.sockets == []
     finally:
         api.control(run, "kill")
+
+
+def test_an_embed_outlives_the_server(
+    browser: Browser, start_server: Callable[..., AbstractContextManager[Server]], tmp_path: Path
+) -> None:
+    """An embed in last week's slides: the server has restarted since (SIGTERM, a new server
+    on the same data directory), and the embed shows the same step, from the run store."""
+    data = tmp_path / "data"
+    shown = []
+    for restarted in (False, True):
+        with start_server(data_dir=data) as srv:
+            if not restarted:
+                client = Client(srv.url)
+                run = finished(client)
+                client.http.close()
+                seq = seq_of(run["events"], "call.return", "write")
+            context = browser.new_context(viewport=FRAMES[0], base_url=srv.url)
+            page = context.new_page()
+            requests = Requests(page)
+            page.goto(f"/embed/{run['id']}?seq={seq}")
+            at_seq(page, seq)
+            expect(page.get_by_test_id("pipe-bytes")).to_have_attribute("data-bytes", "11")
+            shown.append(step_shown(page))
+            page.get_by_test_id("forward").click()
+            at_seq(page, seq + 1)
+            assert requests.controls() == [] and requests.sockets == []
+            context.close()
+            if restarted:
+                assert "POST /api/runs " not in srv.log_text()  # replayed, not run again
+    assert shown[0] == shown[1]
 
 
 def test_an_embed_without_seq_starts_at_the_first_step(page: Page, hello: dict[str, Any]) -> None:
