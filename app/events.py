@@ -46,6 +46,14 @@ class BlockedOn(_Strict):
     socket: str | None
     wchan: str
     path: str | None
+    fds: list[int] | None = None
+
+
+class ThreadState(_Strict):
+    tid: int
+    status: Literal["running", "blocked", "exited"]
+    call: str | None
+    blocked_on: BlockedOn | None
 
 
 class NextCall(_Strict):
@@ -77,6 +85,7 @@ class ProcState(_Strict):
     reaped: bool
     fds: list[FdEntry]
     signals: SignalSets | None
+    threads: list[ThreadState] = Field(default_factory=list)
 
 
 class SlotWriter(_Strict):
@@ -229,6 +238,7 @@ class ProcStart(_EventBase):
 
 class CallEnter(_EventBase):
     type: Literal["call.enter"]
+    tid: int | None = None
     call: str
     args: dict[str, Any]
     line: int | None
@@ -236,6 +246,7 @@ class CallEnter(_EventBase):
 
 class CallBlock(_EventBase):
     type: Literal["call.block"]
+    tid: int | None = None
     call: str
     args: dict[str, Any]
     line: int | None
@@ -244,6 +255,7 @@ class CallBlock(_EventBase):
 
 class CallReturn(_EventBase):
     type: Literal["call.return"]
+    tid: int | None = None
     call: str
     args: dict[str, Any]
     line: int | None
@@ -268,6 +280,19 @@ class SignalEvent(_EventBase):
 
 class ProcExit(_EventBase):
     type: Literal["proc.exit"]
+    status: Literal["exited", "killed"]
+    exit_code: int | None
+    signal: str | None
+
+
+class ThreadStart(_EventBase):
+    type: Literal["thread.start"]
+    tid: int
+
+
+class ThreadExit(_EventBase):
+    type: Literal["thread.exit"]
+    tid: int
     status: Literal["exited", "killed"]
     exit_code: int | None
     signal: str | None
@@ -300,6 +325,8 @@ Event = Annotated[
     | CallReturn
     | SignalEvent
     | ProcExit
+    | ThreadStart
+    | ThreadExit
     | Output
     | StateChange
     | RunEnd,
@@ -314,6 +341,8 @@ EVENT_MODELS: tuple[type[_EventBase], ...] = (
     CallReturn,
     SignalEvent,
     ProcExit,
+    ThreadStart,
+    ThreadExit,
     Output,
     StateChange,
     RunEnd,
@@ -324,6 +353,7 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     Gone,
     GoneFd,
     ProcState,
+    ThreadState,
     SignalSets,
     FdEntry,
     BlockedOn,

@@ -259,3 +259,41 @@ def test_each_call_is_the_next_line_of_its_role_that_makes_it() -> None:
     assert shell.line("ls", "dup2") == 13 and shell.line("ls", "execve") == 16
     shell.exec_done("ls")  # an execve among its steps: another program runs now
     assert shell.line("ls", "close") is None
+
+
+# -- every call on an fd (lines as strace printed them for tests/data/c/) ------------------------
+def test_what_a_poll_or_select_found_ready_comes_from_after_its_return() -> None:
+    poll = lines.parse(
+        "9  1.0 poll([{fd=3<pipe:[5]>, events=POLLIN}, {fd=5<pipe:[6]>, events=POLLIN}], 2, "
+        "5000) = 1 ([{fd=5, revents=POLLIN|POLLHUP}]) <0.1>"
+    )
+    assert calls.named_args("poll", poll.args)["fds"] == [
+        {"fd": 3, "events": "POLLIN"},
+        {"fd": 5, "events": "POLLIN"},
+    ]
+    assert calls.returned_args("poll", poll.args, poll.note) == {
+        "ready": [{"fd": 5, "revents": "POLLIN|POLLHUP"}]
+    }
+    select = lines.parse(
+        "9  1.0 pselect6(4, [3<pipe:[5]>], NULL, NULL, NULL, NULL) = 1 (in [3]) <0.1>"
+    )
+    assert calls.named_args("pselect6", select.args)["readfds"] == [3]
+    assert calls.returned_args("pselect6", select.args, select.note) == {"readable": [3]}
+    timeout = lines.parse("9  1.0 pselect6(4, [3], NULL, NULL, {tv_sec=0}, NULL) = 0 (Timeout)")
+    assert (timeout.ret, calls.returned_args("pselect6", timeout.args, timeout.note)) == (0, {})
+
+
+def test_vectored_calls_carry_their_buffers_bytes_and_zero_copy_calls_their_two_fds() -> None:
+    readv = lines.parse(
+        '9  1.0 readv(3<pipe:[5]>, [{iov_base="gathe", iov_len=5}, {iov_base="red in one\\n", '
+        "iov_len=32}], 2) = 16 <0.1>"
+    )
+    assert calls.moved("readv", readv.args, readv.ret)[0] == "gathered in one\\n"
+    assert calls.named_args("readv", readv.args) == {"fd": 3, "iovcnt": 2}
+    splice = lines.parse("9  1.0 splice(5<pipe:[6]>, NULL, 8<pipe:[7]>, NULL, 10, 0) = 10 <0.1>")
+    assert calls.named_args("splice", splice.args) == {"fd_in": 5, "fd_out": 8, "len": 10}
+    assert calls.interesting("tee", []) and calls.interesting("epoll_wait", [])
+    pair = lines.parse(
+        "9  1.0 socketpair(AF_UNIX, SOCK_STREAM, 0, [3<socket:[1]>, 4<socket:[2]>]) = 0 <0.1>"
+    )
+    assert calls.returned_args("socketpair", pair.args) == {"fds": [3, 4]}

@@ -71,6 +71,8 @@ class StraceLog:
         kind, pid = ev["type"], ev.get("pid")
         if kind.startswith("call.") and ev["call"] in NOT_SYSCALLS:
             return
+        if kind.startswith(("call.", "thread.")) and ev.get("tid") is not None:
+            pid = ev["tid"]  # a thread's line is under its own id, as strace -f prints it
         if kind == "call.enter" and pid is not None:
             yield from self.cut()
             self.calls[pid] = InCall(ev)
@@ -87,6 +89,10 @@ class StraceLog:
                 yield from self.line(pid, f"+++ exited with {ev['exit_code']} +++")
             else:
                 yield from self.line(pid, f"+++ killed by {signal_name(ev['signal'] or '?')} +++")
+        elif kind == "thread.exit" and pid is not None:
+            yield from self.finish(pid, None)
+            if ev["status"] == "exited":
+                yield from self.line(pid, f"+++ exited with {ev['exit_code']} +++")
         elif kind == "run.end":
             for killed in ev.get("killed", []):  # SIGKILLed as the run ended
                 yield from self.finish(killed, None)

@@ -26,6 +26,7 @@ SLEEPS = {
     "sleep": r"nanosleep",
     "fifo": r"wait_for_partner",  # an open of a FIFO, until the other end opens
     "other": r"wait_woken",
+    "poll": r"poll_schedule_timeout[\w.]*|do_epoll_wait|ep_poll",  # poll, select, epoll
     "signal": r"pause|sigsuspend[\w.]*|do_sigtimedwait[\w.]*|do_signal_stop[\w.]*",
     "futex": r"futex_\w*wait\w*",  # a sem_wait or mutex in shared memory (6.18: futex_do_wait)
     "socket": r"unix_stream_read_generic|__skb_wait_for_more_packets|sock_alloc_send_pskb"

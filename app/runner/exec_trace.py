@@ -38,8 +38,8 @@ from app.strace.track import Step, Tracker
 
 ATTACH_WAIT_S = 2.0
 SPIN_S = 0.002  # how long to follow a program through calls it does not show, at a time
-# Also what moves bytes through a pipe without read or write, so none moves unseen.
-TRACED = spec.TRACED + ",?splice,?tee,?sendfile,?copy_file_range,?pread64,?pwrite64"
+# spec.TRACED has what moves bytes through a pipe without read or write; and pread/pwrite.
+TRACED = spec.TRACED + ",?pread64,?pwrite64"
 OPTIONS = ("-f", "-ttt", "-T", "-y", "-x", "-s", "64", "-e", f"trace={TRACED}")
 PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -136,8 +136,10 @@ class ExecTrace:
 
     def tell(self, step: Step) -> None:
         kind = step["type"]
-        if step["pid"] != self.pid:
+        if step["pid"] != self.pid or step.get("tid", self.pid) != self.pid:
             return  # a thread's call, or a child's: this program's process alone is shown
+        if kind.startswith("thread."):
+            return
         if self.phase != "running":
             if self.phase == "exec" and kind == "call.return" and step["call"] == "execve":
                 # The new program is loaded and has run nothing yet: hold it here while

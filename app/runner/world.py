@@ -17,6 +17,7 @@ from app.kernel.ring import PAGE, RingModel
 from app.kernel.ring_bytes import UNSEEN, Written
 from app.kernel.sockets import Sockets
 from app.runner.escape import written
+from app.runner.moves import ring_moves
 from app.runner.open_files import OpenFiles
 
 
@@ -44,6 +45,7 @@ class Proc:
     unreadable: bool = False  # alive, but its /proc may no longer be read
     stopped: bool = False  # state T: a stop signal's doing, until SIGCONT
     signals: dict[str, list[str]] | None = None  # its five signal sets, read at each event
+    threads: list[dict[str, Any]] = field(default_factory=list)  # strace: its threads, if any
 
     def forget_flags(self) -> None:
         """After a call that may change fd flags (fcntl, dup2, execve), read them afresh."""
@@ -99,6 +101,7 @@ class Proc:
             "reaped": self.reaped,
             "fds": self.fds if not (self.exited or self.killed) else [],
             "signals": self.signals if not (self.exited or self.killed) else None,
+            "threads": self.threads,
         }
 
 
@@ -114,6 +117,11 @@ class World:
         # after the one being sent (the supervisor's ordering rule): not yet in that state.
         self.ahead: dict[str, int] = {}
         self.mappings = shm.Mappings()
+        # The strace backend's still points: processes inside a call that changes their fd
+        # table keep the table of the last event until the call's own event (`frozen`), and
+        # pipes a call is moving bytes in show the bytes the calls told so far (`unsettled`).
+        self.frozen: set[int] = set()
+        self.unsettled: set[str] = set()
 
     def add_output(self, text: str) -> None:
         self.output_new.append(text)
@@ -139,7 +147,7 @@ class World:
                 # Dead, its exit not yet told (a woken write's EPIPE and SIGPIPE come first,
                 # in kernel order): its files went at that exit, so show them until then.
                 table = None
-            if table is not None:
+            if table is not None and not (proc.pid in self.frozen and proc.fds):
                 proc.fds, proc.fd_flags = table, flags
             if st is not None and st.ppid:
                 proc.ppid = st.ppid  # an orphan is adopted: show its new parent
@@ -165,17 +173,22 @@ class World:
             # Status flags live in the open file: every fd sharing it sees the change.
             for other in self.procs.values():
                 other.forget_flags()
-        if ret <= 0 or "fd" not in args:
+        if ret <= 0:
             return
-        ring = self.rings.get(proc.fd_pipe(args["fd"]) or "")
-        if ring is None:
+        if call == "fcntl" and args.get("cmd") == "F_SETPIPE_SZ":
+            ring = self.rings.get(proc.fd_pipe(args.get("fd", -1)) or "")
+            if ring is not None:
+                ring.resize(ret)
             return
-        if call == "write":
-            ring.write(ret, resumed=resumed, source=source, start=start)
-        elif call == "read":
-            ring.read(ret)
-        elif call == "fcntl" and args.get("cmd") == "F_SETPIPE_SZ":
-            ring.resize(ret)
+        for fd, way in ring_moves(call, args, lambda fd: end_of(proc, fd)):
+            pipe = proc.fd_pipe(fd) if isinstance(fd, int) else None
+            ring = self.rings.get(pipe or "")
+            if ring is None:
+                continue
+            if way == "write":
+                ring.write(ret, resumed=resumed, source=source, start=start)
+            else:
+                ring.read(ret)
 
     def snapshot(self) -> dict[str, Any]:
         self.refresh_fds()
@@ -223,6 +236,8 @@ class World:
                 queued -= self.ahead.get(pipe_id, 0)
                 if capacity // PAGE != ring.nslots:
                     ring.resize(capacity)
+                if pipe_id in self.unsettled:
+                    queued = ring.bytes  # a call moves bytes here now: told at its return
                 ring.reconcile(queued)
                 entry["bytes"], entry["capacity"] = queued, capacity
             else:
@@ -245,6 +260,10 @@ def writes(proc: Proc, call: dict[str, Any], ret: dict[str, Any] | None = None) 
     if ret is not None and (ret.get("data") is not None or ret.get("runs") is not None):
         return written(proc.pid, ret.get("data"), ret.get("runs"))
     return written(proc.pid, call["args"].get("buf"))
+
+
+def end_of(proc: Proc, fd: int) -> str | None:
+    return next((row["end"] for row in proc.fds if row["fd"] == fd), None)
 
 
 def in_flight(sockets: list[dict[str, Any]]) -> set[str]:

@@ -21,6 +21,9 @@ from app.scenarios.source import EXAMPLES, c_source
 CFLAGS = ("-O1", "-w")
 LAUNCHER = "launch"  # pipescope's own launcher (examples/c/launch.c), not an example
 SHOWN_ONLY = "pipeline"  # what a shell does for any pipeline: a function to read, no program
+# The corpus of classic programs the tests trace (tests/data/c/, not in the image): each is
+# traced as an example is, so a test runs exactly what a pasted program will.
+CORPUS = EXAMPLES.parents[1] / "tests" / "data" / "c"
 # `int total = 100000;` at the top of an example is one of its parameters.
 GLOBAL = re.compile(r"^int (\w+) = (-?\d+);", re.MULTILINE)
 
@@ -32,6 +35,11 @@ class BuildError(RuntimeError):
 def example_names() -> list[str]:
     """Every C example a run may trace: the allowlist of compiled programs."""
     return sorted(p.stem for p in EXAMPLES.glob("*.c") if p.stem not in (LAUNCHER, SHOWN_ONLY))
+
+
+def corpus_names() -> list[str]:
+    """The corpus programs present in this checkout (none in the image)."""
+    return sorted(p.stem for p in CORPUS.glob("*.c")) if CORPUS.is_dir() else []
 
 
 def parameters(name: str) -> dict[str, int]:
@@ -58,11 +66,17 @@ def cache_dirs() -> list[Path]:
     ]
 
 
-def binary(name: str, values: dict[str, int] | None = None) -> str:
-    """The path of the compiled example `name`, compiling it first if needed."""
-    if name != LAUNCHER and name not in example_names():
+def binary(name: str, values: dict[str, int] | None = None, corpus: bool = False) -> str:
+    """The path of the compiled example `name` (or corpus program), compiling it first if
+    needed."""
+    if corpus:
+        if name not in corpus_names():
+            raise BuildError(f"{name!r} is not one of the corpus programs")
+        text = (CORPUS / f"{name}.c").read_text()
+    elif name != LAUNCHER and name not in example_names():
         raise BuildError(f"{name!r} is not one of the C examples")
-    text = with_values(c_source(name), values or {})
+    else:
+        text = with_values(c_source(name), values or {})
     digest = hashlib.sha256("\0".join((text, *CFLAGS)).encode()).hexdigest()[:12]
     failure: Exception | None = None
     for folder in cache_dirs():

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from app.runner.escape import escape, runs
+from app.strace import fd_calls
 from app.strace.lines import split_args
 
 # What each system call is called on the page. Everything else keeps its own name.
@@ -22,22 +23,57 @@ RENAMES = {
     "vfork": "fork",
     "dup3": "dup2",
     "execveat": "execve",
-    "exit": "exit_group",
     "nanosleep": "clock_nanosleep",
 }
 # Process lifecycle: shown even when no pipe or standard fd is involved.
 LIFECYCLE = {
     "fork",
+    "clone",  # a thread's
     "execve",
     "wait4",
     "waitid",
     "exit_group",
+    "exit",  # a thread's own end (C's _exit is exit_group)
     "kill",
     "tgkill",
     "clock_nanosleep",
     "close_range",
 }
 FORKS = {"clone", "clone3", "vfork", "fork"}
+# Shown whatever their fds: the calls that wait on fds, move bytes between them, or make the
+# new kinds' objects (the loader and libc's start-up make none of them).
+ALWAYS = fd_calls.WAITS | {
+    "pipe",
+    "epoll_ctl",
+    "splice",
+    "tee",
+    "vmsplice",
+    "sendfile",
+    "copy_file_range",
+    "socketpair",
+    "socket",
+    "bind",
+    "listen",
+    "accept",
+    "accept4",
+    "connect",
+    "shutdown",
+    "mknodat",
+    "mknod",
+    "unlink",
+    "unlinkat",
+    "pause",
+    "rt_sigsuspend",
+    "rt_sigtimedwait",
+    "rt_sigreturn",  # a handler's end: its return is the interrupted call's, as C sees it
+    "epoll_create",
+    "epoll_create1",
+}
+# Calls whose inputs strace prints only with the return (after an output argument): read
+# from the registers at entry, so that call.enter and call.return say the same.
+INPUTS_LATE = {"pipe2"}
+READS = {"read", "readv", "preadv", "preadv2"}
+WRITES = {"write", "writev", "pwritev", "pwritev2", "vmsplice"}
 STD_FDS = (0, 1, 2)
 
 _FD = re.compile(r"^(-?\d+)(?:<(.*)>)?$")
@@ -103,7 +139,7 @@ def named_args(name: str, args: list[str]) -> dict[str, Any]:
     call = page_name(name, args)
     a = args
     if call == "pipe":
-        return {"flags": number(a[1]) if len(a) > 1 else 0}  # at entry: not printed yet
+        return {"flags": pipe_flags(a[1])} if len(a) > 1 else {}  # at entry: not printed yet
     if call == "fork":
         return {}
     if call in ("close", "dup") and a:
@@ -131,7 +167,7 @@ def named_args(name: str, args: list[str]) -> dict[str, Any]:
         return {"path": path[0].decode("utf-8", "replace") if path else a[0], "argv": strings(argv)}
     if call == "wait4" and a:
         return {"pid": number(a[0])}
-    if call == "exit_group" and a:
+    if call in ("exit_group", "exit") and a:
         return {"status": number(a[0])}
     if call == "fcntl" and len(a) >= 2:
         out = {"fd": fd_of(a[0])[0], "cmd": a[1]}
@@ -148,22 +184,37 @@ def named_args(name: str, args: list[str]) -> dict[str, Any]:
         return {"sig": a[0], "handler": handler.group(1) if handler else None}
     if call == "ioctl" and len(a) >= 2:
         return {"fd": fd_of(a[0])[0], "request": a[1]}
-    return {"raw": ", ".join(a)}
+    if call in ("openat", "open") and len(a) >= 2:
+        path = unescape(a[1] if call == "openat" else a[0])
+        return {"path": path[0].decode("utf-8", "replace") if path else a[0], "flags": a[-1]}
+    return fd_calls.named(name, a) or {"raw": ", ".join(a)}
 
 
-def returned_args(name: str, args: list[str]) -> dict[str, Any]:
-    """What the call filled in, named: `fds` for pipe."""
+def pipe_flags(arg: str) -> int | str:
+    """pipe2's flags as the runner names them: 0, or C's names (`O_CLOEXEC|O_NONBLOCK`)."""
+    return 0 if arg in ("0", "") else arg
+
+
+def returned_args(name: str, args: list[str], note: str | None = None) -> dict[str, Any]:
+    """What the call filled in, named: `fds` for pipe, `ready` for poll, ..."""
     if page_name(name, args) == "pipe" and args:
         return {"fds": [fd_of(x)[0] for x in split_args(args[0].strip("[]"))]}
-    return {}
+    return fd_calls.returned(name, args, note)
 
 
 def moved(name: str, args: list[str], ret: int | None) -> tuple[str | None, bool, Runs]:
     """The bytes a read or write moved, escaped and capped as the runner does, and as runs of
     one byte when strace printed them all (it prints 64: `-s 64`)."""
-    if name not in ("read", "write") or ret is None or ret <= 0 or len(args) < 2:
+    if name not in READS | WRITES or ret is None or ret <= 0 or len(args) < 2:
         return None, False, None
-    got = unescape(args[1])
+    got: tuple[bytes, bool] | None
+    if name in fd_calls.VECTORED:
+        parts = [unescape(buf) for buf in fd_calls.vector_bytes(args)]
+        if not parts or any(p is None for p in parts):
+            return None, False, None
+        got = (b"".join(p[0] for p in parts if p), any(p[1] for p in parts if p))
+    else:
+        got = unescape(args[1])
     if got is None:
         return None, False, None
     data, cut_by_strace = got
@@ -185,14 +236,35 @@ def targets(args: list[str], decor: str | None = None) -> list[tuple[int | None,
     return found
 
 
-def interesting(call: str, args: list[str], decor: str | None = None) -> bool:
-    """Shown by default: process lifecycle, and calls on a pipe or on fds 0, 1 and 2.
-    The loader's and libc's calls (opening libc.so, reading locale files) are not."""
-    if call in LIFECYCLE:
+def interesting(
+    call: str, args: list[str], decor: str | None = None, fifos: frozenset[str] = frozenset()
+) -> bool:
+    """Shown by default: process lifecycle, the calls of ALWAYS, and calls on a pipe, a
+    socket, a FIFO (`fifos`: the paths made by mknodat) or fds 0, 1 and 2. The loader's and
+    libc's calls (opening libc.so, reading locale files) are not."""
+    if call in LIFECYCLE or call in ALWAYS:
         return True
-    if call == "rt_sigaction":  # only what decides how a write to a closed pipe ends
-        return len(args) >= 2 and args[0] == "SIGPIPE" and args[1] != "NULL"
+    if call == "rt_sigaction":  # a disposition the program sets: not glibc's (SIGRT_1)
+        if len(args) < 2 or args[1] == "NULL" or not args[0].startswith("SIG"):
+            return False
+        # SIGPIPE's decides how a write to a closed pipe ends; otherwise a handler or SIG_IGN
+        return args[0] == "SIGPIPE" or ("RT" not in args[0] and "SIG_DFL" not in args[1])
+    if call == "mmap":  # memory shared to write in; not libc's read-only caches (gconv)
+        return len(args) >= 4 and "MAP_SHARED" in args[3] and "PROT_WRITE" in args[2]
+    if call in ("openat", "open") and fifos and opened_path(call, args) in fifos:
+        return True
     for fd, target in targets(args, decor):
-        if fd in STD_FDS or (target or "").startswith("pipe:"):
+        if fd in STD_FDS or (target or "").startswith(("pipe:", "socket:")) or target in fifos:
             return True
     return False
+
+
+def opened_path(call: str, args: list[str]) -> str | None:
+    """The whole path an open or mknodat names: `AT_FDCWD</tmp/x>, "f"` -> `/tmp/x/f`."""
+    at, rel = (args[0], args[1]) if call != "open" and len(args) > 1 else ("", args[0])
+    got = unescape(rel) if rel else None
+    if got is None:
+        return None
+    path = got[0].decode("utf-8", "replace")
+    base = fd_of(at)[1] or (at[len("AT_FDCWD<") : -1] if at.startswith("AT_FDCWD<") else "")
+    return path if path.startswith("/") or not base else f"{base}/{path}"

@@ -26,8 +26,8 @@ _UNFINISHED = " <unfinished ...>"
 _RESULT = re.compile(
     r"^\)\s+= (?P<ret>-?\d+|0x[0-9a-f]+|\?)"
     r"(?:<(?P<decor>.*?)>(?= |$))?"
-    r"(?: (?P<errno>E[A-Z0-9]+) \([^)]*\))?"
-    r"(?: \([^)]*\))?"
+    r"(?: (?P<errno>E[A-Z0-9_]+) \([^)]*\))?"
+    r"(?: \((?P<note>[^)]*\)?)\))?"
     r"(?: <(?P<dur>\d+\.\d+|unavailable)>)?$"
 )
 # Strings (stepped over whole) and the characters the argument syntax is made of.
@@ -51,6 +51,7 @@ class Line:
     ret: int | None = None  # None for `= ?`: the call never returned (exit, a death)
     decor: str | None = None  # the returned fd's target, as -y prints it
     errno: str | None = None
+    note: str | None = None  # what strace adds after the return: `in [3]`, `[{fd=3, ...}]`
     duration: float | None = None
     signal: str | None = None  # signal, killed
     code: int | None = None  # exited
@@ -97,7 +98,7 @@ def read_call(line: Line, rest: str) -> None:
     line.args = args
     ret = m.group("ret")
     line.ret = None if ret == "?" else int(ret, 0)
-    line.decor, line.errno = m.group("decor"), m.group("errno")
+    line.decor, line.errno, line.note = m.group("decor"), m.group("errno"), m.group("note")
     dur = m.group("dur")
     line.duration = float(dur) if dur and dur != "unavailable" else None
 

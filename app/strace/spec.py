@@ -5,9 +5,11 @@ A spec is plain data, built by a scenario from checked parameters:
     {"example": "hello_pipe", "values": {}, "roles": ["parent", "child"], "all_calls": false,
      "lines": {"parent": [["pipe", 23, false], ...], ...}}
     {"pipeline": [["ls"], ["wc", "-l"]], "all_calls": false}
+    {"corpus": "threads_pipe", "all_calls": false}
 
-An example must be one of the C examples; a pipeline's every stage must pass the runner's
-own exec rules (an allowlisted program, only the arguments its table allows: see
+An example must be one of the C examples, a corpus program one of tests/data/c/ (present in
+a checkout, never in the image: the tests trace them); a pipeline's every stage must pass
+the runner's own exec rules (an allowlisted program, only the arguments its table allows: see
 app/scenarios/commands.py). Nothing here ever reaches a shell: the launcher gets each
 argument as its own argv entry.
 """
@@ -30,12 +32,20 @@ LAUNCH_TTY_FD = 3  # where the launcher finds the terminal (strace has our log o
 LAUNCH_FILTER_FD = 4  # where it finds the seccomp filter to load (-1 in argv: none)
 PATH = "/usr/bin:/bin"
 STRACE = shutil.which("strace") or "/usr/bin/strace"
-# Pipe, process and fd calls. `?` lets a name this architecture lacks pass (arm64 has no
-# pipe, dup2, open or fork); `%process` is fork, clone, exec, exit and wait.
+# Pipe, process and fd calls, the calls that wait on fds or move bytes between them, and the
+# new kinds' (sockets, FIFOs, signals, shared mappings). `?` lets a name this architecture
+# lacks pass (arm64 has no pipe, dup2, open, fork, poll or select); `%process` is fork,
+# clone, exec, exit and wait. With all_calls, every call is traced (TRACE_ALL).
 TRACED = (
     "%process,?pipe,pipe2,close,?close_range,dup,?dup2,dup3,read,write,readv,writev,"
-    "?open,openat,fcntl,ioctl,?nanosleep,clock_nanosleep,kill,tgkill,rt_sigaction,setsid"
+    "preadv,pwritev,?preadv2,?pwritev2,?open,openat,fcntl,ioctl,?nanosleep,clock_nanosleep,"
+    "kill,tgkill,rt_sigaction,setsid,?poll,ppoll,?select,pselect6,?epoll_wait,epoll_pwait,"
+    "?epoll_pwait2,epoll_ctl,?epoll_create,epoll_create1,splice,tee,vmsplice,sendfile,"
+    "copy_file_range,socketpair,socket,bind,listen,accept,accept4,connect,shutdown,sendto,"
+    "recvfrom,sendmsg,recvmsg,?mknod,mknodat,?unlink,unlinkat,mmap,munmap,?pause,"
+    "rt_sigsuspend,rt_sigtimedwait,rt_sigreturn"
 )
+TRACE_ALL = "all"
 STRACE_OPTIONS = ("-f", "-q", "-ttt", "-T", "-y", "-x", "-s", "64", "--seccomp-bpf")
 _STAGE_SPLIT = re.compile(r"\s*\|\s*")
 
@@ -99,9 +109,24 @@ def check_stages(stages: list[list[str]]) -> None:
 def resolve(spec: dict[str, Any]) -> Traced:
     """The checked command line for strace, and how to name what it starts."""
     all_calls = bool(spec.get("all_calls", False))
-    command = [STRACE, *STRACE_OPTIONS, "-e", f"trace={TRACED}", "--"]
+    traced = TRACE_ALL if all_calls else TRACED
+    command = [STRACE, *STRACE_OPTIONS, "-e", f"trace={traced}", "--"]
     launcher = build.binary(build.LAUNCHER)
     launch = [launcher, str(LAUNCH_TTY_FD), str(LAUNCH_FILTER_FD)]
+    if "corpus" in spec:
+        name = str(spec["corpus"])
+        if name not in build.corpus_names():
+            raise SpecError(f"{name!r} is not one of the corpus programs")
+        program = build.binary(name, corpus=True)
+        return Traced(
+            [*command, *launch, program],
+            "main",
+            (),
+            all_calls,
+            f"{name}.c",
+            {},
+            binary_dirs=_dirs(launcher, program),
+        )
     if "example" in spec:
         name = str(spec["example"])
         if name not in build.example_names():

@@ -17,7 +17,9 @@ from __future__ import annotations
 import os
 import selectors
 import socket
+import sys
 import time
+import traceback
 from typing import Any
 
 from app.kernel import procfs
@@ -29,7 +31,9 @@ from app.runner.serve import serve_run
 from app.runner.supervisor import RunOver, Supervisor
 from app.runner.terminal import Terminal
 from app.runner.world import Proc
-from app.strace import calls, spec
+from app.strace import calls, inflight, spec
+from app.strace.registers import inputs, tgid_of
+from app.strace.threads import ThreadWatch
 from app.strace.tracelog import LOG_FD, TraceLog
 from app.strace.track import Step, Tracker
 
@@ -38,7 +42,7 @@ SPIN_S = 0.001  # while strace has been waiting this long, give way rather than 
 IDLE_POLL_S = 0.002  # then look at /proc this often
 
 
-class TraceSupervisor(Supervisor):
+class TraceSupervisor(ThreadWatch, Supervisor):
     def __init__(
         self, out: socket.socket, request: dict[str, Any], cell: Cell | None = None
     ) -> None:
@@ -52,13 +56,36 @@ class TraceSupervisor(Supervisor):
             spec.LAUNCH_TTY_FD,
             self.traced.all_calls,
             self.traced.lines,
+            tgid_of=tgid_of,
+            inputs=inputs,
         )
+        self.moved_before: dict[int, int] = {}  # thread -> bytes its write moved before sleeping
+        self.thread_blocks: dict[int, dict[str, Any]] = {}  # thread (not a leader) -> blocked_on
+        self.dying: set[int] = set()  # killed by a signal, its proc.exit not yet told
         self.log = TraceLog()
         self.strace_pid = 0
         self.partial = ""  # the line strace is in the middle of writing
         self.complaints: list[str] = []  # what strace itself said (`strace: ...`)
         self.idle_since = 0.0  # when strace began to wait for the program
         self.tty_early = 0  # terminal bytes read while a write to it was still out
+
+    def run(self) -> RunOver:
+        """As the runner's, but a failure of ours reaches the page as words, never as
+        Python's (the traceback is in the log)."""
+        over = super().run()
+        if over.key == "end.bug":
+            return RunOver(
+                "error", "pipescope could not follow this program's trace", "end.trace_failed"
+            )
+        return over
+
+    def emit(
+        self, type_: str, pid: int | None, state: dict[str, Any] | None = None, **fields: Any
+    ) -> None:
+        if state is None:  # the still point: calls in flight keep their effects to themselves
+            inflight.mark(self.world, self.tracker, self.dying)
+            self.thread_rows()
+        super().emit(type_, pid, state, **fields)
 
     # -- start -----------------------------------------------------------------------------
     def start(self) -> None:
@@ -140,19 +167,33 @@ class TraceSupervisor(Supervisor):
         text = self.partial + data.decode("utf-8", "replace")
         *whole, rest = text.split("\n")
         steps: list[Step] = []
-        for line in whole:
-            if line.startswith("strace: "):
-                self.complaints.append(line)
-            steps += self.tracker.feed(line)
-        if rest and (whole or not self.partial):  # a line begins: its call is going in
-            steps += self.tracker.entry(rest)
-        self.partial = rest
-        emitted = False
-        for step, after in zip(steps, [*steps[1:], None], strict=False):
-            if after and after["type"] == "proc.start" and step.get("call") == "fork":
-                self.add_traced(after["pid"], after["ppid"], after["role"])  # as the runner:
-                # a fork's return shows the child, whose proc.start follows
-            emitted = self.tell(step) or emitted
+        line = ""
+        try:
+            for line in whole:
+                if line.startswith("strace: "):
+                    self.complaints.append(line)
+                steps += self.tracker.feed(line)
+            if rest and (whole or not self.partial):  # a line begins: its call is going in
+                line = rest
+                steps += self.tracker.entry(rest)
+            self.partial = rest
+            emitted = False
+            for step, after in zip(steps, [*steps[1:], None], strict=False):
+                if after and after["type"] == "proc.start" and step.get("call") == "fork":
+                    self.add_traced(after["pid"], after["ppid"], after["role"])  # as the
+                    # runner: a fork's return shows the child, whose proc.start follows
+                emitted = self.tell(step) or emitted
+        except (RunOver, OSError):
+            raise
+        except Exception:
+            traceback.print_exc(file=sys.stderr)  # the log keeps Python's words; the page, ours
+            shown = line[:160]
+            raise RunOver(
+                "error",
+                f"pipescope could not follow this line of strace's log: {shown}",
+                "end.trace_unreadable",
+                line=shown,
+            ) from None
         if emitted:
             self.turns.gone_now()
         return emitted
@@ -160,20 +201,27 @@ class TraceSupervisor(Supervisor):
     def tell(self, step: Step) -> bool:
         kind, pid = step.pop("type"), step.pop("pid")
         proc = self.world.procs.get(pid)
+        tid = int(step.get("tid") or pid or 0)
         if kind == "proc.start":
             proc = proc or self.add_traced(pid, step["ppid"], step["role"])
             step |= {"ppid": proc.ppid, "name": proc.name}
         elif proc is None:
             return False
         elif kind == "call.enter":
-            proc.in_call = step
+            if tid == pid:
+                proc.in_call = step
         elif kind == "call.return":
             self.returned_traced(proc, step)
+        elif kind == "thread.exit":
+            self.thread_blocks.pop(tid, None)
         elif kind == "signal":
             step["action"] = action(pid, step["signo"], step["action"])
+            if step["action"] == "kill":
+                self.dying.add(pid)  # its files close as it dies: at its proc.exit, not before
             if step["action"] == "ignore" and not self.traced.all_calls:
                 return False
         elif kind == "proc.exit":
+            self.dying.discard(pid)
             proc.in_call = proc.blocked_on = None
             proc.exited, proc.killed = step["status"] == "exited", step["status"] == "killed"
             proc.exit_code, proc.signal = step["exit_code"], step["signal"]
@@ -196,14 +244,17 @@ class TraceSupervisor(Supervisor):
         return proc
 
     def returned_traced(self, proc: Proc, step: Step) -> None:
-        call, args, ret = step["call"], step["args"], step["ret"]
-        proc.in_call = proc.blocked_on = None
+        call, args, ret, tid = step["call"], step["args"], step["ret"], step["tid"]
+        if tid == proc.pid:
+            proc.in_call = proc.blocked_on = None
+        self.thread_blocks.pop(tid, None)
         if call == "execve" and ret == 0:
             proc.program = list(args.get("argv") or [args.get("path", "?")])
-        if call in ("read", "write") and ret > 0 and not step["blocked"]:
+        before = self.moved_before.pop(tid, 0)
+        if ret > 0 and ret > before:
             self.world.refresh_fds()
             source = written(proc.pid, step["data"], step["data_runs"])
-            self.world.apply_call(proc, call, args, ret, source=source)
+            self.world.apply_call(proc, call, args, ret - before, bool(before), source, before)
         if call == "wait4" and ret > 0 and ret in self.world.procs:
             self.world.procs[ret].reaped = True
         if call in ("write", "writev") and ret > 0 and self.is_tty(proc, args.get("fd", -1)):
@@ -213,26 +264,19 @@ class TraceSupervisor(Supervisor):
 
     # -- while strace waits for the program ----------------------------------------------------
     def quiet(self) -> None:
-        """Nothing to read: look for calls that sleep, output, and orphans to reap."""
-        for proc in self.world.live():
-            opened = self.tracker.in_call(proc.pid)
-            if opened is None or opened.blocked:
+        """Nothing to read: look for calls that sleep (each thread's own), output, and
+        orphans to reap."""
+        for tid, opened in list(self.tracker.open.items()):
+            proc = self.world.procs.get(self.tracker.pid_of(tid))
+            if proc is None or not opened.entered or opened.blocked or proc.exited:
                 continue
-            found = procfs.blocked_in_kernel(proc.pid)
+            found = procfs.blocked_in_kernel(tid)  # /proc/TID: the thread's own wchan
             if found is None:
                 continue
-            where, fd = found
-            opened.blocked = True
-            args = calls.named_args(opened.name, opened.args)
-            proc.blocked_on = proc.asleep(opened.call, args, fd, where)
-            self.emit(
-                "call.block",
-                proc.pid,
-                call=opened.call,
-                args=args,
-                line=opened.line,
-                blocked_on=proc.blocked_on,
-            )
+            self.asleep(proc, tid, opened, *found)
+        self.quiet_output()
+
+    def quiet_output(self) -> None:
         # The terminal is read even while a write to it is out: a write larger than the
         # terminal's buffer returns only once it is read. That write's bytes then go out with
         # the next event (its call.block, or its return), never as output of their own.

@@ -126,7 +126,9 @@ export function returnText(ev) {
 
 /** One strace-like log line for any event. */
 export function straceLine(ev) {
-  const who = ev.pid === null || ev.pid === undefined ? "" : `[pid ${ev.pid}] `;
+  // A thread's call is strace's line of that thread: `[pid TID]`, as strace -f prints it.
+  const id = ev.tid ?? ev.pid;
+  const who = id === null || id === undefined ? "" : `[pid ${id}] `;
   switch (ev.type) {
     case "run.start":
       return t("log.run_start", { run: ev.run, scenario: ev.scenario, mode: t(`say.mode.${ev.mode}`) });
@@ -144,6 +146,10 @@ export function straceLine(ev) {
       return ev.status === "killed"
         ? `${who}${t("log.killed", { signal: ev.signal })}`
         : `${who}${t("log.exited", { code: ev.exit_code })}`;
+    case "thread.start":
+      return `${who}${t("log.thread_start", { tid: ev.tid })}`;
+    case "thread.exit":
+      return `${who}${t("log.thread_exit", { code: ev.exit_code ?? ev.signal })}`;
     case "output":
       return `${who}[terminal] ${quote(escapeText(ev.data))}`;
     case "state.change":

@@ -47,6 +47,10 @@ function sentence(ev) {
       return (narrateSocket(ev, name) ?? narrateReturn(ev, name)) + (ev.blocked ? t("say.sep") + t("say.ret.after_block") : "");
     case "signal":
       return signalSentence(ev, name);
+    case "thread.start":
+      return t("say.thread.start", { who: name, tid: ev.tid });
+    case "thread.exit":
+      return t("say.thread.exit", { who: name, tid: ev.tid });
     case "proc.exit":
       return ev.status === "killed"
         ? t("say.exit.killed", { who: name, signal: ev.signal })

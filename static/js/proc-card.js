@@ -50,8 +50,26 @@ function card(proc, ev, opts) {
     proc.program ? h("code", { class: "program" }, proc.program.join(" ")) : null,
     here ? effect(ev) : null,
     signalPanel(proc, ev),
+    threadList(proc, ev),
     fdTable(proc, ev),
     nextCall(proc, opts),
+  );
+}
+
+/** A traced program's threads: each with its own state and the call it is in (its own wchan). */
+function threadList(proc, ev) {
+  const threads = proc.threads ?? [];
+  if (!threads.length) return null;
+  return h(
+    "ul",
+    { class: "threads", "data-testid": "threads", "aria-label": t("thread.list") },
+    ...threads.map((th) => {
+      const b = th.blocked_on;
+      const state = th.status === "blocked" ? t("status.blocked", { call: b?.call ?? "?" }) : t(`thread.${th.status}`);
+      const call = th.status === "running" && th.call ? ` · ${th.call}()` : "";
+      const mine = ev.tid === th.tid ? " current" : "";
+      return h("li", { class: `thread ${th.status}${mine}`, dataset: { tid: th.tid, status: th.status } }, t("thread.row", { tid: th.tid }), ` ${state}${call}`);
+    }),
   );
 }
 

@@ -10,6 +10,7 @@ import contextlib
 import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -254,3 +255,40 @@ def test_a_traced_program_runs_under_the_full_filter(fs: ForkServer) -> None:
     run.close()
     # strace's: ours without the ptrace line. The program's: that, strace's own, and ours.
     assert int(tracer_filters.split()[1]) == 1 and filters == 3
+
+
+def test_a_shell_a_traced_c_program_starts_is_inside_the_same_boundary(fs: ForkServer) -> None:
+    """popen(3) runs `/bin/sh -c sort`: a compiled program may exec whatever the run's root
+    holds (/usr), and the boundary, not an allowlist, is what bounds it. The shell gets the
+    program's uid, filters and namespaces, not a step outside them."""
+    sys.path.insert(0, str(Path(__file__).parents[1]))
+    import corpus
+    from support import DEFAULT_LIMITS
+
+    run = fs.start(corpus.request("popen_sort", DEFAULT_LIMITS) | {"mode": "step"})
+    first: int | None = None
+    while (event := run.next_event()) is not None:
+        first = first or (event["pid"] if event["type"] == "proc.start" else None)
+        execve = event["type"] == "call.return" and event.get("call") == "execve"
+        if execve and event["args"]["path"].endswith("/sh") and event["ret"] == 0:
+            break
+        run.control(op="step")
+    assert event is not None and first is not None, "the shell never ran"
+    shell_pid = event["pid"]
+    mine, theirs = (proc_facts(pid) for pid in (first, shell_pid))
+    run.control(op="kill")
+    run.finish()
+    assert theirs == mine  # the same uid, no_new_privs, filters, namespaces
+    assert theirs["Uid"] != "0" and theirs["NoNewPrivs"] == "1" and theirs["Seccomp"] == "2"
+    if fs.boundary_mode == "host":  # type: ignore[attr-defined]
+        assert theirs["mnt"] != os.readlink("/proc/self/ns/mnt")
+
+
+def proc_facts(pid: int) -> dict[str, str]:
+    status = dict(
+        line.split(":\t", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    facts = {k: status[k].split()[0] for k in ("Uid", "NoNewPrivs", "Seccomp", "Seccomp_filters")}
+    facts["mnt"] = os.readlink(f"/proc/{pid}/ns/mnt")
+    facts["net"] = os.readlink(f"/proc/{pid}/ns/net")
+    return facts
