@@ -1,7 +1,8 @@
 """Every run of this server: started through the fork server, bounded, and cleaned up.
 
 At most `max_runs` are alive at once. A run whose last viewer left is killed after a grace
-period; one that never had a viewer (REST only) ends by its own wall-time limit. Finished
+period; one that never had a viewer (REST only) ends by its own wall-time limit; a lesson
+ends when its teacher's page has been silent for its grace (app/runs/lesson.py). Finished
 runs stay for replay within a count, an age and a size. Stopping the manager kills every run
 and waits for the fork server, which reaps them all, to exit.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from app.config import Settings
 from app.runner.client import ForkServerClient, RunnerUnavailable
 from app.runs.errors import RunnerDown, RunNotFound, TooManyRuns
+from app.runs.lesson import Lesson
 from app.runs.memory import GiveBack
 from app.runs.owners import Owner, check_client
 from app.runs.run import Closing, Run
@@ -78,10 +80,16 @@ class RunManager:
         return run
 
     async def create(
-        self, scenario: str, limits: dict[str, Any], request: dict[str, Any], owner: Owner
+        self,
+        scenario: str,
+        limits: dict[str, Any],
+        request: dict[str, Any],
+        owner: Owner,
+        lesson: bool = False,
     ) -> Run:
         """Start a run for `owner`. `request` is what the runner needs beyond the basics: the
-        backend and its program (a scenario's `request(params)`)."""
+        backend and its program (a scenario's `request(params)`). A `lesson` is a step-mode
+        run that lives while its teacher is heard from (app/runs/lesson.py)."""
         mode = owner.mode
         if len(self.live()) + len(self.starting) >= self.settings.max_runs:
             wait = self.retry_after()
@@ -113,6 +121,8 @@ class RunManager:
             raise RunnerDown(f"the runner is not available ({err}); try again") from err
         finally:
             self.starting.remove(owner)
+        if lesson:
+            run.lesson = Lesson(self.settings.lesson_teacher_grace_s)
         self.runs[run_id] = run
         return run
 
@@ -141,7 +151,9 @@ class RunManager:
         now = time.monotonic()
         grace = self.settings.viewer_grace_s
         for run in self.live():
-            if run.alone_since is not None and now - run.alone_since >= grace:
+            if run.lesson is not None:
+                self._check_teacher(run, now)
+            elif run.alone_since is not None and now - run.alone_since >= grace:
                 run.close(
                     Closing(
                         "viewer-left",
@@ -150,7 +162,7 @@ class RunManager:
                         {"seconds": grace},
                     )
                 )
-            elif now - run.started > float(run.limits["wall_s"]) + OVERDUE_S:
+            if now - run.started > float(run.limits["wall_s"]) + OVERDUE_S:
                 seconds = run.limits["wall_s"]
                 run.force(
                     Closing(
@@ -163,6 +175,26 @@ class RunManager:
         # Once nothing holds the dropped runs (not even that method's locals): else the
         # server keeps their pages, and its RSS never comes down.
         self._give_back(self._forget_finished(now))
+
+    def _check_teacher(self, run: Run, now: float) -> None:
+        """A lesson ends once its teacher's page has been silent for the grace: not when its
+        viewers leave (a class comes and goes), nor at the step-mode limit."""
+        assert run.lesson is not None
+        grace = run.lesson.grace_s
+        if run.lesson.teacher_away_s(now) >= grace:
+            run.close(
+                Closing(
+                    "teacher-left",
+                    f"the teacher's page has not been heard from for {grace:g} s, so the "
+                    "lesson was ended",
+                    "end.teacher_left",
+                    {"seconds": grace},
+                )
+            )
+
+    def viewers(self) -> int:
+        """WebSockets watching any run of this server now."""
+        return sum(run.viewers for run in self.runs.values())
 
     def _forget_finished(self, now: float) -> int:
         """Drop the finished runs past the count, age or size kept; the bytes they held."""
