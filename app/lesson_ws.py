@@ -11,7 +11,6 @@ these has a `type`, so none looks like an event, nor an `error`.
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter
@@ -90,4 +89,4 @@ def handle(viewer: _Viewer, data: object) -> str | None:
 
 
 def audience(lesson: Lesson) -> str:
-    return json.dumps(lesson.audience())
+    return lesson.audience().model_dump_json()

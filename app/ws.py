@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from app import lesson_ws
 from app.config import Settings
+from app.events import ViewerRefused
 from app.guards import origin_allowed
 from app.runs import fanout
 from app.runs.control import ControlOp
@@ -91,13 +92,13 @@ async def watch(websocket: WebSocket, run_id: str) -> None:
         return
     refusal = too_many_viewers(run, manager, settings)
     if refusal is not None:
-        await websocket.send_text(json.dumps(refusal))
-        await websocket.close(code=TOO_MANY_VIEWERS, reason=refusal["reason"])
+        await websocket.send_text(refusal.model_dump_json())
+        await websocket.close(code=TOO_MANY_VIEWERS, reason=refusal.reason)
         return
     await Viewer(websocket, run, settings).serve()
 
 
-def too_many_viewers(run: Run, manager: RunManager, settings: Settings) -> dict[str, Any] | None:
+def too_many_viewers(run: Run, manager: RunManager, settings: Settings) -> ViewerRefused | None:
     """The error a viewer past a limit gets (with a key the page words it by), or None. A
     lesson takes a class; any other run a few viewers; the server, so many in all."""
     lesson = run.lesson is not None
@@ -108,25 +109,25 @@ def too_many_viewers(run: Run, manager: RunManager, settings: Settings) -> dict[
             f"{'lesson' if lesson else 'run'} {run.id} has {run.viewers} viewers, the most one "
             f"may have ({name}); connect again once one has left"
         )
-        return {
-            "error": error,
-            "field": None,
-            "message_key": "limit.viewers_lesson" if lesson else "limit.viewers_run",
-            "message_values": {"most": most},
-            "reason": "too many viewers of this run",
-        }
+        return ViewerRefused(
+            error=error,
+            field=None,
+            message_key="limit.viewers_lesson" if lesson else "limit.viewers_run",
+            message_values={"most": most},
+            reason="too many viewers of this run",
+        )
     if manager.viewers() >= settings.max_viewers:
         error = (
             f"this server has {settings.max_viewers} viewers, the most it takes "
             "(PIPESCOPE_MAX_VIEWERS); connect again in a while"
         )
-        return {
-            "error": error,
-            "field": None,
-            "message_key": "limit.viewers_server",
-            "message_values": {"most": settings.max_viewers},
-            "reason": "too many viewers on this server",
-        }
+        return ViewerRefused(
+            error=error,
+            field=None,
+            message_key="limit.viewers_server",
+            message_values={"most": settings.max_viewers},
+            reason="too many viewers on this server",
+        )
     return None
 
 

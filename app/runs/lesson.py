@@ -12,12 +12,12 @@ old one, and every socket that proved it, controls nothing from then on.
 
 from __future__ import annotations
 
-import json
 import secrets
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from app.events import LessonAudience, LessonPosition
 from app.runs.errors import RunConflict
 from app.runs.fanout import Board, Follower
 from app.runs.owners import TOKEN_BYTES
@@ -61,7 +61,7 @@ class Lesson:
                 field="seq",
             )
         if seq != self.position:
-            self.board.publish(seq, json.dumps({"lesson": "position", "seq": seq}))
+            self.board.publish(seq, LessonPosition(lesson="position", seq=seq).model_dump_json())
 
     def counts(self) -> tuple[int, int, int]:
         """Its class: (watching, following, teachers). Watchers are the sockets that do not
@@ -70,16 +70,16 @@ class Lesson:
         following = sum(f.following for f in watching)
         return len(watching), following, len(self.followers) - len(watching)
 
-    def audience(self) -> dict[str, Any]:
+    def audience(self) -> LessonAudience:
         """The message that tells the teacher's page about its class."""
         watching, following, teachers = self.counts()
-        return {
-            "lesson": "audience",
-            "watching": watching,
-            "following": following,
-            "teachers": teachers,
-            "heartbeat_s": self.heartbeat_s,
-        }
+        return LessonAudience(
+            lesson="audience",
+            watching=watching,
+            following=following,
+            teachers=teachers,
+            heartbeat_s=self.heartbeat_s,
+        )
 
     def hand_on(self, run: Run) -> str:
         """A new control token for the run; the old one stops working. The colleague who gets
