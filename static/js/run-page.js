@@ -6,7 +6,7 @@ import { animateTransition, cancelFlights } from "./flow.js";
 import { initLang, onLangChange } from "./i18n.js";
 import { Log } from "./log.js";
 import { render } from "./render.js";
-import { RunControl } from "./run-control.js";
+import { RunControl, takeControlLink } from "./run-control.js";
 import { SourceView } from "./source.js";
 import { TerminalView } from "./terminal.js";
 import { Timeline } from "./timeline.js";
@@ -50,7 +50,9 @@ function writeAddress() {
   const ev = timeline.events[timeline.pos];
   if (!run.runId || !ev || run.wantSeq !== null) return;
   const lang = new URLSearchParams(location.search).get("lang");
-  const query = new URLSearchParams({ seq: String(ev.seq), ...(lang ? { lang } : {}) });
+  // A lesson's watcher that follows keeps the watch link: a reload follows again.
+  const place = run.lesson.role === "watcher" && run.lesson.following ? { follow: "1" } : { seq: String(ev.seq) };
+  const query = new URLSearchParams({ ...place, ...(lang ? { lang } : {}) });
   history.replaceState(null, "", `/runs/${run.runId}?${query}`);
 }
 function keepAddress() {
@@ -63,6 +65,7 @@ function keepAddress() {
 function onMove(index, { animate, onlyCount = false }) {
   updateControls();
   keepAddress();
+  run.lesson.report();
   run.updateBars(index);
   // New events arriving do not move the position, but they end the newest-event status
   // that Step buttons depend on.
@@ -123,7 +126,7 @@ redraw();
 
 byId("run-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const mode = event.submitter?.value === "step" ? "step" : "live";
+  const mode = ["step", "lesson"].includes(event.submitter?.value) ? event.submitter.value : "live";
   if (await run.confirmNewRun()) run.start(mode);
 });
 byId("stop").addEventListener("click", () => run.kill());
@@ -133,8 +136,9 @@ byId("stop").addEventListener("click", () => run.kill());
 const query = new URLSearchParams(location.search);
 const page = byId("run-page").dataset;
 if (page.run) {
+  takeControlLink(page.run);
   const seq = query.has("seq") ? Number.parseInt(query.get("seq"), 10) : null;
-  run.attach(page.run, page.runMode, Number.isInteger(seq) && seq >= 0 ? seq : null);
+  run.attach(page.run, page.runMode, Number.isInteger(seq) && seq >= 0 ? seq : null, page.lesson === "1");
 } else if (page.autorun === "start") {
   run.start(query.get("mode") === "step" ? "step" : "live");
 }
