@@ -69,6 +69,10 @@ def test_a_watcher_that_detaches_and_rejoins_lands_on_the_teachers_position(
         first = teacher.newest(lambda e: bool(waiting(e)))["seq"]
         teacher.send({"op": "position", "seq": first})
         assert watcher.position() == first
+        # Rejoining is told where the teacher is, even when the teacher has not moved since.
+        watcher.send({"op": "follow", "following": False})
+        watcher.send({"op": "follow", "following": True})
+        assert watcher.position() == first
 
         watcher.send({"op": "follow", "following": False})
         watcher.settled()
@@ -85,7 +89,7 @@ def test_a_watcher_that_detaches_and_rejoins_lands_on_the_teachers_position(
         watcher.send({"op": "follow", "following": True})
         assert watcher.position() == reported[-1]
         # Detached, it was sent no position: the one it rejoins at comes straight after.
-        assert [n["seq"] for n in watcher.notes] == [first, reported[-1]]
+        assert [n["seq"] for n in watcher.notes] == [first, first, reported[-1]]
         assert watcher.events[-1]["seq"] >= reported[-1]  # it has the event it lands on
 
         # A watcher that joins now lands there too, once it has that event.
