@@ -6,9 +6,10 @@ import { animateTransition, cancelFlights } from "./flow.js";
 import { initLang, onLangChange } from "./i18n.js";
 import { Log } from "./log.js";
 import { render } from "./render.js";
-import { RunControl, takeControlLink } from "./run-control.js";
+import { RunControl } from "./run-control.js";
 import { SourceView } from "./source.js";
 import { TerminalView } from "./terminal.js";
+import { takeControlLink } from "./tokens.js";
 import { Timeline } from "./timeline.js";
 import { drawWires } from "./wires.js";
 

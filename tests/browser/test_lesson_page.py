@@ -133,3 +133,27 @@ def test_a_lesson_taught_in_one_browser_and_followed_in_another(
     for page in (teacher, student, colleague):
         page.context.close()
     assert not errors, errors
+
+
+def test_a_watcher_past_the_lessons_limit_is_told_in_its_language(
+    browser: Browser, start_server: Callable[..., AbstractContextManager[Server]]
+) -> None:
+    errors: list[str] = []
+    with start_server(max_viewers_per_lesson=1) as srv:
+        teacher = open_page(browser, srv.url, errors)
+        teacher.goto("/run/hello-pipe")
+        teacher.get_by_test_id("run-lesson").click()
+        expect(teacher.get_by_test_id("watch-link")).to_contain_text("follow=1")
+        watch_url = teacher.get_by_test_id("watch-link").get_attribute("href") or ""
+        for lang, words in (
+            ("en", "This lesson already has 1 watchers, the most one lesson may have"),
+            ("zh", "这堂课已有 1 位观看者，已达上限"),
+        ):
+            student = open_page(browser, srv.url, errors)
+            student.goto(f"{watch_url}&lang={lang}")
+            alert = student.get_by_test_id("alert")
+            expect(alert).to_contain_text(words)
+            expect(alert).not_to_contain_text("connection")  # the close after it says no more
+            student.context.close()
+        teacher.context.close()
+    assert not errors, errors
