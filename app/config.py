@@ -93,6 +93,13 @@ class Settings(BaseSettings):
     max_body_kb: int = Field(
         default=64, ge=1, le=65536, description="largest request body or WebSocket message, KiB"
     )
+    max_import_mb: int = Field(
+        default=72,
+        ge=1,
+        le=4096,
+        description="largest run export POST /api/runs/import takes, MB (the one body allowed "
+        "past max_body_kb; the default fits a run of max_recording_mb)",
+    )
 
     @field_validator("allowed_origins", "allowed_hosts", mode="before")
     @classmethod

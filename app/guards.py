@@ -7,7 +7,8 @@ answers, or read the answers. So:
 
 - `HostGuard`: only the names this server is known by (http and WebSocket alike);
 - `JsonOnly`: whatever changes state (POST, PUT, PATCH, DELETE) is `application/json`;
-- `BodyLimit`: a body larger than `max_body_kb` is refused before anything parses it;
+- `BodyLimit`: a body larger than `max_body_kb` is refused before anything parses it (one
+  path, a run's import, may be larger: up to `max_import_mb`, and no further);
 - `origin_allowed`: a WebSocket opened by a page of another origin (scheme, host and port)
   is refused, unless that origin is configured;
 - `navigated_from_here`: a run page starts a run by itself (`?autorun=1`) only when the
@@ -157,15 +158,24 @@ class JsonOnly:
 
 class BodyLimit:
     """Refuse a body past `limit` bytes with 413, from its Content-Length or, when it comes
-    in chunks, as soon as it has grown past it; either way before anything parses it."""
+    in chunks, as soon as it has grown past it; either way before anything parses it.
+    `larger` names the POST paths that may take more, each with its own cap and setting."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
+    def __init__(
+        self, app: ASGIApp, limit: int, larger: dict[str, tuple[int, str]] | None = None
+    ) -> None:
+        self.app, self.limit, self.larger = app, limit, larger or {}
 
-    def too_big(self, size: str) -> JSONResponse:
+    def cap(self, scope: Scope) -> tuple[int, str]:
+        if scope.get("method") == "POST" and scope["path"] in self.larger:
+            return self.larger[scope["path"]]
+        return self.limit, "PIPESCOPE_MAX_BODY_KB"
+
+    def too_big(self, size: str, limit: int, setting: str) -> JSONResponse:
+        most = f"{limit >> 20} MB" if limit >= 1 << 20 else f"{limit >> 10} KiB"
         error = (
-            f"the request body is {size} bytes, more than the {self.limit >> 10} KiB this server "
-            "takes (PIPESCOPE_MAX_BODY_KB); send less"
+            f"the request body is {size} bytes, more than the {most} this server takes "
+            f"({setting}); send less"
         )
         return refusal(413, error, None)
 
@@ -173,9 +183,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, setting = self.cap(scope)
         length = Headers(scope=scope).get("content-length", "")
-        if length.isdigit() and int(length) > self.limit:
-            await self.too_big(length)(scope, receive, send)
+        if length.isdigit() and int(length) > limit:
+            await self.too_big(length, limit, setting)(scope, receive, send)
             return
         body: list[bytes] = []
         size, more = 0, True
@@ -186,10 +197,12 @@ class BodyLimit:
             body.append(message.get("body", b""))
             size += len(body[-1])
             more = message.get("more_body", False)
-            if size > self.limit:
-                await self.too_big(f"over {size}")(scope, receive, send)
+            if size > limit:
+                await self.too_big(f"over {size}", limit, setting)(scope, receive, send)
                 return
-        await self.app(scope, _replay(b"".join(body), receive), send)
+        whole = b"".join(body)
+        body.clear()  # one copy of a large body (an import's), not two
+        await self.app(scope, _replay(whole, receive), send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

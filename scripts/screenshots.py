@@ -4,8 +4,10 @@ git). Not a test: nothing is asserted, and it takes minutes.
 
     .venv/bin/python scripts/screenshots.py [SCENARIO ...]
 
-Key moments: the first event after the last fork (both processes' fd tables), the first
-block, the first signal, the first wake, and the run's end.
+Screenshots already taken are kept: run it again after an interruption, or delete
+artifacts/screenshots/all/ for a fresh set. Key moments: the first event after the last
+fork (both processes' fd tables), the first block, the first signal, the first wake, and the
+run's end.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import httpx
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +75,15 @@ def main(names: list[str]) -> None:
                     )
                     page = context.new_page()
                     for scenario in scenarios:
-                        shoot(page, scenario, lang, width)
+                        if (OUT / f"{scenario}.{lang}.{width}.end.png").exists():
+                            continue  # taken by an earlier, interrupted pass
+                        try:
+                            shoot(page, scenario, lang, width)
+                        except PlaywrightError as err:  # a loaded machine: go on, say so
+                            print(f"{scenario} {lang} {width} FAILED: {err}", flush=True)
+                            page.close()
+                            page = context.new_page()
+                            continue
                         print(f"{scenario} {lang} {width}", flush=True)
                     context.close()
             browser.close()

@@ -7,6 +7,8 @@
 - `start_server(**settings)`: a context manager for a server of one's own with `PIPESCOPE_*`
   settings (`with start_server(max_runs=2) as srv: ...`), stopped with SIGTERM on exit.
 - `api`: a REST + WebSocket client (`service_client.Client`) of the shared server.
+- `exported` (session): a finished run of each chapter on the shared server, with its events
+  and its three exports (`exports_runs.Exported`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from exports_runs import CHAPTERS, Exported, run_and_export
 from service_client import Client, Server, serve
 
 
@@ -44,4 +47,12 @@ def start_server(
 def api(server: str) -> Iterator[Client]:
     client = Client(server)
     yield client
+    client.http.close()
+
+
+@pytest.fixture(scope="session")
+def exported(server: str) -> Iterator[dict[str, Exported]]:
+    """A finished run of each chapter (tests/exports_runs.py), run once for the session."""
+    client = Client(server)
+    yield {name: run_and_export(client, name) for name in CHAPTERS}
     client.http.close()

@@ -66,3 +66,17 @@ def test_the_checker_finds_an_english_word() -> None:
         "exited",
     ]
     assert latin_words("写进程（29637）阻塞在 write，fd[1] 指向 pipe:[8322]，收到 SIGPIPE") == []
+
+
+@pytest.mark.parametrize("scenario", all_scenarios(), ids=lambda s: s.name)
+def test_a_scenarios_texts_read_as_prose_in_both_languages(scenario: object) -> None:
+    """Titles, summaries and notices: every backtick opens or closes a code span (the page
+    shows it as code, never as a backtick), and a Chinese one holds no English word outside
+    code."""
+    for field in ("title", "summary", "notice"):
+        texts = getattr(scenario, field)
+        assert set(texts) == {"en", "zh"}, (field, texts)
+        for text in texts.values():
+            # a title is also the tab's name, plain text; the others show `code` as code
+            assert "`" not in text if field == "title" else text.count("`") % 2 == 0, text
+        assert not latin_words(texts["zh"]), (field, latin_words(texts["zh"]))

@@ -31,6 +31,11 @@ OVERDUE_S = 5.0  # past its wall limit by this much, a run's supervisor is not a
 SHUTDOWN_WAIT_S = 5.0
 
 
+def new_run_id() -> str:
+    """A run's id: unguessable, as anyone who has it may watch the run."""
+    return uuid.uuid4().hex[:12]
+
+
 class RunManager:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -102,7 +107,7 @@ class RunManager:
         check_client(
             self.live(), self.starting, owner, s.max_runs_per_client, s.max_step_runs_per_client
         )
-        run_id = uuid.uuid4().hex[:12]
+        run_id = new_run_id()
         run = Run(
             run_id,
             scenario,

@@ -51,7 +51,7 @@ function fileBox(file, ev, gone) {
       "data-testid": gone ? "file-gone" : "file",
       dataset: { file: file.id, pipe: file.object, end: file.end ?? "", refs, tip, anchor: "file" },
       tabindex: 0,
-      "aria-label": `${t("file.title", { id: file.id })}: ${tip}`,
+      "aria-label": `${t("file.title", { id: file.id })}${t("say.colon")}${tip}`,
     },
     h("strong", {}, t("file.title", { id: file.id })),
     h("code", { class: "file-flags" }, file.flags.filter((f) => f !== "O_LARGEFILE").join(" ")),

@@ -50,9 +50,9 @@ export function dataText(ev, max = 24) {
 // Constants (F_SETFL, O_NONBLOCK, SIGPIPE, SIG_IGN) print bare, as strace prints them.
 const CONSTANT = /^[A-Z][A-Z0-9_|]*$/;
 
-function plain(value) {
-  if (Array.isArray(value)) return `[${value.map(plain).join(", ")}]`;
-  if (typeof value === "string") return CONSTANT.test(value) ? value : quote(value);
+function plain(value, max = Infinity) {
+  if (Array.isArray(value)) return `[${value.map((v) => plain(v, max)).join(", ")}]`;
+  if (typeof value === "string") return CONSTANT.test(value) ? value : quote(value, false, max);
   if (value && typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
@@ -108,7 +108,7 @@ export function callText(ev, max = 32) {
     case "clock_nanosleep":
       return `clock_nanosleep(${a.ms ?? "?"} ms)`;
     default:
-      return shmCallText(ev) ?? `${ev.call}(${Object.entries(a).map(([, v]) => plain(v)).join(", ")})`;
+      return shmCallText(ev) ?? `${ev.call}(${Object.entries(a).map(([, v]) => plain(v, max)).join(", ")})`;
   }
 }
 
@@ -129,19 +129,21 @@ export function straceLine(ev) {
   const who = ev.pid === null || ev.pid === undefined ? "" : `[pid ${ev.pid}] `;
   switch (ev.type) {
     case "run.start":
-      return `--- run ${ev.run}: ${ev.scenario} (${ev.mode}) ---`;
+      return t("log.run_start", { run: ev.run, scenario: ev.scenario, mode: t(`say.mode.${ev.mode}`) });
     case "proc.start":
-      return `${who}+++ started "${ev.name}", parent ${ev.ppid} +++`;
+      return `${who}${t("log.proc_start", { name: ev.name, ppid: ev.ppid })}`;
     case "call.enter":
       return `${who}${callText(ev)} …`;
     case "call.block":
-      return `${who}${callText(ev)} <blocked: ${ev.blocked_on?.wchan ?? "?"}>`;
+      return `${who}${callText(ev)} ${t("log.blocked", { wchan: ev.blocked_on?.wchan ?? "?" })}`;
     case "call.return":
-      return `${who}${callText(ev)}${returnText(ev)}${ev.blocked ? " <resumed>" : ""}`;
+      return `${who}${callText(ev)}${returnText(ev)}${ev.blocked ? ` ${t("log.resumed")}` : ""}`;
     case "signal":
       return `${who}--- ${ev.signal} {si_signo=${ev.signal}} --- (${ev.action})`;
     case "proc.exit":
-      return ev.status === "killed" ? `${who}+++ killed by ${ev.signal} +++` : `${who}+++ exited with ${ev.exit_code} +++`;
+      return ev.status === "killed"
+        ? `${who}${t("log.killed", { signal: ev.signal })}`
+        : `${who}${t("log.exited", { code: ev.exit_code })}`;
     case "output":
       return `${who}[terminal] ${quote(escapeText(ev.data))}`;
     case "state.change":

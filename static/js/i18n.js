@@ -57,11 +57,21 @@ export function applyStatic(root = document) {
   }
   for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
   for (const el of root.querySelectorAll("[data-i18n-aria]")) el.setAttribute("aria-label", t(el.dataset.i18nAria));
-  for (const el of root.querySelectorAll("[data-en][data-zh]")) el.textContent = el.dataset[lang];
+  for (const el of root.querySelectorAll("[data-en][data-zh]")) el.replaceChildren(...prose(el.dataset[lang]));
   for (const link of root.querySelectorAll(".lang-switch [data-lang]")) {
     if (link.dataset.lang === lang) link.setAttribute("aria-current", "true");
     else link.removeAttribute("aria-current");
   }
+}
+
+/** A scenario's text as nodes: its `code` spans (app/templating.py's prose) become <code>. */
+export function prose(text) {
+  return text.split("`").map((part, i) => {
+    if (i % 2 === 0) return document.createTextNode(part);
+    const code = document.createElement("code");
+    code.textContent = part;
+    return code;
+  });
 }
 
 // data-i18n-min="0" data-i18n-max="9" fill {min} and {max}.

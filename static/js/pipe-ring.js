@@ -11,14 +11,22 @@ import { icon } from "./icons.js";
 import { ringView } from "./ring.js";
 import { callFd, pipeFlow } from "./world.js";
 
-export function renderPipes(container, ev) {
+// What the empty pipe area says, by the note's chapter the run belongs to (a run's constant,
+// like its source): a lesson on mappings or sockets has no pipe to wait for.
+const NO_PIPE_NOTE = { pipe: "run.no_pipes", shell: "run.no_pipes", fifo: "fifo.none_open" };
+
+/** chapter: the scenario's chapter (catalog.CHAPTERS); a composed program's is "pipe". */
+export function renderPipes(container, ev, chapter = "pipe") {
   const pipes = ev.state.pipes.map((pipe) => pipeColumn(pipe, ev, false));
   // A pipe that disappears with this event (its last end closed) stays one frame, faded.
   const freed = freedPipes(ev.state).map((p) => pipeColumn(p, ev, true));
   container.replaceChildren(...pipes, ...freed);
-  // "No pipe yet" only while the kernel holds nothing of the run's: no mapping, no socket.
+  // The note only while the kernel holds nothing of the run's: no mapping, no socket.
   const other = (ev.state.mappings ?? []).length > 0 || (ev.state.sockets ?? []).length > 0;
-  if (!pipes.length && !freed.length && !other) container.append(h("p", { class: "none" }, t("run.no_pipes")));
+  // Once every process has ended, no pipe() can come: say why none is left instead.
+  const over = ev.state.procs.length > 0 && ev.state.procs.every((p) => p.status === "exited" || p.status === "killed");
+  const note = over && NO_PIPE_NOTE[chapter] ? "run.no_pipes_left" : NO_PIPE_NOTE[chapter];
+  if (note && !pipes.length && !freed.length && !other) container.append(h("p", { class: "none" }, t(note)));
 }
 
 /** The pipe with its open files above it: fd -> file -> pipe, top to bottom. */
@@ -61,7 +69,7 @@ function pipeBox(pipe, ev, freed) {
     h(
       "p",
       { class: "pipe-state" },
-      freed ? t("pipe.freed") : full ? t("pipe.full") : pipe.bytes === 0 ? t("pipe.empty") : null,
+      freed ? t("pipe.freed") : full ? t("pipe.full") : pipe.bytes === 0 ? t("pipe.empty") : pipe.bytes === null ? t("pipe.bytes_unasked") : null,
       !freed && !pipe.ring.exact ? h("span", { class: "inexact" }, ` ≈ ${t("pipe.inexact")}`) : null,
     ),
   );

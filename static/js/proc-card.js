@@ -31,7 +31,7 @@ function card(proc, ev, opts) {
       class: `proc status-${status.key}${here ? " current" : ""}`,
       "data-testid": "proc",
       dataset: { pid: proc.pid, role: proc.role, status: status.key },
-      "aria-label": `${roleName(proc)} pid ${proc.pid}: ${status.text}`,
+      "aria-label": `${roleName(proc)} pid ${proc.pid}${t("say.colon")}${status.text}`,
     },
     h(
       "header",
@@ -44,7 +44,7 @@ function card(proc, ev, opts) {
       { class: `status ${status.key} tip`, "data-testid": "proc-status", dataset: { status: status.key, tip: status.tip }, tabindex: 0 },
       icon(status.icon),
       status.text,
-      h("span", { class: "visually-hidden" }, `: ${status.tip}`),
+      h("span", { class: "visually-hidden" }, `${t("say.colon")}${status.tip}`),
       ),
     ),
     proc.program ? h("code", { class: "program" }, proc.program.join(" ")) : null,
@@ -70,7 +70,7 @@ export function statusOf(proc) {
     const b = proc.blocked_on ?? {};
     const text =
       b.fd !== null && b.fd !== undefined
-        ? t("status.blocked_pipe", { call: b.call, fd: b.fd, pipe: b.pipe ?? "?" })
+        ? t("status.blocked_pipe", { call: b.call, fd: b.fd, pipe: b.pipe ?? b.socket ?? "?" })
         : (blockedStatus(b) ?? t("status.blocked", { call: b.call ?? "?" }));
     const tipKey = ["read", "write", "wait4", "open"].includes(b.call) ? `status.blocked.${b.call}.tip` : "status.blocked.other.tip";
     return { key: "blocked", icon: "blocked", text, tip: t(tipKey, { wchan: b.wchan ?? "?" }) };
@@ -95,7 +95,7 @@ function effect(ev) {
     icon(fx.icon),
     h("strong", {}, fx.text),
     fx.data !== undefined ? h("code", { class: "data", "data-testid": "fx-data" }, fx.data) : null,
-    fx.tip ? h("span", { class: "visually-hidden" }, `: ${fx.tip}`) : null,
+    fx.tip ? h("span", { class: "visually-hidden" }, `${t("say.colon")}${fx.tip}`) : null,
   );
 }
 
@@ -106,7 +106,7 @@ function effectOf(ev) {
     case "call.enter":
       return { kind: "call", icon: "call", text: t("fx.calling", { call: callText(ev, 16) }) };
     case "call.block":
-      return { kind: "block", icon: "blocked", text: `${t("fx.blocked")}: ${callText(ev, 16)}` };
+      return { kind: "block", icon: "blocked", text: `${t("fx.blocked")}${t("say.colon")}${callText(ev, 16)}` };
     case "signal":
       return { kind: ev.signal === "SIGPIPE" ? "sigpipe" : "signal", icon: "signal", text: t(`fx.signal.${ev.action}`, { signal: ev.signal }) };
     case "call.return":
@@ -203,7 +203,7 @@ function nextCall(proc, opts) {
             dataset: { pid: proc.pid },
             "aria-disabled": opts.steppable ? null : "true",
             title: t(opts.steppable ? "ctl.step_hint" : "ctl.step_wait", { call }),
-            "aria-label": `${t("ctl.step")} ${roleName(proc)} ${proc.pid}: ${call}`,
+            "aria-label": `${t("ctl.step")} ${roleName(proc)} ${proc.pid}${t("say.colon")}${call}`,
             onclick: () => {
               if (opts.steppable) opts.onStep?.(proc.pid);
             },

@@ -12,7 +12,7 @@ import { renderSockets } from "./sockets.js";
 import { stuckLines } from "./stuck.js";
 import { drawWires } from "./wires.js";
 
-/** view: {stage, procs, pipes, wires, terminal, caption, source, log, empty} */
+/** view: {stage, procs, pipes, wires, terminal, caption, source, log, empty, chapter} */
 export function render(view, ev, opts = {}) {
   view.empty.hidden = Boolean(ev);
   if (!ev) {
@@ -28,7 +28,7 @@ export function render(view, ev, opts = {}) {
   view.stage.dataset.seq = ev.seq;
   view.stage.dataset.type = ev.type;
   renderProcs(view.procs, ev, opts);
-  renderPipes(view.pipes, ev);
+  renderPipes(view.pipes, ev, view.chapter);
   renderMappings(view.stage.querySelector(".mappings"), ev);
   renderSockets(view.stage.querySelector(".sockets"), ev);
   // The terminal as it was at this step: its text before this state's `output_at`.

@@ -38,7 +38,7 @@ export function ringView(pipe, state) {
       role: "group",
       "data-testid": "ring",
       dataset: { head, tail, nslots, used: head - tail },
-      "aria-label": `${t("pipe.ring", { n: nslots })}: ${t("pipe.bytes", { bytes: pipe.bytes ?? "?", capacity: pipe.capacity ?? "?" })}`,
+      "aria-label": `${t("pipe.ring", { n: nslots })}${t("say.colon")}${t("pipe.bytes", { bytes: pipe.bytes ?? "?", capacity: pipe.capacity ?? "?" })}`,
     },
     styled(h("div", { class: "ring-grid" }, ...rows), { "--cols": cols }),
     nslots > 1 ? h("p", { class: "ring-wrap" }, t("pipe.wrap", { last: nslots - 1 })) : null,

@@ -26,6 +26,7 @@ const view = {
   empty: byId("empty"),
   source: new SourceView(byId("source"), scenario.sources ?? { en: scenario.source }),
   log: null,
+  chapter: scenario.chapter ?? "pipe",
 };
 const flights = $(".flights");
 

@@ -78,13 +78,20 @@ function page(bytes, changed, views, ev, m) {
   );
 }
 
+/** A page never touched has no frame at all; one in memory may hide its frame's number. */
+function frameFact(pages, frames) {
+  if (pages === null) return t("shm.pages_unknown");
+  if (frames.length) return t("shm.frames", { frames: frames.join(", ") });
+  return pages.some((p) => p.present) ? t("shm.frames_hidden") : t("shm.frames_none");
+}
+
 function viewLine(v, ev) {
   const frames = (v.pages ?? []).map((p) => p.frame).filter((f) => f !== null);
   const facts = [
     `${v.start}–${v.end}`,
     v.perms,
     v.resident === null ? null : t("shm.resident", { n: v.resident, shared: v.shared }),
-    v.pages === null ? t("shm.pages_unknown") : frames.length ? t("shm.frames", { frames: frames.join(", ") }) : t("shm.frames_hidden"),
+    frameFact(v.pages, frames),
   ].filter(Boolean);
   return h(
     "p",

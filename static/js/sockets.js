@@ -45,7 +45,7 @@ function end(sock, ev) {
     h("h4", {}, h("code", {}, sock.id)),
     h("p", { class: "sub" }, t("sock.held_by", { refs: holders(sock, ev) })),
     sock.path ? h("p", { class: "sock-path" }, t("sock.path", { path: sock.path })) : null,
-    h("p", { class: "sock-state" }, t(`sock.state.${sock.state ?? "unknown"}`), sock.shutdown.length ? ` · ${t("sock.shutdown", { how: sock.shutdown.join("+") })}` : ""),
+    h("p", { class: "sock-state" }, t(`sock.state.${sock.state ?? "unknown"}`), sock.shutdown.length ? ` · ${t("sock.shutdown", { how: sock.shutdown.map((way) => t(`sock.shut.${way}`)).join(t("sock.shut.and")) })}` : ""),
   );
 }
 

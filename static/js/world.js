@@ -1,7 +1,7 @@
 // Questions asked of one event's `state` (the whole world after that event).
 
 import { goneFds } from "./gone.js";
-import { t } from "./i18n.js";
+import { getLang, t } from "./i18n.js";
 
 export function procOf(state, pid) {
   return state.procs.find((p) => p.pid === pid) ?? null;
@@ -36,7 +36,11 @@ export function roleName(proc) {
 
 export function who(state, pid) {
   const proc = procOf(state, pid);
-  return t("say.who", { name: roleName(proc), pid });
+  const name = roleName(proc);
+  const said = t("say.who", { name, pid });
+  // Chinese sets a Latin word (a program's own name: eof, ls) apart with spaces: 向 eof（21590）
+  // (a space that meets another, or starts a line, is collapsed by HTML).
+  return getLang() === "zh" && /^[A-Za-z]/.test(name) ? ` ${said}` : said;
 }
 
 /** Whether the event moved bytes through a pipe, and which way: "in", "out" or null. */

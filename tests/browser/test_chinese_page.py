@@ -38,6 +38,12 @@ def test_every_caption_of_a_run_is_chinese(page: Page, scenario: str) -> None:
     end = page.locator('[data-testid="log-line"][data-type="run.end"]').inner_text()
     reasons = {"exited", "timeout", "killed", "limit", "error"}  # the event's reason, as code
     assert "运行结束" in end and not latin_words(end, also=reasons), end
+    # And every line of it: what pipescope adds to the calls (a start, a block, an exit) is
+    # Chinese; the run's id and the scenario's name are names.
+    names = {*reasons, *scenario.split("-"), *role_names, "parent", "child"}
+    for line in page.get_by_test_id("log-line").all_inner_texts():
+        run_id = line.split("：")[0].removeprefix("--- 运行 ") if "--- 运行 " in line else ""
+        assert not latin_words(line.replace(run_id, " "), also=names), line
 
 
 def test_a_refused_parameter_is_told_in_chinese(page: Page) -> None:
@@ -58,3 +64,13 @@ def test_the_source_comments_speak_the_page_language(page: Page) -> None:
     page.get_by_test_id("lang-en").click()
     expect(source).to_contain_text("close(fd[0]); //the parent closes the read end")
     expect(source).not_to_contain_text("父进程")
+
+
+def test_a_programs_own_name_is_set_apart_in_a_chinese_sentence(page: Page) -> None:
+    """A traced C program's process is called by its name, a Latin word: 向 eof（PID）, with a
+    space between it and the Chinese, as Chinese typesetting has it."""
+    start_zh(page, "trace-eof")
+    wait_for_end(page)
+    fork = page.locator('[data-testid="log-line"][data-type="call.return"][data-call="fork"]')
+    fork.first.click()
+    expect(page.get_by_test_id("caption")).to_contain_text("向 eof（")

@@ -30,7 +30,9 @@ def test_gallery_lists_every_scenario_with_its_point_and_parameters(
     for scenario in (s for s in scenarios if s.name not in twins):
         item = page.locator(f'[data-testid="scenario"][data-scenario="{scenario.name}"]')
         expect(item.locator("h3")).to_have_text(scenario.title["en"])
-        expect(item.get_by_test_id("scenario-summary")).to_have_text(scenario.summary["en"])
+        # shown as the reader sees it: a `code` span's backticks are not on the page
+        summary = scenario.summary["en"].replace("`", "")
+        expect(item.get_by_test_id("scenario-summary")).to_have_text(summary)
         expect(item.get_by_test_id(f"run-{scenario.name}")).to_be_visible()
         for param in scenario.params:
             field = item.locator(f'input[name="{param.name}"]')

@@ -27,6 +27,10 @@ def test_a_private_page_is_one_until_the_child_writes_then_two(page: Page, shots
     expect(private.get_by_test_id("mapping-cow")).to_contain_text("One page for both")
     expect(shared.get_by_test_id("mapping-view")).to_have_count(2)
     expect(shared).to_contain_text("/dev/zero (deleted)")
+    # The child has not touched the shared page yet: no frame at all, not a hidden one.
+    child_view = shared.locator('[data-testid="mapping-view"]').nth(1)
+    expect(child_view).to_contain_text("resident 0")
+    expect(child_view).to_contain_text("no frame yet")
 
     go_to(page, log_line(page, "call.return", "store", nth=2))  # the child's store to shared
     expect(shared.get_by_test_id("mapping-bytes")).to_have_attribute("data-bytes", "43" + "00" * 63)

@@ -3,6 +3,7 @@ stream, and a passed fd drawn in flight between them; in English and Chinese."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -22,6 +23,17 @@ def test_a_pass_an_fd_run_draws_the_file_in_flight(page: Page, shots: Path) -> N
     expect(flying).to_contain_text("pipe:[")
     expect(page.get_by_test_id("caption")).to_contain_text("in flight")
     snapshot(page, shots / "pass-an-fd-in-flight.png")
+    # Once the parent closes its read end, no fd of the pipe is open anywhere: the page says
+    # why its count is unknown, rather than a bare "?".
+    run_id = page.url.split("/runs/")[1].split("?")[0]
+    unasked = page.evaluate(
+        """id => fetch(`/api/runs/${id}/events?limit=5000`).then(r => r.json()).then(evs =>
+            evs.find(e => e.state.pipes.some(p => p.bytes === null)).seq)""",
+        run_id,
+    )
+    page.get_by_test_id("slider").fill(str(unasked))
+    expect(page.get_by_test_id("pipe-bytes")).to_contain_text("? /")
+    expect(page.locator('[data-testid="pipe"] .pipe-state')).to_contain_text("FIONREAD needs an fd")
     go_to(page, log_line(page, "call.return", "recvmsg"))
     expect(page.get_by_test_id("socket-in-flight")).to_have_count(0)
     expect(page.get_by_test_id("caption")).to_contain_text("received a passed file")
@@ -64,3 +76,32 @@ def step(page: Page, role: str, call: str) -> None:
     before = lines.count()
     card(page, role).get_by_test_id("step").click()
     expect(lines).not_to_have_count(before)
+
+
+def test_a_sender_blocked_on_a_full_socket_names_the_socket(page: Page) -> None:
+    run_from_gallery(page, "socket-full")
+    wait_for_end(page)
+    go_to(page, log_line(page, "call.block", "send"))
+    status = card(page, "sender").get_by_test_id("proc-status")
+    expect(status).to_contain_text("blocked on send of fd 3 (socket:[")
+    # Its next call, shown before the block, keeps its buffer short: strace's 32 bytes.
+    enter = int(log_line(page, "call.enter", "send").get_attribute("data-seq") or "0")
+    page.get_by_test_id("slider").fill(str(enter - 1))
+    expect(page.get_by_test_id("stage")).to_have_attribute("data-seq", str(enter - 1))
+    next_call = card(page, "sender").get_by_test_id("proc-next")
+    expect(next_call).to_contain_text('send(3, "xxxx')
+    expect(next_call).not_to_contain_text("x" * 40)
+
+
+def test_a_closed_peers_directions_are_told_in_chinese(page: Page) -> None:
+    page.goto("/run/stream-vs-datagram?autorun=1&mode=live&lang=zh")
+    wait_for_end(page)
+    run_id = page.url.split("/runs/")[1].split("?")[0]
+    closed = page.evaluate(
+        """id => fetch(`/api/runs/${id}/events?limit=5000`).then(r => r.json()).then(evs =>
+            evs.find(e => e.state.sockets.some(s => s.shutdown.length > 0)).seq)""",
+        run_id,
+    )
+    page.get_by_test_id("slider").fill(str(closed))
+    state = page.locator('[data-testid="sockets"] .sock-state', has_text="已关闭方向")
+    expect(state.first).to_contain_text(re.compile("已关闭方向：(读|写|读和写)$"))

@@ -40,8 +40,8 @@ register(
             "zh": "写入超过管道容量的数据：写进程会睡眠，直到读进程腾出一页。",
         },
         notice={
-            "en": "The writer blocks in write (wchan pipe_write) once all 16 page slots of the ring are in use: bytes equals what the kernel accepted. Each read of 4096 bytes empties one page and frees its slot, and the blocked write goes on. With nonblock on, the write returns what fitted (a partial write) and then -1 EAGAIN instead of waiting.",
-            "zh": "当环形队列的 16 个页槽全部被占用时，写进程阻塞在 write 中（wchan 为 pipe_write）：此时缓冲区字节数正是内核接收的数量。读进程每读 4096 字节就清空一页、释放一个槽，阻塞的 write 随之继续。打开 nonblock 后，write 只写入放得下的部分（部分写入），随后返回 -1 EAGAIN，而不是等待。",
+            "en": "The writer blocks in write (wchan pipe_write) once all 16 page slots of the ring are in use: bytes equals what the kernel accepted. Each read of 4096 bytes empties one page and frees its slot, and the blocked write goes on. With O_NONBLOCK on the write end, the write returns what fitted (a partial write) and then -1 EAGAIN instead of waiting.",
+            "zh": "当环形队列的 16 个页槽全部被占用时，写进程阻塞在 write 中（wchan 为 pipe_write）：此时缓冲区字节数正是内核接收的数量。读进程每读 4096 字节就清空一页、释放一个槽，阻塞的 write 随之继续。把写端设为非阻塞（O_NONBLOCK）后，write 只写入放得下的部分（部分写入），随后返回 -1 EAGAIN，而不是等待。",
         },
         source=FULL,
         build=_full,

@@ -182,8 +182,8 @@ register(
             "zh": "两个读进程共享同一个读端：每个字节只会被其中一个读到。",
         },
         notice={
-            "en": "The 16 bytes sit in the buffer before anyone reads. The readers take turns: one gets AAAA, the other BBBB, and so on. Every read removes what it returns; no byte is seen twice, and together they read 16 bytes, no more.",
-            "zh": "这 16 个字节在任何人读之前就已在缓冲区里。两个读进程轮流读：一个读到 AAAA，另一个读到 BBBB，依此类推。每次 read 都会把读到的数据从管道中取走；没有字节被读到两次，两者加起来正好读到 16 个字节。",
+            "en": "The 16 bytes sit in the buffer before anyone reads. The readers take turns: one gets `AAAA`, the other `BBBB`, and so on. Every read removes what it returns; no byte is seen twice, and together they read 16 bytes, no more.",
+            "zh": "这 16 个字节在任何人读之前就已在缓冲区里。两个读进程轮流读：一个读到 `AAAA`，另一个读到 `BBBB`，依此类推。每次 read 都会把读到的数据从管道中取走；没有字节被读到两次，两者加起来正好读到 16 个字节。",
         },
         source=ONCE,
         build=_once,
@@ -234,8 +234,8 @@ register(
             "zh": "管道是单向的，所以一问一答需要两个管道。",
         },
         notice={
-            "en": "req carries ping from parent to child, rep carries pong back. Each process closes the two ends it does not use, leaving one writer and one reader per pipe. The parent's read on rep blocks until the child has answered.",
-            "zh": "req 把 ping 从父进程送到子进程，rep 把 pong 送回来。每个进程都关闭自己不用的两端，使每个管道只剩一个写端和一个读端。父进程在 rep 上的 read 会阻塞，直到子进程回复。",
+            "en": "`req` carries `ping` from parent to child, `rep` carries `pong` back. Each process closes the two ends it does not use, leaving one writer and one reader per pipe. The parent's read on `rep` blocks until the child has answered.",
+            "zh": "`req` 把 `ping` 从父进程送到子进程，`rep` 把 `pong` 送回来。每个进程都关闭自己不用的两端，使每个管道只剩一个写端和一个读端。父进程在 `rep` 上的 read 会阻塞，直到子进程回复。",
         },
         source=TWO,
         build=_two,

@@ -113,11 +113,11 @@ register(
         },
         summary={
             "en": "Adding one is a load and a store; when both processes load before either stores, one update is lost. A semaphore in the shared page makes the load and store one step.",
-            "zh": "加一是一次读取（load）和一次写入（store）；两个进程都先读再写时，就会丢失一次更新。把信号量放进共享页里，读和写就成了不可分割的一步。",
+            "zh": "加一是一次读取和一次写入；两个进程都先读再写时，就会丢失一次更新。把信号量放进共享页里，读和写就成了不可分割的一步。",
         },
         notice={
             "en": "Without the lock, both processes load 0 and both store 1: the parent's last load finds 1, not 2. In step mode choose the order yourself: step the parent's load and store before the child's load, and nothing is lost. Turn the lock on: the second sem_wait sleeps in the kernel (futex, on the semaphore's address in the page) until the first process posts, and the counter ends at 2 whatever order you choose.",
-            "zh": "不加锁时，两个进程都读到 0，都写入 1：父进程最后读到的是 1，而不是 2。在单步模式里可以自己决定顺序：让父进程的读和写都在子进程读取之前完成，就不会丢失。打开锁：第二个 sem_wait 在内核里睡眠（futex，等在共享页中信号量的地址上），直到第一个进程 post；无论你选什么顺序，计数器最后都是 2。",
+            "zh": "不加锁时，两个进程都读到 0，都写入 1：父进程最后读到的是 1，而不是 2。在单步模式里可以自己决定顺序：让父进程的读和写都在子进程读取之前完成，就不会丢失。打开锁：第二个 sem_wait 在内核里睡眠（futex，等在共享页中信号量的地址上），直到第一个进程调用 sem_post；无论你选什么顺序，计数器最后都是 2。",
         },
         source=LOST,
         build=_lost,

@@ -65,10 +65,10 @@ register(
             "en": "Watch the child's pending set: the first kill sets SIGUSR1 in it, the next two "
             "find it set already and are merged into it (a bit, not a count). When the child "
             "unblocks SIGUSR1 the handler runs once, and while it runs SIGUSR1 is in the mask. "
-            "With realtime on, SIGRTMIN+1 is queued three times and the handler runs three times.",
+            "Sent as SIGRTMIN+1 (real-time) instead, it is queued three times and the handler runs three times.",
             "zh": "看子进程的待决集合：第一次 kill 把 SIGUSR1 置入，后两次发现它已经在了，"
             "于是合并进去（那只是一位，不是计数）。子进程解除对 SIGUSR1 的阻塞后，处理函数只运行一次，"
-            "运行期间 SIGUSR1 在屏蔽字里。打开 realtime 后，SIGRTMIN+1 排队三次，处理函数运行三次。",
+            "运行期间 SIGUSR1 在屏蔽字里。改发实时信号 SIGRTMIN+1 时，它排队三次，处理函数运行三次。",
         },
         source=DONT_QUEUE,
         build=_dont_queue,
@@ -202,10 +202,10 @@ register(
             "en": "The child sleeps in read on an empty pipe. The kill wakes it to run its "
             "handler, and the handler's run comes before the read's return. Without SA_RESTART "
             "the read gives up: -1, errno EINTR, and the parent's late bytes are never read. "
-            "With restart on, the kernel puts the read back to sleep and it returns the 5 bytes.",
+            "With SA_RESTART in sa_flags, the kernel puts the read back to sleep and it returns the 5 bytes.",
             "zh": "子进程在空管道上的 read 里睡眠。kill 唤醒它去运行处理函数，处理函数的运行在 read "
             "返回之前。没有 SA_RESTART 时 read 放弃：返回 -1，errno 为 EINTR，父进程后来写的字节永远没人读。"
-            "打开 restart 后，内核让 read 重新睡下，它最终返回那 5 个字节。",
+            "在 sa_flags 中设置 SA_RESTART 后，内核让 read 重新睡下，它最终返回那 5 个字节。",
         },
         source=EINTR_C,
         build=_eintr,

@@ -187,7 +187,7 @@ register(
         },
         notice={
             "en": "The child never inherited this pipe: the parent made it after the fork. sendmsg puts the open file itself in the socket's queue. Once the parent closes its fd[0], the read end is in no fd table at all, yet the pipe's data survives: the file is in flight, held by the kernel in the receiving socket (its fdinfo says scm_fds: 1). recvmsg gives the child a new fd to that same open file, and it reads what the parent wrote.",
-            "zh": "子进程从未继承这个管道：父进程是在 fork 之后才创建它的。sendmsg 把打开的文件本身放进了套接字的队列。父进程关闭自己的 fd[0] 之后，读端不在任何进程的 fd 表里，但管道里的数据依然还在：这个文件正“在途中”，由内核保存在接收端套接字里（其 `/proc/PID/fdinfo` 显示 `scm_fds: 1`）。recvmsg 给子进程一个指向同一个打开文件的新 fd，子进程读到了父进程写入的内容。",
+            "zh": "子进程从未继承这个管道：父进程是在 fork 之后才创建它的。sendmsg 把打开的文件本身放进了套接字的队列。父进程关闭自己的 fd[0] 之后，读端不在任何进程的 fd 表里，但管道里的数据依然还在：这个文件正“在途中”，由内核保存在接收端套接字里（其 /proc/PID/fdinfo 显示 scm_fds: 1）。recvmsg 给子进程一个指向同一个打开文件的新 fd，子进程读到了父进程写入的内容。",
         },
         source=PASS,
         build=_pass,
@@ -232,7 +232,7 @@ register(
         title={"en": "A listener and its backlog", "zh": "监听套接字与它的等待队列"},
         summary={
             "en": "bind, listen, and a client connects before any accept: the backlog holds the connection until accept takes it.",
-            "zh": "bind、listen 之后，客户端在任何 accept 之前就连上了：等待队列（`backlog`）保存这个连接，直到 accept 把它取走。",
+            "zh": "bind、listen 之后，客户端在任何 accept 之前就连上了：等待队列保存这个连接，直到 accept 把它取走。",
         },
         notice={
             "en": "connect returns at once although the server has not called accept: the listening socket's backlog now holds one connection, and the client's socket is connected to a socket no process holds yet (its peer is not in any fd table). The client even sends and closes. accept takes the connection off the backlog and gives the server a new fd, bound to the same path, whose peer is the client's socket; recv then finds the bytes that waited.",

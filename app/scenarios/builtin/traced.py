@@ -146,10 +146,10 @@ register(
         summary={
             "en": "Compose a pipeline from "
             + ", ".join(ALLOWED_PROGRAMS)
-            + ": ls | wc -l, echo hi | cat, seq 100 | sort -r | head -n 3 ...",
+            + ": `ls | wc -l`, `echo hi | cat`, `seq 100 | sort -r | head -n 3` ...",
             "zh": "用 "
             + "、".join(ALLOWED_PROGRAMS)
-            + " 组合管道：ls | wc -l、echo hi | cat、seq 100 | sort -r | head -n 3 ……",
+            + " 组合管道：`ls | wc -l`、`echo hi | cat`、`seq 100 | sort -r | head -n 3` ……",
         },
         notice={
             "en": "For each |, the shell makes a pipe, forks each command, and dup2s the pipe's "
