@@ -30,7 +30,8 @@ FROM ${BASE}
 RUN apt-get update \
  && apt-get install --yes --no-install-recommends strace gcc libc6-dev libseccomp2 tini \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --create-home --uid 10001 --shell /usr/sbin/nologin pipescope
+ && useradd --create-home --uid 10001 --shell /usr/sbin/nologin pipescope \
+ && mkdir /data && chown pipescope:pipescope /data
 COPY --from=deps /opt/venv /opt/venv
 # The entrypoint is root only to be the privileged part (docs/security.md): the fork server
 # stays root to give each run a uid of its own (from 20000, which a user-namespace-remapped
@@ -42,7 +43,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     PIPESCOPE_HOST=0.0.0.0 \
     PIPESCOPE_PORT=8000 \
     PIPESCOPE_SERVER_USER=pipescope \
-    PIPESCOPE_RUN_UID_BASE=20000
+    PIPESCOPE_RUN_UID_BASE=20000 \
+    PIPESCOPE_DATA_DIR=/data
+# The run store (docs/store.md), written by the web server's user: `-v NAME:/data` keeps it.
+VOLUME /data
 EXPOSE 8000
 # -s: reap as a subreaper too when `docker run --init` puts another init at PID 1. -e 143:
 # the server stopped by SIGTERM (`docker stop`) shuts down cleanly, then exits by that

@@ -37,7 +37,13 @@ from app.schemas import (
 
 router = APIRouter()
 
-RunId = Annotated[str, Path(description="the id POST /api/runs gave", examples=["3f2a9c1b7d4e"])]
+RunId = Annotated[
+    str,
+    Path(
+        description="the id POST /api/runs gave (32 hex digits: 128 random bits)",
+        examples=["3f2a9c1b7d4e4a0f9b8c6d5e4f3a2b1c"],
+    ),
+]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorBody, "description": "the body is not JSON text (not UTF-8, say)"},
     404: {"model": ErrorBody, "description": "no such run"},
@@ -59,6 +65,9 @@ CONTROL: dict[str, Any] = {
     "tags": ["control"],
     "responses": ERRORS | REFUSED,
 }
+DELETE_RESPONSES = ERRORS | REFUSED
+DELETE_RESPONSES[204] = {"description": "the finished run is removed, from memory and the store"}
+DELETE_RESPONSES[503] = {"model": ErrorBody, "description": "the run store could not remove it"}
 HOW = "the header Authorization: Bearer <control_token>"
 # Declared as a security scheme, so /docs has an Authorize button for it.
 BEARER = HTTPBearer(
@@ -170,7 +179,7 @@ async def create_run(body: RunCreate, request: Request, response: Response) -> R
 
 @router.get("/api/runs/{run_id}", response_model=RunInfo, tags=["runs"], responses=ERRORS)
 async def get_run(run_id: RunId, request: Request) -> RunInfo:
-    return run_info(manager(request).get(run_id))
+    return run_info(await manager(request).find(run_id))
 
 
 @router.get(
@@ -186,7 +195,7 @@ async def get_events(
     than one page holds, a `Link: <...>; rel="next"` header gives the next page's URL (as
     GitHub's API does). Poll with `after` = the last seq you have; the last event of a run is
     `run.end`."""
-    recording = manager(request).get(run_id).recording
+    recording = (await manager(request).find(run_id)).recording
     start = min(after + 1, len(recording))
     end = start + limit
     headers = {}
@@ -206,7 +215,7 @@ async def get_state(
     ] = None,
 ) -> Response:
     """The whole world after event `seq`: every process's fds, every pipe's bytes and ring."""
-    run = manager(request).get(run_id)
+    run = await manager(request).find(run_id)
     count = len(run.recording)
     if count == 0:
         raise RunConflict(f"run {run_id} has no events yet; ask again in a moment")
@@ -229,7 +238,8 @@ async def get_output(
     """What the run's terminal shows at a state's `output_at`: the last 8,192 characters of
     its output before that point. States carry only the offset; a page keeps the text it
     receives, and asks here for what it never received."""
-    start, end, text = tail(manager(request).get(run_id).recording, upto, SCROLLBACK)
+    recording = (await manager(request).find(run_id)).recording
+    start, end, text = tail(recording, upto, SCROLLBACK)
     return TerminalOutput(start=start, upto=end, text=text)
 
 
@@ -241,7 +251,7 @@ async def step(
     body: Annotated[StepOp | None, Body()] = None,
 ) -> RunInfo:
     """Let one call go: that process's next call, or (no pid) the next in turn."""
-    return control(request, run_id, token, body or StepOp())
+    return await control(request, run_id, token, body or StepOp())
 
 
 @router.post("/api/runs/{run_id}/play", **CONTROL)
@@ -252,28 +262,36 @@ async def play(
     body: Annotated[PlayOp | None, Body()] = None,
 ) -> RunInfo:
     """Let calls go by themselves, one per `interval_ms` (0: as fast as they come)."""
-    return control(request, run_id, token, body or PlayOp())
+    return await control(request, run_id, token, body or PlayOp())
 
 
 @router.post("/api/runs/{run_id}/pause", **CONTROL)
 async def pause(run_id: RunId, request: Request, token: Token = None) -> RunInfo:
-    return control(request, run_id, token, PauseOp())
+    return await control(request, run_id, token, PauseOp())
 
 
-@router.delete("/api/runs/{run_id}", **CONTROL)
-async def kill(run_id: RunId, request: Request, token: Token = None) -> RunInfo:
-    """End the run now: its processes are killed and reaped, and `run.end` says `killed`.
-    The finished run stays for replay."""
-    return control(request, run_id, token, KillOp())
+@router.delete("/api/runs/{run_id}", **CONTROL | {"responses": DELETE_RESPONSES})
+async def kill(run_id: RunId, request: Request, token: Token = None) -> RunInfo | Response:
+    """A running run: end it now (its processes are killed and reaped, `run.end` says
+    `killed`, and the finished run stays for replay). A finished run: remove it, from
+    memory and the run store (204); it is gone for everyone."""
+    mgr = manager(request)
+    run = await mgr.find(run_id)
+    run.owner.check(token.credentials if token else None, run_id, "Authorization", HOW)
+    if run.end() is not None:  # its last event came: finished, the supervisor gone or going
+        await mgr.remove(run)
+        return Response(status_code=204)
+    run.control(KillOp())
+    return run_info(run)
 
 
-def control(
+async def control(
     request: Request,
     run_id: str,
     token: HTTPAuthorizationCredentials | None,
-    op: StepOp | PlayOp | PauseOp | KillOp,
+    op: StepOp | PlayOp | PauseOp,
 ) -> RunInfo:
-    run = manager(request).get(run_id)
+    run = await manager(request).find(run_id)
     run.owner.check(token.credentials if token else None, run_id, "Authorization", HOW)
     run.control(op)
     return run_info(run)

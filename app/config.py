@@ -6,10 +6,18 @@ The limits are ceilings: a scenario may ask for less (forgot-close stops after 2
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    """$XDG_DATA_HOME/pipescope, or ~/.local/share/pipescope (the image sets /data)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "pipescope"
 
 
 class Settings(BaseSettings):
@@ -53,9 +61,23 @@ class Settings(BaseSettings):
     viewer_grace_s: float = Field(
         default=5, ge=0, description="a run whose last viewer left is killed after this long"
     )
-    keep_finished: int = Field(default=32, ge=0, description="finished runs kept for replay")
+    keep_finished: int = Field(
+        default=32, ge=0, description="finished runs kept in memory (the store keeps the rest)"
+    )
     keep_finished_s: float = Field(default=3600, ge=0, description="and for at most this long")
     keep_finished_mb: int = Field(default=256, ge=0, description="and in at most this much text")
+
+    # The run store (app/store/): every finished run, read back after a restart.
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="where the run store's file (runs.sqlite3) is kept; made on first start",
+    )
+    store_keep_days: float = Field(
+        default=30, gt=0, description="days a stored run is kept, from when it was written"
+    )
+    store_max_mb: float = Field(
+        default=1024, gt=0, description="the oldest stored runs are forgotten past this size"
+    )
     viewer_send_timeout_s: float = Field(
         default=30, gt=0, description="a viewer that takes no message for this long is dropped"
     )

@@ -67,7 +67,7 @@ async def export_run(
 ) -> Response:  # fmt: skip
     """A finished run as a file to keep: its events as JSON (`POST /api/runs/import` takes it
     back), as strace would have logged it, or as a trace for ui.perfetto.dev."""
-    run = manager(request).get(run_id)
+    run = await manager(request).find(run_id)  # from memory, or the run store
     # Its run.end is its last event: nothing comes after it, whether or not the supervisor
     # has hung up yet (run.finished follows a moment later).
     if run.end() is None:

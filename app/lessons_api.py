@@ -34,7 +34,7 @@ async def hand_on(run_id: RunId, request: Request, token: Token = None) -> Lesso
     """Give the lesson to a colleague: a new control token and link, for them to open. The
     old token (and every page that used it) controls nothing from now on; the colleague
     has the teacher's grace (PIPESCOPE_LESSON_TEACHER_GRACE_S) to open the link."""
-    run = manager(request).get(run_id)
+    run = await manager(request).find(run_id)
     run.owner.check(token.credentials if token else None, run_id, "Authorization", HOW)
     new = lesson_of(run).hand_on(run)
     return LessonLinks(**lesson.links(run.id, new), control_token=new)
@@ -51,7 +51,7 @@ async def hand_on(run_id: RunId, request: Request, token: Token = None) -> Lesso
 async def watch_qr(run_id: RunId, request: Request) -> Response:
     """The lesson's watch link (its whole address, as this request reached the server) as a
     QR code, an SVG for the projector. It carries no token."""
-    run = manager(request).get(run_id)
+    run = await manager(request).find(run_id)
     lesson_of(run)
     url = str(request.base_url).rstrip("/") + lesson.watch_path(run.id)
     return Response(qr_svg(url), media_type="image/svg+xml", headers={"X-Watch-Url": url})

@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.server_user:
             privileges.drop_to(settings.server_user)  # the fork server alone stays root
         try:
+            await manager.open_store()  # as the user that serves: the file is its own
             yield
         finally:
             await manager.stop()  # every run's processes killed and reaped

@@ -78,12 +78,12 @@ def run_page(request: Request, name: str) -> HTMLResponse:
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
-def kept_run_page(request: Request, run_id: str) -> HTMLResponse:
+async def kept_run_page(request: Request, run_id: str) -> HTMLResponse:
     """A run's own address: reloading or sharing it shows that run (and, with ?seq=K, that
-    position) while the server keeps it; whoever started it keeps its controls (the token
-    stays in the tab's session storage)."""
+    position) while the server or its store keeps it; whoever started it keeps its
+    controls (the token stays in the tab's session storage)."""
     try:
-        run = request.app.state.manager.get(run_id)
+        run = await request.app.state.manager.find(run_id)
     except RunNotFound:
         return not_found(request, reason="notfound.run")
     scenario = get(run.scenario)

@@ -198,9 +198,9 @@ class RunEnd(BaseModel):
 
 
 RUN_INFO_EXAMPLE: dict[str, Any] = {
-    "id": "3f2a9c1b7d4e",
-    "ws": "/ws/runs/3f2a9c1b7d4e",
-    "events_url": "/api/runs/3f2a9c1b7d4e/events",
+    "id": "3f2a9c1b7d4e4a0f9b8c6d5e4f3a2b1c",
+    "ws": "/ws/runs/3f2a9c1b7d4e4a0f9b8c6d5e4f3a2b1c",
+    "events_url": "/api/runs/3f2a9c1b7d4e4a0f9b8c6d5e4f3a2b1c/events",
     "scenario": "hello-pipe",
     "mode": "live",
     "backend": "runner",

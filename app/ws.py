@@ -85,8 +85,9 @@ async def watch(websocket: WebSocket, run_id: str) -> None:
         return
     manager: RunManager = websocket.app.state.manager
     await websocket.accept()
-    run = manager.runs.get(run_id)
-    if run is None:
+    try:
+        run = await manager.find(run_id)
+    except RunError:
         await websocket.send_text(json.dumps({"error": f"no run {run_id!r}", "field": None}))
         await websocket.close(code=UNKNOWN_RUN, reason="unknown run")
         return

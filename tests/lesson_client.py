@@ -87,5 +87,13 @@ def waiting(event: Message) -> list[int]:
     return [p["pid"] for p in event["state"]["procs"] if p["next"] is not None]
 
 
+def still(event: Message) -> bool:
+    """Nothing moves after this event until a step: some process waits to be let go, and
+    none is inside a call (so the run cannot end by itself meanwhile)."""
+    procs = event["state"]["procs"]
+    inside = [p for p in procs if p["next"] is None and p["status"] == "running"]
+    return bool(waiting(event)) and not inside
+
+
 def start_lesson(client: Client, scenario: str = "hello-pipe", **kw: Any) -> Message:
     return client.start(scenario=scenario, lesson=True, **kw)

@@ -74,7 +74,8 @@ def stop(proc: subprocess.Popen[bytes]) -> int:
 @contextlib.contextmanager
 def serve(log_dir: Path, **settings: Any) -> Iterator[Server]:
     env = dict(os.environ)
-    settings = ONE_CLIENT_FOR_ALL | settings
+    # Each server its own run store, unless a test gives one (to start again on it).
+    settings = ONE_CLIENT_FOR_ALL | {"data_dir": log_dir / "data"} | settings
     env.update({f"PIPESCOPE_{key.upper()}": str(value) for key, value in settings.items()})
     for attempt in range(3):  # another process may take the free port before we bind it
         port = free_port()

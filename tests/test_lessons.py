@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 import pytest
-from lesson_client import Seen, join, start_lesson, waiting
+from lesson_client import Seen, join, start_lesson, still, waiting
 from service_client import Client
 from websockets.exceptions import ConnectionClosed
 
@@ -18,14 +18,14 @@ def teach(teacher: Seen, watchers: list[Seen]) -> list[int]:
     """Step the lesson to its end, reporting each position the teacher comes to; every
     watcher must be sent each one. The positions reported."""
     reported: list[int] = []
-    last = teacher.newest(lambda e: bool(waiting(e)))
+    last = teacher.newest(still)
     while True:
         teacher.send({"op": "position", "seq": last["seq"]})
         reported.append(last["seq"])
         for watcher in watchers:
             assert watcher.position() == last["seq"]
         teacher.send({"op": "step"})
-        last = teacher.event(lambda e: bool(waiting(e)) or e["type"] == "run.end")
+        last = teacher.event(lambda e: still(e) or e["type"] == "run.end")
         if last["type"] == "run.end":
             return reported
 

@@ -121,18 +121,36 @@ def test_fifty_runs_leave_fds_and_children_where_they_were(own: Client) -> None:
     assert fd_count(server.pid) == fds
 
 
-def test_finished_runs_are_kept_within_bounds(start_server: Any) -> None:
-    with start_server(keep_finished=2) as srv:
+def three_runs_one_after_another(client: Client) -> list[str]:
+    ids = []
+    for _ in range(3):  # one after another: the first to end is the first forgotten
+        ids.append(client.start(scenario="hello-pipe")["id"])
+        client.wait_ended(ids[-1])
+    return ids
+
+
+def test_without_a_store_finished_runs_are_kept_within_bounds(
+    start_server: Any, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("")  # a data directory that cannot be made: no store
+    with start_server(keep_finished=2, data_dir=tmp_path / "a-file") as srv:
+        assert "in memory only" in srv.log_text()
         client = Client(srv.url)
-        ids = []
-        for _ in range(3):  # one after another: the first to end is the first forgotten
-            ids.append(client.start(scenario="hello-pipe")["id"])
-            client.wait_ended(ids[-1])
+        ids = three_runs_one_after_another(client)
         end = time.monotonic() + WAIT_S
         while client.http.get(f"/api/runs/{ids[0]}").status_code != 404:
             assert time.monotonic() < end, "the oldest finished run was kept"
             time.sleep(0.05)
         assert [client.run(i)["status"] for i in ids[1:]] == ["ended", "ended"]
+        client.http.close()
+
+
+def test_with_a_store_a_run_past_the_memory_bounds_is_read_back(start_server: Any) -> None:
+    with start_server(keep_finished=2) as srv:
+        client = Client(srv.url)
+        ids = three_runs_one_after_another(client)
+        time.sleep(1)  # sweeps of the janitor: the oldest has left memory by now
+        assert [client.run(i)["status"] for i in ids] == ["ended"] * 3
         client.http.close()
 
 

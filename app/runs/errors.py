@@ -38,3 +38,9 @@ class TooManyRuns(RunError):
 
 class RunnerDown(RunError):
     status = 503
+
+
+class StoreDown(RunError):
+    """The run store could not do what was asked (a full disk, say); try again."""
+
+    status = 503

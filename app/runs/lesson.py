@@ -12,15 +12,13 @@ old one, and every socket that proved it, controls nothing from then on.
 
 from __future__ import annotations
 
-import secrets
 import time
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from app.events import LessonAudience, LessonPosition
 from app.runs.errors import RunConflict
 from app.runs.fanout import Board, Follower
-from app.runs.owners import TOKEN_BYTES
+from app.runs.owners import Owner
 
 if TYPE_CHECKING:
     from app.runs.run import Run
@@ -86,7 +84,7 @@ class Lesson:
         it has the whole grace to open the link."""
         if run.finished:
             raise RunConflict(f"run {run.id} has ended; start a new lesson")
-        run.owner = replace(run.owner, token=secrets.token_urlsafe(TOKEN_BYTES))
+        run.owner = Owner(client=run.owner.client, mode=run.owner.mode)  # a new token, digest
         self.handed_on += 1
         self.heard_from_teacher()
         return run.owner.token

@@ -2,9 +2,11 @@
 
 At most `max_runs` are alive at once. A run whose last viewer left is killed after a grace
 period; one that never had a viewer (REST only) ends by its own wall-time limit; a lesson
-ends when its teacher's page has been silent for its grace (app/runs/lesson.py). Finished
-runs stay for replay within a count, an age and a size. Stopping the manager kills every run
-and waits for the fork server, which reaps them all, to exit.
+ends when its teacher's page has been silent for its grace (app/runs/lesson.py). Every
+finished run is written to the run store (app/runs/archive.py) and read back from it when
+asked for; memory keeps the latest few within a count, an age and a size, and the store
+keeps runs within its own age and size (retention). Stopping the manager kills every run,
+waits for the fork server, which reaps them all, to exit, and for the store's writes.
 """
 
 from __future__ import annotations
@@ -12,28 +14,35 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import secrets
 import time
-import uuid
 from contextlib import suppress
 from typing import Any
 
 from app.config import Settings
 from app.runner.client import ForkServerClient, RunnerUnavailable
-from app.runs.errors import RunnerDown, RunNotFound, TooManyRuns
+from app.runs.archive import Archive
+from app.runs.cache import forget_finished
+from app.runs.errors import RunnerDown, RunNotFound, StoreDown, TooManyRuns
 from app.runs.lesson import Lesson
 from app.runs.memory import GiveBack
 from app.runs.owners import Owner, check_client
 from app.runs.run import Closing, Run
+from app.store.base import StoreError
+from app.store.opening import open_sqlite
 
 log = logging.getLogger("pipescope.runs")
 TICK_S = 0.25
 OVERDUE_S = 5.0  # past its wall limit by this much, a run's supervisor is not answering
 SHUTDOWN_WAIT_S = 5.0
+STORE_SWEEP_S = 60.0  # retention, and another try at the runs the store could not take
+RUN_ID_BYTES = 16  # 128 bits: a stored run's id is its only lock against being found
 
 
 def new_run_id() -> str:
-    """A run's id: unguessable, as anyone who has it may watch the run."""
-    return uuid.uuid4().hex[:12]
+    """A run's id: unguessable, as anyone who has it may watch the run, and a stored run
+    stays reachable for weeks by its id alone: 128 random bits, 32 hex digits."""
+    return secrets.token_hex(RUN_ID_BYTES)
 
 
 class RunManager:
@@ -44,16 +53,35 @@ class RunManager:
         self.starting: list[Owner] = []  # runs whose supervisor is being forked
         self._janitor: asyncio.Task[None] | None = None
         self._give_back = GiveBack()
+        self.archive = Archive()  # no store until open_store
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._swept = 0.0
 
     async def start(self) -> None:
         await self.runner.start()
         self._janitor = asyncio.get_running_loop().create_task(self._sweep_forever())
+
+    async def open_store(self) -> None:
+        """Open the run store (once the server runs as the user it serves as: the file is
+        that user's), say in one line if anything happened to it, and apply retention."""
+        opened = await asyncio.to_thread(open_sqlite, self.settings.data_dir)
+        if opened.said:
+            log.warning("%s", opened.said)
+        self.archive = Archive(opened.store)
+        await self._sweep_store()
 
     async def stop(self) -> None:
         if self._janitor is not None:
             self._janitor.cancel()
             with suppress(asyncio.CancelledError):
                 await self._janitor
+        await self._stop_runs()
+        for run in self.runs.values():  # every finished run the store does not hold yet
+            if run.done.is_set():
+                self.archive.keep(run)
+        await self.archive.close()
+
+    async def _stop_runs(self) -> None:
         live = self.live()
         for run in live:
             run.close(
@@ -69,20 +97,57 @@ class RunManager:
                 [asyncio.create_task(r.done.wait()) for r in live], timeout=SHUTDOWN_WAIT_S
             )
         await self.runner.stop()  # the fork server kills and reaps whatever is left
+        if live:  # their run.end, written by us once the fork server killed what was left
+            await asyncio.wait(
+                [asyncio.create_task(r.done.wait()) for r in live], timeout=SHUTDOWN_WAIT_S
+            )
 
     # -- runs ------------------------------------------------------------------------------
     def live(self) -> list[Run]:
         return [run for run in self.runs.values() if not run.done.is_set()]
 
     def get(self, run_id: str) -> Run:
-        run = self.runs.get(run_id)
+        """The run, from memory or else the store (read in this thread: from the event loop,
+        `await find` instead)."""
+        run = self.runs.get(run_id) or self._cached(run_id, self.archive.load_now(run_id))
         if run is None:
-            raise RunNotFound(
-                f"no run {run_id!r}: it never existed here, or it finished and was dropped "
-                f"(the server keeps {self.settings.keep_finished} finished runs for "
-                f"{self.settings.keep_finished_s:g} s); start a new one with POST /api/runs"
-            )
+            raise self._not_found(run_id)
         return run
+
+    async def find(self, run_id: str) -> Run:
+        """The run, from memory or else the store, read in a thread."""
+        run = self.runs.get(run_id) or self._cached(run_id, await self.archive.load(run_id))
+        if run is None:
+            raise self._not_found(run_id)
+        return run
+
+    def _cached(self, run_id: str, run: Run | None) -> Run | None:
+        if run is None:
+            return None
+        return self.runs.setdefault(run_id, run)  # one that came meanwhile wins
+
+    def _not_found(self, run_id: str) -> RunNotFound:
+        kept = (
+            f"the store keeps finished runs for {self.settings.store_keep_days:g} days"
+            if self.archive.store is not None
+            else f"the server keeps {self.settings.keep_finished} finished runs for "
+            f"{self.settings.keep_finished_s:g} s"
+        )
+        return RunNotFound(
+            f"no run {run_id!r}: it never existed here, or it finished and was dropped "
+            f"({kept}); start a new one with POST /api/runs"
+        )
+
+    async def remove(self, run: Run) -> None:
+        """Forget a finished run, in memory and in the store (its owner asked)."""
+        try:
+            await self.archive.delete(run.id)
+        except StoreError as err:
+            raise StoreDown(
+                f"run {run.id} could not be removed from the run store ({err}); try again"
+            ) from err
+        if self.runs.get(run.id) is run:
+            del self.runs[run.id]
 
     async def create(
         self,
@@ -129,13 +194,21 @@ class RunManager:
         if lesson:
             run.lesson = Lesson(self.settings.lesson_teacher_grace_s)
         self.runs[run_id] = run
+        self._spawn(self._keep_when_done(run))
         return run
 
+    async def _keep_when_done(self, run: Run) -> None:
+        await run.done.wait()
+        if self.runs.get(run.id) is run:  # not removed by its owner meanwhile
+            self.archive.keep(run)
+
     def adopt(self, run: Run) -> None:
-        """Keep a finished run made elsewhere (`Run.replayed`) as if it had run here."""
+        """Keep a finished run made elsewhere (`Run.replayed`) as if it had run here: in
+        memory, and written to the store."""
         if not run.done.is_set():
             raise ValueError(f"run {run.id} has not finished")
         self.runs[run.id] = run
+        self.archive.keep(run)
 
     def retry_after(self) -> int:
         """Seconds until the first running run reaches its wall-time limit."""
@@ -179,7 +252,10 @@ class RunManager:
                 )
         # Once nothing holds the dropped runs (not even that method's locals): else the
         # server keeps their pages, and its RSS never comes down.
-        self._give_back(self._forget_finished(now))
+        self._give_back(forget_finished(self.runs, self.archive, self.settings, now))
+        if now - self._swept >= STORE_SWEEP_S:
+            self._swept = now
+            self._spawn(self._sweep_store())
 
     def _check_teacher(self, run: Run, now: float) -> None:
         """A lesson ends once its teacher's page has been silent for the grace: not when its
@@ -201,21 +277,23 @@ class RunManager:
         """WebSockets watching any run of this server now."""
         return sum(run.viewers for run in self.runs.values())
 
-    def _forget_finished(self, now: float) -> int:
-        """Drop the finished runs past the count, age or size kept; the bytes they held."""
+    async def _sweep_store(self) -> None:
+        """Retention in the store; the runs it forgot leave memory too."""
         s = self.settings
-        finished = sorted(
-            (r for r in self.runs.values() if r.done.is_set()), key=lambda r: r.ended_at or 0
-        )
-        size = sum(r.recording.size for r in finished)
-        dropped = 0
-        for i, run in enumerate(finished):
-            too_many = len(finished) - i > s.keep_finished
-            too_old = now - (run.ended_at or now) > s.keep_finished_s
-            too_big = size > s.keep_finished_mb << 20
-            if not (too_many or too_old or too_big):
-                break
-            size -= run.recording.size
-            dropped += run.recording.size
-            del self.runs[run.id]
-        return dropped
+        self.archive.retry([r for r in self.runs.values() if r.done.is_set()])
+        try:
+            gone = await self.archive.sweep(
+                time.time(), s.store_keep_days * 86400, int(s.store_max_mb * (1 << 20))
+            )
+        except Exception as err:  # a full disk, say: the next sweep tries again
+            log.warning("pipescope: retention in the run store failed (%s)", err)
+            return
+        for run_id in gone:
+            run = self.runs.get(run_id)
+            if run is not None and run.done.is_set():
+                del self.runs[run_id]
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)  # keep a reference: the loop holds tasks only weakly
+        task.add_done_callback(self._tasks.discard)

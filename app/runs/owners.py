@@ -9,6 +9,7 @@ proxy every client shares the proxy's limits.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import math
 import secrets
@@ -34,15 +35,33 @@ class WrongToken(RunError):
     status = 403
 
 
+def token_digest(token: str) -> str:
+    """What is kept of a token beyond the answer that gave it (a stored run's owner)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Owner:
     client: str  # the peer address the run was asked for from
     mode: str
+    # "" for a run read back from the store, which keeps only the token's digest
     token: str = field(default_factory=lambda: secrets.token_urlsafe(TOKEN_BYTES), repr=False)
+    digest: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.digest:
+            if not self.token:
+                raise ValueError("an owner needs its token, or the digest of it")
+            object.__setattr__(self, "digest", token_digest(self.token))
+
+    @classmethod
+    def stored(cls, mode: str, digest: str) -> Owner:
+        """The owner of a run read back from the store: only the digest of its token."""
+        return cls(client="", mode=mode, token="", digest=digest)
 
     def holds(self, token: str | None) -> bool:
         # compare_digest: how long the comparison takes says nothing about the token
-        return token is not None and hmac.compare_digest(token.encode(), self.token.encode())
+        return bool(token) and hmac.compare_digest(token_digest(token or ""), self.digest)
 
     def check(self, token: str | None, run_id: str, where: str, how: str) -> None:
         """Raise unless `token` is this run's; `how` says how to send it."""

@@ -64,6 +64,7 @@ class Run:
         self.alone_since: float | None = None
         self.lesson: Lesson | None = None  # a lesson's teacher and class (app/runs/lesson.py)
         self.done = asyncio.Event()  # the trace is complete and the supervisor is gone
+        self.stored: bool | None = None  # whether the run store holds it (app/runs/archive.py)
         # How the server ended it: reason, message, and the message's key and values (the
         # run.end event's message_key, message_values), when the run itself could not say.
         self._closing: Closing | None = None

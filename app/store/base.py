@@ -1,0 +1,59 @@
+"""What a run store is: finished runs kept by id, with their metadata and events, by any
+backend (`app/store/sqlite.py` now; a PostgreSQL one would be a second class behind the same
+protocol, passing the same tests in tests/store/).
+
+A store is synchronous and thread-safe: the server calls it from threads, never from its
+event loop (app/runs/archive.py). What it keeps of who may control a run is the sha256 of
+the run's control token, never the token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked (full disk, lost file, ...): the message says why."""
+
+
+class StoreUnusable(StoreError):
+    """The store cannot be opened at all (a newer schema, a directory we may not write)."""
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    id: str
+    scenario: str
+    mode: str
+    backend: str
+    limits: dict[str, Any]
+    created: float  # when it started, Unix time
+    token_sha256: str  # hex digest of its control token
+    supervisor: int | None
+    lines: list[str]  # the runner's JSON text of each event, in seq order, ending with run.end
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    runs: int
+    size: int  # bytes its runs take (compressed events and metadata)
+
+
+class RunStore(Protocol):
+    def put(self, run: StoredRun) -> None:
+        """Keep `run` (replacing one of the same id); raise StoreError if it cannot."""
+
+    def get(self, run_id: str) -> StoredRun | None:
+        """The run, exactly as put, or None if it is not kept (or no longer readable)."""
+
+    def delete(self, run_id: str) -> bool:
+        """Forget the run; whether it was kept."""
+
+    def sweep(self, now: float, max_age_s: float, max_size: int) -> list[str]:
+        """Forget the runs stored more than `max_age_s` ago, then the oldest until the rest
+        take at most `max_size` bytes; the ids forgotten."""
+
+    def stats(self) -> StoreStats: ...
+
+    def close(self) -> None: ...
