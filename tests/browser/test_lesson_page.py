@@ -57,9 +57,8 @@ def test_a_lesson_taught_in_one_browser_and_followed_in_another(
     expect(panel).to_be_visible()
     expect(teacher.locator('[data-testid="lesson-qr"] svg')).to_have_count(1)
     link = teacher.get_by_test_id("watch-link")
-    expect(link).to_have_text(
-        lesson_server.url + "/runs/" + teacher.url.split("/runs/")[1][:12] + "?follow=1"
-    )
+    run_id = teacher.url.split("/runs/")[1].split("?")[0]
+    expect(link).to_have_text(f"{lesson_server.url}/runs/{run_id}?follow=1")
     watch_url = link.get_attribute("href") or ""
     assert "control" not in teacher.url and "control" not in watch_url
     expect(teacher.get_by_test_id("step-any")).to_be_visible()
