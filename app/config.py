@@ -109,6 +109,23 @@ class Settings(BaseSettings):
         default=2, ge=1, description="of those, step-mode runs (they wait on a person: 300 s)"
     )
     max_viewers_per_run: int = Field(default=64, ge=1, description="WebSockets watching one run")
+
+    # Lessons (app/runs/lesson.py): a step-mode run a teacher drives and a class follows.
+    lesson_wall_s: float = Field(
+        default=3600, gt=0, le=14400, description="wall time of a lesson (a class, not a step)"
+    )
+    lesson_teacher_grace_s: float = Field(
+        default=120,
+        gt=0,
+        le=3600,
+        description="a lesson whose teacher's page has not been heard from for this long ends",
+    )
+    max_viewers_per_lesson: int = Field(
+        default=500, ge=1, description="WebSockets watching one lesson (a class)"
+    )
+    max_viewers: int = Field(
+        default=2000, ge=1, description="WebSockets watching any run of this server at once"
+    )
     max_body_kb: int = Field(
         default=64, ge=1, le=65536, description="largest request body or WebSocket message, KiB"
     )
@@ -142,10 +159,12 @@ class Settings(BaseSettings):
 
     def limits(self, mode: str, asked: dict[str, float]) -> dict[str, Any]:
         """The limits a run gets: the scenario's own where it asks for less than ours. A
-        scenario's wall time is for live runs; a step-mode run moves as fast as a person."""
+        scenario's wall time is for live runs; a step-mode run moves as fast as a person, and
+        a lesson (`mode` "lesson") as fast as a class."""
         wall = self.wall_s
-        if mode == "step":
-            wall, asked = self.step_wall_s, {k: v for k, v in asked.items() if k != "wall_s"}
+        if mode in ("step", "lesson"):
+            wall = self.lesson_wall_s if mode == "lesson" else self.step_wall_s
+            asked = {k: v for k, v in asked.items() if k != "wall_s"}
         ours: dict[str, Any] = {
             "wall_s": wall,
             "cpu_s": self.cpu_s,

@@ -95,7 +95,12 @@ async def kept_run_page(request: Request, run_id: str) -> HTMLResponse:
         scenario=_shown(scenario),
         values={},
         autorun="no",
-        run={"id": run.id, "mode": run.mode, "composed": scenario is None},
+        run={
+            "id": run.id,
+            "mode": run.mode,
+            "composed": scenario is None,
+            "lesson": run.lesson is not None,
+        },
     )
     response.headers["Cache-Control"] = "no-store"  # the run changes; its page is made anew
     return response

@@ -7,6 +7,7 @@ import { Log } from "./log.js";
 import { RunControl } from "./run-control.js";
 import { RunView } from "./run-view.js";
 import { bindShare } from "./share.js";
+import { takeControlLink } from "./tokens.js";
 import { Timeline } from "./timeline.js";
 
 const scenario = JSON.parse($("#scenario").textContent);
@@ -43,7 +44,9 @@ function writeAddress() {
   const ev = timeline.events[timeline.pos];
   if (!run.runId || !ev || run.wantSeq !== null) return;
   const lang = new URLSearchParams(location.search).get("lang");
-  const query = new URLSearchParams({ seq: String(ev.seq), ...(lang ? { lang } : {}) });
+  // A lesson's watcher that follows keeps the watch link: a reload follows again.
+  const place = run.lesson.role === "watcher" && run.lesson.following ? { follow: "1" } : { seq: String(ev.seq) };
+  const query = new URLSearchParams({ ...place, ...(lang ? { lang } : {}) });
   history.replaceState(null, "", `/runs/${run.runId}?${query}`);
 }
 function keepAddress() {
@@ -57,6 +60,7 @@ function onMove(index, { animate, onlyCount = false }) {
   updateControls();
   updateShare();
   keepAddress();
+  run.lesson.report();
   run.updateBars(index);
   // New events arriving do not move the position, but they end the newest-event status
   // that Step buttons depend on.
@@ -83,7 +87,7 @@ redraw();
 
 byId("run-form").addEventListener("submit", async (event) => {
   event.preventDefault();
-  const mode = event.submitter?.value === "step" ? "step" : "live";
+  const mode = ["step", "lesson"].includes(event.submitter?.value) ? event.submitter.value : "live";
   if (await run.confirmNewRun()) run.start(mode);
 });
 byId("stop").addEventListener("click", () => run.kill());
@@ -93,8 +97,9 @@ byId("stop").addEventListener("click", () => run.kill());
 const query = new URLSearchParams(location.search);
 const page = byId("run-page").dataset;
 if (page.run) {
+  takeControlLink(page.run);
   const seq = query.has("seq") ? Number.parseInt(query.get("seq"), 10) : null;
-  run.attach(page.run, page.runMode, Number.isInteger(seq) && seq >= 0 ? seq : null);
+  run.attach(page.run, page.runMode, Number.isInteger(seq) && seq >= 0 ? seq : null, page.lesson === "1");
 } else if (page.autorun === "start") {
   run.start(query.get("mode") === "step" ? "step" : "live");
 }
