@@ -1,7 +1,8 @@
 """Every run of this server: started through the fork server, bounded, and cleaned up.
 
 At most `max_runs` are alive at once. A run whose last viewer left is killed after a grace
-period; one that never had a viewer (REST only) ends by its own wall-time limit. Every
+period; one that never had a viewer (REST only) ends by its own wall-time limit; a lesson
+ends when its teacher's page has been silent for its grace (app/runs/lesson.py). Every
 finished run is written to the run store (app/runs/archive.py) and read back from it when
 asked for; memory keeps the latest few within a count, an age and a size, and the store
 keeps runs within its own age and size (retention). Stopping the manager kills every run,
@@ -23,6 +24,7 @@ from app.runner.client import ForkServerClient, RunnerUnavailable
 from app.runs.archive import Archive
 from app.runs.cache import forget_finished
 from app.runs.errors import RunnerDown, RunNotFound, StoreDown, TooManyRuns
+from app.runs.lesson import Lesson
 from app.runs.memory import GiveBack
 from app.runs.owners import Owner, check_client
 from app.runs.run import Closing, Run
@@ -149,10 +151,16 @@ class RunManager:
             del self.runs[run.id]
 
     async def create(
-        self, scenario: str, limits: dict[str, Any], request: dict[str, Any], owner: Owner
+        self,
+        scenario: str,
+        limits: dict[str, Any],
+        request: dict[str, Any],
+        owner: Owner,
+        lesson: bool = False,
     ) -> Run:
         """Start a run for `owner`. `request` is what the runner needs beyond the basics: the
-        backend and its program (a scenario's `request(params)`)."""
+        backend and its program (a scenario's `request(params)`). A `lesson` is a step-mode
+        run that lives while its teacher is heard from (app/runs/lesson.py)."""
         mode = owner.mode
         if len(self.live()) + len(self.starting) >= self.settings.max_runs:
             wait = self.retry_after()
@@ -184,6 +192,8 @@ class RunManager:
             raise RunnerDown(f"the runner is not available ({err}); try again") from err
         finally:
             self.starting.remove(owner)
+        if lesson:
+            run.lesson = Lesson(self.settings.lesson_teacher_grace_s)
         self.runs[run_id] = run
         self._spawn(self._keep_when_done(run))
         return run
@@ -220,7 +230,9 @@ class RunManager:
         now = time.monotonic()
         grace = self.settings.viewer_grace_s
         for run in self.live():
-            if run.alone_since is not None and now - run.alone_since >= grace:
+            if run.lesson is not None:
+                self._check_teacher(run, now)
+            elif run.alone_since is not None and now - run.alone_since >= grace:
                 run.close(
                     Closing(
                         "viewer-left",
@@ -229,7 +241,7 @@ class RunManager:
                         {"seconds": grace},
                     )
                 )
-            elif now - run.started > float(run.limits["wall_s"]) + OVERDUE_S:
+            if now - run.started > float(run.limits["wall_s"]) + OVERDUE_S:
                 seconds = run.limits["wall_s"]
                 run.force(
                     Closing(
@@ -245,6 +257,26 @@ class RunManager:
         if now - self._swept >= self.settings.store_retry_s:
             self._swept = now
             self._spawn(self._sweep_store())
+
+    def _check_teacher(self, run: Run, now: float) -> None:
+        """A lesson ends once its teacher's page has been silent for the grace: not when its
+        viewers leave (a class comes and goes), nor at the step-mode limit."""
+        assert run.lesson is not None
+        grace = run.lesson.grace_s
+        if run.lesson.teacher_away_s(now) >= grace:
+            run.close(
+                Closing(
+                    "teacher-left",
+                    f"the teacher's page has not been heard from for {grace:g} s, so the "
+                    "lesson was ended",
+                    "end.teacher_left",
+                    {"seconds": grace},
+                )
+            )
+
+    def viewers(self) -> int:
+        """WebSockets watching any run of this server now."""
+        return sum(run.viewers for run in self.runs.values())
 
     async def _sweep_store(self) -> None:
         """Retention in the store; the runs it forgot leave memory too."""
