@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from app.events import Event, WorldState
 from app.paste.request import PASTED, pasted_request
+from app.runs import lesson
 from app.runs.control import KillOp, PauseOp, PlayOp, StepOp
 from app.runs.errors import RunConflict, RunNotFound
 from app.runs.manager import RunManager
@@ -23,6 +24,8 @@ from app.scenarios import catalog
 from app.schemas import (
     ErrorBody,
     Health,
+    LessonInfo,
+    LessonLinks,
     RunCounts,
     RunCreate,
     RunCreated,
@@ -167,13 +170,21 @@ async def create_run(body: RunCreate, request: Request, response: Response) -> R
                 [{**e, "loc": ("body", "params", *e["loc"])} for e in err.errors()]
             ) from None
         name, asked = scenario.name, scenario.limits
-    limits = settings.limits(body.mode, asked)
-    owner = Owner(client=request.client.host if request.client else "", mode=body.mode)
-    run = await manager(request).create(name, limits, backend, owner)
+    if body.lesson and body.mode != "step" and "mode" in body.model_fields_set:
+        raise invalid(("lesson",), 'a lesson is a step-mode run: leave mode out, or give "step"')
+    mode = "step" if body.lesson else body.mode
+    limits = settings.limits("lesson" if body.lesson else mode, asked)
+    owner = Owner(client=request.client.host if request.client else "", mode=mode)
+    run = await manager(request).create(name, limits, backend, owner, lesson=body.lesson)
     if body.c_source is not None:
         run.source = body.c_source  # the run page shows it in the source pane
     response.headers["Location"] = f"/api/runs/{run.id}"
-    return RunCreated(**run_info(run).model_dump(), control_token=owner.token)
+    links = LessonLinks(**lesson.links(run.id, owner.token), control_token=owner.token)
+    return RunCreated(
+        **run_info(run).model_dump(),
+        control_token=owner.token,
+        links=links if body.lesson else None,
+    )
 
 
 @router.get("/api/runs/{run_id}", response_model=RunInfo, tags=["runs"], responses=ERRORS)
@@ -330,4 +341,17 @@ def run_info(run: Run) -> RunInfo:
             pipes=len(state["pipes"]),
             viewers=run.viewers,
         ),
+        lesson=lesson_info(run),
+    )
+
+
+def lesson_info(run: Run) -> LessonInfo | None:
+    if run.lesson is None:
+        return None
+    watching, following, _ = run.lesson.counts()
+    return LessonInfo(
+        watch_url=lesson.watch_path(run.id),
+        watching=watching,
+        following=following,
+        position=run.lesson.position,
     )

@@ -7,11 +7,19 @@ The limits are ceilings: a scenario may ask for less (forgot-close stops after 2
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# An origin as a CSP source may name it: http(s), a host (its first label may be *), a port.
+FRAME_SOURCE = re.compile(
+    r"\*|https?://(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+    r"(?::\d{1,5})?|https?://\[[0-9a-f:.]+\](?::\d{1,5})?",
+    re.IGNORECASE,
+)
 
 
 def default_data_dir() -> Path:
@@ -58,6 +66,12 @@ class Settings(BaseSettings):
         description="origins (scheme://host:port) whose pages may open the WebSocket, besides "
         "the server's own; '*' allows any",
     )
+    embed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="origins (scheme://host:port, or https://*.example.org) whose pages may "
+        "frame the embed page /embed/{id}, besides the server's own; '*' allows any. No other "
+        "page may be framed by another origin",
+    )
     viewer_grace_s: float = Field(
         default=5, ge=0, description="a run whose last viewer left is killed after this long"
     )
@@ -78,6 +92,17 @@ class Settings(BaseSettings):
     store_max_mb: float = Field(
         default=1024, gt=0, description="the oldest stored runs are forgotten past this size"
     )
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/dbname: the run store in PostgreSQL, "
+        "instead of the SQLite file in data_dir",
+    )
+    store_retry_s: float = Field(
+        default=60,
+        gt=0,
+        description="how often retention is applied and runs the store could not take are "
+        "written again",
+    )
     viewer_send_timeout_s: float = Field(
         default=30, gt=0, description="a viewer that takes no message for this long is dropped"
     )
@@ -95,6 +120,23 @@ class Settings(BaseSettings):
         default=2, ge=1, description="of those, step-mode runs (they wait on a person: 300 s)"
     )
     max_viewers_per_run: int = Field(default=64, ge=1, description="WebSockets watching one run")
+
+    # Lessons (app/runs/lesson.py): a step-mode run a teacher drives and a class follows.
+    lesson_wall_s: float = Field(
+        default=3600, gt=0, le=14400, description="wall time of a lesson (a class, not a step)"
+    )
+    lesson_teacher_grace_s: float = Field(
+        default=120,
+        gt=0,
+        le=3600,
+        description="a lesson whose teacher's page has not been heard from for this long ends",
+    )
+    max_viewers_per_lesson: int = Field(
+        default=500, ge=1, description="WebSockets watching one lesson (a class)"
+    )
+    max_viewers: int = Field(
+        default=2000, ge=1, description="WebSockets watching any run of this server at once"
+    )
     max_body_kb: int = Field(
         default=64, ge=1, le=65536, description="largest request body or WebSocket message, KiB"
     )
@@ -132,19 +174,41 @@ class Settings(BaseSettings):
             "cache_mb": self.paste_cache_mb,
         }
 
-    @field_validator("allowed_origins", "allowed_hosts", mode="before")
+    @field_validator("database_url")
+    @classmethod
+    def _postgresql(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("a PostgreSQL URL: postgresql://user:password@host:port/dbname")
+        return value or None
+
+    @field_validator("allowed_origins", "allowed_hosts", "embed_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("embed_origins")
+    @classmethod
+    def _frame_sources(cls, origins: list[str]) -> list[str]:
+        # Each goes into a Content-Security-Policy as it is: nothing but an origin may pass.
+        for origin in origins:
+            if not FRAME_SOURCE.fullmatch(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port] "
+                    "(https://slides.example.org, https://*.example.org, http://localhost:8080) "
+                    "or '*', comma-separated"
+                )
+        return origins
+
     def limits(self, mode: str, asked: dict[str, float]) -> dict[str, Any]:
         """The limits a run gets: the scenario's own where it asks for less than ours. A
-        scenario's wall time is for live runs; a step-mode run moves as fast as a person."""
+        scenario's wall time is for live runs; a step-mode run moves as fast as a person, and
+        a lesson (`mode` "lesson") as fast as a class."""
         wall = self.wall_s
-        if mode == "step":
-            wall, asked = self.step_wall_s, {k: v for k, v in asked.items() if k != "wall_s"}
+        if mode in ("step", "lesson"):
+            wall = self.lesson_wall_s if mode == "lesson" else self.step_wall_s
+            asked = {k: v for k, v in asked.items() if k != "wall_s"}
         ours: dict[str, Any] = {
             "wall_s": wall,
             "cpu_s": self.cpu_s,

@@ -332,6 +332,7 @@ class RunEnd(_EventBase):
         "limit",
         "error",
         "viewer-left",
+        "teacher-left",
         "shutdown",
         "compile-error",
     ]
@@ -396,6 +397,42 @@ STATE_MODELS: tuple[type[_Strict], ...] = (
     SocketState,
     InFlight,
 )
+
+
+# -- a lesson's messages: not events (no `type`, no `seq` of their own), on the same socket --
+class LessonPosition(_Strict):
+    """To each watcher that follows: the event the teacher's page shows."""
+
+    lesson: Literal["position"]
+    seq: int
+
+
+class LessonAudience(_Strict):
+    """To the teacher's page, after its auth and each heartbeat: its class."""
+
+    lesson: Literal["audience"]
+    watching: int
+    following: int
+    teachers: int
+    heartbeat_s: float
+
+
+class ViewerRefused(_Strict):
+    """An error that closes the socket (too many viewers), worded by the page from its key."""
+
+    error: str
+    field: None
+    message_key: str
+    message_values: dict[str, str | int | float]
+    reason: str
+
+
+# What else the WebSocket sends, each with its section in docs/events.md ("Lessons").
+SOCKET_MESSAGES: dict[str, type[_Strict]] = {
+    "lesson: position": LessonPosition,
+    "lesson: audience": LessonAudience,
+    "refused: too many viewers": ViewerRefused,
+}
 
 
 def event_type(model: type[_EventBase]) -> str:

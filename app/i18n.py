@@ -1,8 +1,9 @@
 """UI strings in English and 简体中文, shared by the server-rendered pages and the browser.
 
 `static/i18n/strings.json` holds the strings every page uses, and one more file a kind of
-kernel object (`static/i18n/<kind>.json`) those of its views; together they hold every string
-of the UI, and a key may live in one file only. The server renders the first paint from them
+kernel object (`static/i18n/<kind>.json`) those of its views (`share.json`: sharing a run,
+and the embed); together they hold every string of the UI, and a key may live in one file
+only. The server renders the first paint from them
 (so the gallery appears in the chosen language with no flash), and the
 page embeds the same table for the browser to switch language without a reload.
 """

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from app import api, export_api, pages, privileges, ws
+from app import api, export_api, lessons_api, pages, privileges, ws
 from app.config import Settings
 from app.docs import add_docs
 from app.guards import BodyLimit, HostGuard, JsonOnly, allowed_hosts
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.manager = manager
     add_error_handlers(app)
     app.include_router(api.router)
+    app.include_router(lessons_api.router)
     app.include_router(export_api.router)
     app.include_router(ws.router)
     app.include_router(pages.router)
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_body_kb << 10, larger=imports)
     app.add_middleware(JsonOnly)
     app.add_middleware(HostGuard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, embed_origins=settings.embed_origins)
     return app
 
 

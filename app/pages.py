@@ -15,6 +15,7 @@ from app.guards import navigated_from_here
 from app.i18n import COOKIE, LANGS, choose_lang, strings, translate
 from app.paste.request import EXAMPLE_SOURCE, PASTED
 from app.runs.errors import RunNotFound
+from app.runs.run import Run
 from app.scenarios.catalog import CHAPTERS, Scenario, all_scenarios, get
 from app.templating import templates
 
@@ -23,7 +24,9 @@ ONE_YEAR = 365 * 24 * 3600
 router = APIRouter()
 
 
-def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
+def _page(
+    request: Request, template: str, remember_lang: bool = True, **context: Any
+) -> HTMLResponse:
     lang = choose_lang(request)
 
     def t(key: str, **values: object) -> str:
@@ -34,7 +37,7 @@ def _page(request: Request, template: str, **context: Any) -> HTMLResponse:
         template,
         {"lang": lang, "langs": LANGS, "t": t, "strings": strings(), **context},
     )
-    if request.query_params.get("lang") in LANGS:
+    if remember_lang and request.query_params.get("lang") in LANGS:
         # A language chosen by link sticks, as one chosen with the switch does.
         response.set_cookie(COOKIE, lang, max_age=ONE_YEAR, samesite="lax")
     return response
@@ -84,24 +87,62 @@ async def kept_run_page(request: Request, run_id: str) -> HTMLResponse:
     position) while the server or its store keeps it; whoever started it keeps its
     controls (the token stays in the tab's session storage)."""
     try:
-        run = await request.app.state.manager.find(run_id)
+        run, scenario = await _kept(request, run_id)
     except RunNotFound:
         return not_found(request, reason="notfound.run")
-    scenario = get(run.scenario)
-    if run.source is not None:
-        shown = pasted_program(run.source)
-    else:
-        shown = scenario.to_json() if scenario is not None else composed_program()
     response = _page(
         request,
         "run.html",
-        scenario=shown,
+        scenario=_shown(scenario, run),
         values={},
         autorun="no",
-        run={"id": run.id, "mode": run.mode, "composed": scenario is None},
+        run={
+            "id": run.id,
+            "mode": run.mode,
+            "composed": scenario is None,
+            "lesson": run.lesson is not None,
+        },
     )
     response.headers["Cache-Control"] = "no-store"  # the run changes; its page is made anew
     return response
+
+
+@router.get("/embed/{run_id}", response_class=HTMLResponse, include_in_schema=False)
+async def embed_page(request: Request, run_id: str) -> HTMLResponse:
+    """A run, read-only, for a frame in another site's page (app/headers.py says which sites
+    may frame it): the run page's drawing and replay, with no run controls. A `?lang=` here
+    shows the embed in that language without changing the visitor's choice for this site."""
+    try:
+        run, scenario = await _kept(request, run_id)
+    except RunNotFound:
+        return not_found(request, reason="notfound.run")
+    seq = request.query_params.get("seq", "")
+    response = _page(
+        request,
+        "embed.html",
+        remember_lang=False,
+        scenario=_shown(scenario, run),
+        run={"id": run.id},
+        seq=int(seq) if seq.isascii() and seq.isdecimal() and len(seq) < 10 else None,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def _kept(request: Request, run_id: str) -> tuple[Run, Scenario | None]:
+    """The run kept under this id, in memory or the store, and its scenario (None: a
+    composed program)."""
+    run: Run = await request.app.state.manager.find(run_id)
+    return run, get(run.scenario)
+
+
+def _shown(scenario: Scenario | None, run: Run) -> dict[str, Any]:
+    """What a run's page shows of its program: its scenario, a pasted program's own source
+    (kept in memory only: a run read back from the store shows a composed program's words),
+    or a composed program's words."""
+    if run.source is not None:
+        return pasted_program(run.source)
+    return scenario.to_json() if scenario is not None else composed_program()
 
 
 def composed_program() -> dict[str, Any]:

@@ -159,6 +159,12 @@ class RunCreate(BaseModel):
     mode: Literal["live", "step"] = Field(
         default="live", description="live: calls go by themselves; step: each waits for a step"
     )
+    lesson: bool = Field(
+        default=False,
+        description="a lesson: a step-mode run a teacher drives (the control link) and a "
+        "class follows (the watch link); it lives while the teacher's page is open, up to "
+        "PIPESCOPE_LESSON_WALL_S",
+    )
 
 
 class RunCounts(BaseModel):
@@ -167,6 +173,33 @@ class RunCounts(BaseModel):
     live_procs: int = Field(description="processes not yet exited or killed")
     pipes: int = Field(description="pipes some live process holds an end of")
     viewers: int = Field(description="WebSockets watching now")
+
+
+class LessonInfo(BaseModel):
+    watch_url: str = Field(description="the watch link: follows the teacher, controls nothing")
+    watching: int = Field(description="WebSockets watching that do not hold the control token")
+    following: int = Field(description="of those, the ones following the teacher's position")
+    position: int | None = Field(description="the event the teacher's page shows, once told")
+
+
+class LessonLinks(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "control_url": "/runs/3f2a9c1b7d4e#control=kq3Z0m7wQx2c...",
+                    "watch_url": "/runs/3f2a9c1b7d4e?follow=1",
+                    "control_token": "kq3Z0m7wQx2c...",
+                }
+            ]
+        }
+    )
+    control_url: str = Field(
+        description="the teacher's link: the control token rides in its fragment, which no "
+        "browser sends to a server"
+    )
+    watch_url: str = Field(description="the class's link: no token")
+    control_token: str = Field(description="the token the control link carries")
 
 
 class RunEnd(BaseModel):
@@ -206,6 +239,7 @@ class RunInfo(BaseModel):
         description="the pid of the run's supervisor; null until the fork server says (~1 ms)"
     )
     counts: RunCounts
+    lesson: LessonInfo | None = Field(default=None, description="a lesson's class; else null")
 
 
 class RunCreated(RunInfo):
@@ -220,6 +254,9 @@ class RunCreated(RunInfo):
     control_token: str = Field(
         description="given this once: step, play, pause and kill need it (REST: "
         '`Authorization: Bearer <token>`; WebSocket: `{"op": "auth", "token": ...}`)'
+    )
+    links: LessonLinks | None = Field(
+        default=None, description="a lesson's control and watch links; else null"
     )
 
 

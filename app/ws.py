@@ -8,8 +8,11 @@ Viewer to server: `{"op": "auth", "token": T}` once, with the control_token POST
 gave, then `{"op": "step", "pid": N}`, `{"op": "play", "interval_ms": N}`, `{"op": "pause"}`,
 `{"op": "kill"}`. Watching needs no token; a control op before a valid auth gets an error
 with `field: "token"`, and the socket stays open. So does a message past `max_body_kb`, or
-one nested too deeply to parse. A run that has `max_viewers_per_run` viewers already refuses
-the next with an error, then close code 4429 (connect again later).
+one nested too deeply to parse. A run that has `max_viewers_per_run` viewers already
+(`max_viewers_per_lesson` for a lesson), or a server that has `max_viewers` in all, refuses
+the next with an error (with a `message_key` the page words it by), then close code 4429
+(connect again later). A lesson's own messages (position, heartbeat, follow) are
+app/lesson_ws.py's.
 
 A page from another origin may not open it (a browser sends any page's cookies and Origin
 along with a WebSocket upgrade, so Origin is the only check there is): same-origin (scheme,
@@ -27,11 +30,14 @@ from typing import Any, Literal
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from app import lesson_ws
 from app.config import Settings
+from app.events import ViewerRefused
 from app.guards import origin_allowed
 from app.runs import fanout
 from app.runs.control import ControlOp
 from app.runs.errors import RunError
+from app.runs.fanout import Follower
 from app.runs.manager import RunManager
 from app.runs.owners import MAX_TOKEN_CHARS
 from app.runs.run import Run
@@ -62,7 +68,7 @@ def error_message(err: ValidationError | RunError | ValueError) -> str:
         loc = list(first["loc"])
         if first["type"].startswith("union_tag"):
             loc = ["op"]
-        elif loc and loc[0] in OPS:
+        elif loc and loc[0] in (*OPS, *lesson_ws.LESSON_OPS):
             loc = loc[1:]  # the op the message named, which pydantic puts first
         return json.dumps({"error": first["msg"], "field": ".".join(map(str, loc)) or None})
     if isinstance(err, RunError):
@@ -85,16 +91,45 @@ async def watch(websocket: WebSocket, run_id: str) -> None:
         await websocket.send_text(json.dumps({"error": f"no run {run_id!r}", "field": None}))
         await websocket.close(code=UNKNOWN_RUN, reason="unknown run")
         return
-    most = settings.max_viewers_per_run
-    if run.viewers >= most:
-        error = (
-            f"run {run_id} has {run.viewers} viewers, the most one run may have "
-            "(PIPESCOPE_MAX_VIEWERS_PER_RUN); connect again once one has left"
-        )
-        await websocket.send_text(json.dumps({"error": error, "field": None}))
-        await websocket.close(code=TOO_MANY_VIEWERS, reason="too many viewers")
+    refusal = too_many_viewers(run, manager, settings)
+    if refusal is not None:
+        await websocket.send_text(refusal.model_dump_json())
+        await websocket.close(code=TOO_MANY_VIEWERS, reason=refusal.reason)
         return
     await Viewer(websocket, run, settings).serve()
+
+
+def too_many_viewers(run: Run, manager: RunManager, settings: Settings) -> ViewerRefused | None:
+    """The error a viewer past a limit gets (with a key the page words it by), or None. A
+    lesson takes a class; any other run a few viewers; the server, so many in all."""
+    lesson = run.lesson is not None
+    most = settings.max_viewers_per_lesson if lesson else settings.max_viewers_per_run
+    if run.viewers >= most:
+        name = "PIPESCOPE_MAX_VIEWERS_PER_" + ("LESSON" if lesson else "RUN")
+        error = (
+            f"{'lesson' if lesson else 'run'} {run.id} has {run.viewers} viewers, the most one "
+            f"may have ({name}); connect again once one has left"
+        )
+        return ViewerRefused(
+            error=error,
+            field=None,
+            message_key="limit.viewers_lesson" if lesson else "limit.viewers_run",
+            message_values={"most": most},
+            reason="too many viewers of this run",
+        )
+    if manager.viewers() >= settings.max_viewers:
+        error = (
+            f"this server has {settings.max_viewers} viewers, the most it takes "
+            "(PIPESCOPE_MAX_VIEWERS); connect again in a while"
+        )
+        return ViewerRefused(
+            error=error,
+            field=None,
+            message_key="limit.viewers_server",
+            message_values={"most": settings.max_viewers},
+            reason="too many viewers on this server",
+        )
+    return None
 
 
 class Viewer:
@@ -102,8 +137,16 @@ class Viewer:
         self.websocket, self.run = websocket, run
         self.send_timeout = settings.viewer_send_timeout_s
         self.max_chars = settings.max_body_kb << 10
-        self.may_control = False  # until it sends the run's control token
+        self.token: str | None = None  # the control token it proved, if any
         self.lock = asyncio.Lock()  # events and error replies share the socket
+        lesson = run.lesson
+        self.follower = None if lesson is None else Follower(lesson.board, lambda: self.may_control)
+
+    @property
+    def may_control(self) -> bool:
+        """It proved the run's token, and that is still the token (a lesson handed on has a
+        new one: every socket that proved the old one controls nothing from then on)."""
+        return self.token is not None and self.run.owner.holds(self.token)
 
     async def send(self, text: str) -> None:
         async with self.lock:
@@ -112,7 +155,9 @@ class Viewer:
 
     async def serve(self) -> None:
         self.run.viewer_joined()
-        sending = asyncio.create_task(fanout.stream(self.run.recording, self.send))
+        if self.follower is not None and self.run.lesson is not None:
+            self.run.lesson.followers.add(self.follower)
+        sending = asyncio.create_task(fanout.stream(self.run.recording, self.send, self.follower))
         listening = asyncio.create_task(self.listen())
         try:
             done, _ = await asyncio.wait({sending, listening}, return_when=asyncio.FIRST_COMPLETED)
@@ -129,6 +174,8 @@ class Viewer:
                 with suppress(BaseException):
                     await task
             self.run.viewer_left()
+            if self.follower is not None and self.run.lesson is not None:
+                self.run.lesson.followers.discard(self.follower)
 
     async def listen(self) -> None:
         while True:
@@ -140,8 +187,17 @@ class Viewer:
     async def handle(self, text: str | None) -> None:
         try:
             data = self.parse(text)
-            if isinstance(data, dict) and data.get("op") == "auth":
+            name = data.get("op") if isinstance(data, dict) else None
+            if name == "auth":
                 self.authenticate(AuthOp.model_validate(data).token)
+                if self.run.lesson is not None:
+                    self.run.lesson.heard_from_teacher()
+                    await self.send(lesson_ws.audience(self.run.lesson))
+                return
+            if name in lesson_ws.LESSON_OPS:
+                reply = lesson_ws.handle(self, data)
+                if reply is not None:
+                    await self.send(reply)
                 return
             op = CONTROL.validate_python(data)
             if not self.may_control:
@@ -150,6 +206,8 @@ class Viewer:
                     f"returned when it was started: send {HOW}; watching needs none",
                     "token",
                 )
+            if self.run.lesson is not None:
+                self.run.lesson.heard_from_teacher()
             self.run.control(op)
         except json.JSONDecodeError as err:
             await self.send(json.dumps({"error": f"not JSON: {err}", "field": None}))
@@ -170,9 +228,6 @@ class Viewer:
             raise ValueError("the message is nested too deeply to be a control message") from None
 
     def authenticate(self, token: str) -> None:
-        try:
-            self.run.owner.check(token, self.run.id, "token", HOW)
-        except RunError:
-            self.may_control = False
-            raise
-        self.may_control = True
+        self.token = None
+        self.run.owner.check(token, self.run.id, "token", HOW)
+        self.token = token

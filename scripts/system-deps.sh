@@ -17,6 +17,10 @@ if [ "$what" = test ]; then
   # The browser tests: Debian's chromium, and CJK fonts for the Chinese pages.
   [ -x /usr/bin/chromium ] || need+=(chromium)
   [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+  # The PostgreSQL run store's tests: initdb and pg_ctl (not on PATH in Debian). The tests
+  # make and start a throwaway cluster of their own (tests/postgres_server.py), never the
+  # `main` cluster the package may start.
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"

@@ -81,6 +81,7 @@ TERMS = {
     "strace",
     "shell",
     "pipescope",
+    "Perfetto",
     "JSON",
     "HTTP",
     "API",
@@ -144,6 +145,7 @@ CODE = re.compile(
     r"|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b"  # a constant: F_SETPIPE_SZ
     r"|(?<![\w-])--?[A-Za-z][\w-]*"  # a command's option: -n, -l, --reverse
     r"|\bf\d+\b"  # an open file's id: f2
+    r"|\b(?:[a-z0-9-]+\.)+(?:dev|org|com|io|net)\b"  # a web site's name: ui.perfetto.dev
     r"|\b[A-Za-z]\b"  # one letter: a process state (T, Z), a writer (A, B), ls -l's (d, p)
     r"|\b(?:Sig|Shd)(?:Pnd|Blk|Ign|Cgt|Q)\b"  # fields of /proc/PID/status
     r"|\d+(?:\.\d+)?\s*(?:ms|s|KiB|MiB|MB|KB|B)\b"  # units after a number

@@ -47,6 +47,8 @@ def test_a_bad_flag_is_one_line_of_usage(flags: tuple[str, ...], said: str) -> N
         ("PIPESCOPE_WALL_S", "-1", "greater than 0"),
         ("PIPESCOPE_MAX_RUNS", "many", "valid integer"),
         ("PIPESCOPE_MAX_BODY_KB", "0", "greater than or equal to 1"),
+        ("PIPESCOPE_EMBED_ORIGINS", "https://a.example/slides", "is not an origin"),
+        ("PIPESCOPE_EMBED_ORIGINS", "https://a.example; script-src *", "is not an origin"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(name: str, value: str, said: str) -> None:

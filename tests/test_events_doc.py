@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from app.events import EVENT_MODELS, STATE_MODELS, event_type
+from app.events import EVENT_MODELS, SOCKET_MESSAGES, STATE_MODELS, event_type
 
 DOC = (Path(__file__).resolve().parents[1] / "docs" / "events.md").read_text()
 
@@ -37,6 +37,12 @@ def test_every_state_field_is_documented() -> None:
     for model in STATE_MODELS:
         missing = set(model.model_fields) - documented
         assert not missing, f"{model.__name__}: undocumented {sorted(missing)}"
+
+
+def test_every_other_message_of_the_socket_has_a_section_naming_each_of_its_fields() -> None:
+    for name, model in SOCKET_MESSAGES.items():
+        missing = set(model.model_fields) - documented_fields(section_of(f"### `{name}`"))
+        assert not missing, f"{name}: undocumented {sorted(missing)}"
 
 
 def test_the_check_itself_would_notice_a_missing_field() -> None:

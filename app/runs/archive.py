@@ -19,7 +19,7 @@ from typing import Any
 
 from app.runs.owners import Owner
 from app.runs.run import Run
-from app.store.base import RunStore, StoredRun, StoreError
+from app.store.base import RunStore, StoreAway, StoredRun, StoreError
 
 log = logging.getLogger("pipescope.store")
 
@@ -64,7 +64,7 @@ class Archive:
         if error is None:
             run.stored = True
             return
-        if run.stored is None:  # said once a run, not at every retry
+        if run.stored is None and not isinstance(error, StoreAway):  # said once a run
             log.warning(
                 "pipescope: run %s could not be stored (%s): it stays in memory, replayable "
                 "until the server drops or stops it, and is tried again later",

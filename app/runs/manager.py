@@ -1,7 +1,8 @@
 """Every run of this server: started through the fork server, bounded, and cleaned up.
 
 At most `max_runs` are alive at once. A run whose last viewer left is killed after a grace
-period; one that never had a viewer (REST only) ends by its own wall-time limit. Every
+period; one that never had a viewer (REST only) ends by its own wall-time limit; a lesson
+ends when its teacher's page has been silent for its grace (app/runs/lesson.py). Every
 finished run is written to the run store (app/runs/archive.py) and read back from it when
 asked for; memory keeps the latest few within a count, an age and a size, and the store
 keeps runs within its own age and size (retention). Stopping the manager kills every run,
@@ -23,17 +24,17 @@ from app.runner.client import ForkServerClient, RunnerUnavailable
 from app.runs.archive import Archive
 from app.runs.cache import forget_finished
 from app.runs.errors import RunnerDown, RunNotFound, StoreDown, TooManyRuns
+from app.runs.lesson import Lesson
 from app.runs.memory import GiveBack
 from app.runs.owners import Owner, check_client
 from app.runs.run import Closing, Run
-from app.store.base import StoreError
-from app.store.opening import open_sqlite
+from app.store.base import StoreAway, StoreError
+from app.store.opening import open_store
 
 log = logging.getLogger("pipescope.runs")
 TICK_S = 0.25
 OVERDUE_S = 5.0  # past its wall limit by this much, a run's supervisor is not answering
 SHUTDOWN_WAIT_S = 5.0
-STORE_SWEEP_S = 60.0  # retention, and another try at the runs the store could not take
 RUN_ID_BYTES = 16  # 128 bits: a stored run's id is its only lock against being found
 
 
@@ -62,7 +63,9 @@ class RunManager:
     async def open_store(self) -> None:
         """Open the run store (once the server runs as the user it serves as: the file is
         that user's), say in one line if anything happened to it, and apply retention."""
-        opened = await asyncio.to_thread(open_sqlite, self.settings.data_dir)
+        opened = await asyncio.to_thread(
+            open_store, self.settings.data_dir, self.settings.database_url
+        )
         if opened.said:
             log.warning("%s", opened.said)
         self.archive = Archive(opened.store)
@@ -148,10 +151,16 @@ class RunManager:
             del self.runs[run.id]
 
     async def create(
-        self, scenario: str, limits: dict[str, Any], request: dict[str, Any], owner: Owner
+        self,
+        scenario: str,
+        limits: dict[str, Any],
+        request: dict[str, Any],
+        owner: Owner,
+        lesson: bool = False,
     ) -> Run:
         """Start a run for `owner`. `request` is what the runner needs beyond the basics: the
-        backend and its program (a scenario's `request(params)`)."""
+        backend and its program (a scenario's `request(params)`). A `lesson` is a step-mode
+        run that lives while its teacher is heard from (app/runs/lesson.py)."""
         mode = owner.mode
         if len(self.live()) + len(self.starting) >= self.settings.max_runs:
             wait = self.retry_after()
@@ -183,6 +192,8 @@ class RunManager:
             raise RunnerDown(f"the runner is not available ({err}); try again") from err
         finally:
             self.starting.remove(owner)
+        if lesson:
+            run.lesson = Lesson(self.settings.lesson_teacher_grace_s)
         self.runs[run_id] = run
         self._spawn(self._keep_when_done(run))
         return run
@@ -219,7 +230,9 @@ class RunManager:
         now = time.monotonic()
         grace = self.settings.viewer_grace_s
         for run in self.live():
-            if run.alone_since is not None and now - run.alone_since >= grace:
+            if run.lesson is not None:
+                self._check_teacher(run, now)
+            elif run.alone_since is not None and now - run.alone_since >= grace:
                 run.close(
                     Closing(
                         "viewer-left",
@@ -228,7 +241,7 @@ class RunManager:
                         {"seconds": grace},
                     )
                 )
-            elif now - run.started > float(run.limits["wall_s"]) + OVERDUE_S:
+            if now - run.started > float(run.limits["wall_s"]) + OVERDUE_S:
                 seconds = run.limits["wall_s"]
                 run.force(
                     Closing(
@@ -241,9 +254,29 @@ class RunManager:
         # Once nothing holds the dropped runs (not even that method's locals): else the
         # server keeps their pages, and its RSS never comes down.
         self._give_back(forget_finished(self.runs, self.archive, self.settings, now))
-        if now - self._swept >= STORE_SWEEP_S:
+        if now - self._swept >= self.settings.store_retry_s:
             self._swept = now
             self._spawn(self._sweep_store())
+
+    def _check_teacher(self, run: Run, now: float) -> None:
+        """A lesson ends once its teacher's page has been silent for the grace: not when its
+        viewers leave (a class comes and goes), nor at the step-mode limit."""
+        assert run.lesson is not None
+        grace = run.lesson.grace_s
+        if run.lesson.teacher_away_s(now) >= grace:
+            run.close(
+                Closing(
+                    "teacher-left",
+                    f"the teacher's page has not been heard from for {grace:g} s, so the "
+                    "lesson was ended",
+                    "end.teacher_left",
+                    {"seconds": grace},
+                )
+            )
+
+    def viewers(self) -> int:
+        """WebSockets watching any run of this server now."""
+        return sum(run.viewers for run in self.runs.values())
 
     async def _sweep_store(self) -> None:
         """Retention in the store; the runs it forgot leave memory too."""
@@ -253,6 +286,8 @@ class RunManager:
             gone = await self.archive.sweep(
                 time.time(), s.store_keep_days * 86400, int(s.store_max_mb * (1 << 20))
             )
+        except StoreAway:  # a database out of reach: the store said so
+            return
         except Exception as err:  # a full disk, say: the next sweep tries again
             log.warning("pipescope: retention in the run store failed (%s)", err)
             return

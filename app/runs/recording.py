@@ -69,10 +69,17 @@ class Recording:
 
     async def wait_past(self, count: int) -> None:
         """Return once the trace holds more than `count` events, or has ended."""
-        while len(self.lines) <= count and not self.ended:
-            if self._grew is None:
-                self._grew = asyncio.get_running_loop().create_future()
-            await asyncio.shield(self._grew)
+        while (grew := self.growth(count)) is not None:
+            await asyncio.shield(grew)
+
+    def growth(self, count: int) -> asyncio.Future[None] | None:
+        """A future done at the next event or the end (shared by every viewer waiting), or
+        None when the trace already holds more than `count` events or has ended."""
+        if len(self.lines) > count or self.ended:
+            return None
+        if self._grew is None:
+            self._grew = asyncio.get_running_loop().create_future()
+        return self._grew
 
     def event(self, seq: int) -> dict[str, Any]:
         if self._parsed is not None and self._parsed[0] == seq:

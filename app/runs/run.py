@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 from app.runner.world import NOTHING_GONE
 from app.runs.control import ControlOp, KillOp, StepOp, refuse_step
 from app.runs.errors import RunConflict
+from app.runs.lesson import Lesson
 from app.runs.owners import Owner
 from app.runs.recording import Recording, RecordingFull
 
@@ -62,6 +63,7 @@ class Run:
         self.supervisor: int | None = None
         self.viewers = 0
         self.alone_since: float | None = None
+        self.lesson: Lesson | None = None  # a lesson's teacher and class (app/runs/lesson.py)
         self.done = asyncio.Event()  # the trace is complete and the supervisor is gone
         self.stored: bool | None = None  # whether the run store holds it (app/runs/archive.py)
         # How the server ended it: reason, message, and the message's key and values (the

@@ -1,6 +1,6 @@
 """What a run store is: finished runs kept by id, with their metadata and events, by any
-backend (`app/store/sqlite.py` now; a PostgreSQL one would be a second class behind the same
-protocol, passing the same tests in tests/store/).
+backend (`app/store/sqlite.py`, `app/store/postgres.py`), each passing the same tests in
+tests/store/.
 
 A store is synchronous and thread-safe: the server calls it from threads, never from its
 event loop (app/runs/archive.py). What it keeps of who may control a run is the sha256 of
@@ -15,6 +15,11 @@ from typing import Any, Protocol
 
 class StoreError(Exception):
     """The store cannot do what was asked (full disk, lost file, ...): the message says why."""
+
+
+class StoreAway(StoreError):
+    """The store's server is out of reach (a database down or unreachable); the store has
+    said so in the log, once an outage, so its callers need not say it again."""
 
 
 class StoreUnusable(StoreError):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from app.store.base import RunStore, StoreError
 from app.store.migrations import LATEST, NewerSchema, migrate, version
+from app.store.postgres import open_postgres
 from app.store.salvage import salvage, set_aside
 from app.store.sqlite import FILE, SqliteStore, connect, is_corrupt
 
@@ -30,6 +31,15 @@ class Opened:
 
 class Damaged(Exception):
     pass
+
+
+def open_store(directory: Path, database_url: str | None = None) -> Opened:
+    """PostgreSQL when a database URL is set (app/store/postgres.py), else the SQLite file
+    in `directory`."""
+    if database_url:
+        store, said = open_postgres(database_url)
+        return Opened(store, said)
+    return open_sqlite(directory)
 
 
 def open_sqlite(directory: Path) -> Opened:

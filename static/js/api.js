@@ -11,13 +11,13 @@ export class RunRefused extends Error {
   }
 }
 
-export async function startRun(scenario, params, mode) {
+export async function startRun(scenario, params, mode, lesson = false) {
   let response;
   try {
     response = await fetch("/api/runs", {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({ scenario, params, mode }),
+      body: JSON.stringify({ scenario, params, mode, ...(lesson ? { lesson: true } : {}) }),
     });
   } catch {
     throw new RunRefused(t("err.network"));

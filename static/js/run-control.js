@@ -3,22 +3,12 @@
 
 import { RunRefused, startRun } from "./api.js";
 import { $ } from "./dom.js";
-import { t } from "./i18n.js";
+import { has, t } from "./i18n.js";
+import { LessonView } from "./lesson.js";
 import { openRun } from "./socket.js";
+import { forgetToken, tokenFor } from "./tokens.js";
 
 const byId = (id) => $(`[data-testid="${id}"]`);
-const TOKEN_KEY = (id) => `pipescope.token.${id}`;
-
-/** The control token of a run this tab started (POST /api/runs gives it once), if any. */
-function tokenFor(id, given) {
-  try {
-    if (given) sessionStorage.setItem(TOKEN_KEY(id), given);
-    return given ?? sessionStorage.getItem(TOKEN_KEY(id));
-  } catch {
-    return given ?? null; // storage refused (privacy settings): this page still has it
-  }
-}
-
 export class RunControl {
   constructor(scenario, timeline, log, redraw, terminal) {
     this.scenario = scenario;
@@ -33,6 +23,10 @@ export class RunControl {
     this.controllable = false; // holds the run's control token, as far as the server said
     this.runId = null;
     this.wantSeq = null; // a position asked for in the address (?seq=K), until it arrives
+    this.token = null;
+    this.refusedWith = null; // the server's refusal, kept over the close that follows it
+    this.lesson = new LessonView(this, timeline);
+    this.isLesson = false;
     byId("step-any").addEventListener("click", () => this.step(null));
     byId("auto").addEventListener("click", () => this.toggleAuto());
   }
@@ -58,7 +52,7 @@ export class RunControl {
 
   /** Watch a run that exists already (its own address, /runs/ID), from its first event;
    * seq: the position to show once it has arrived, else the newest. */
-  attach(id, mode, seq) {
+  attach(id, mode, seq, lesson = false) {
     this.alert(null);
     this.terminal.reset(id);
     this.timeline.reset();
@@ -69,6 +63,13 @@ export class RunControl {
     this.wantSeq = seq ?? "last";
     this.timeline.following = mode === "step" && seq === null;
     this.connect(id, `/ws/runs/${id}`, null);
+    this.isLesson = lesson;
+    if (lesson) {
+      // A watcher follows the teacher, not the newest event; one sent to a position of its
+      // own (?seq=K) starts there, browsing on its own.
+      if (!this.controllable) this.timeline.following = false;
+      this.lesson.begin({ teacher: this.controllable, following: seq === null });
+    } else this.lesson.end();
     this.updateBars(this.timeline.pos);
   }
 
@@ -76,15 +77,23 @@ export class RunControl {
     this.socket = openRun(ws, {
       onEvents: (events) => this.received(events),
       onServerError: (error) => this.refused(error),
+      onLesson: (message) => this.lesson.onMessage(message),
       onClose: () => this.closed(),
     });
+    this.refusedWith = null;
     const token = tokenFor(id, givenToken);
+    this.token = token;
     this.controllable = Boolean(token);
     if (token) this.socket.send({ op: "auth", token }); // first: the socket keeps the order
   }
 
+  /** mode: "live", "step", or "lesson" (a step-mode run this page teaches). */
   async start(mode) {
+    const lesson = mode === "lesson";
+    if (lesson) mode = "step";
     this.stop();
+    this.lesson.end();
+    this.isLesson = false;
     this.alert(null);
     this.terminal.reset(null);
     this.timeline.reset();
@@ -96,7 +105,7 @@ export class RunControl {
     byId("caption").textContent = t("run.connecting");
     let created;
     try {
-      created = await startRun(this.scenario.name, this.params(), mode);
+      created = await startRun(this.scenario.name, this.params(), mode, lesson);
     } catch (error) {
       this.mode = null;
       byId("caption").textContent = "";
@@ -110,6 +119,8 @@ export class RunControl {
     // The run's own address from now on: a reload or a shared link comes back to it.
     history.replaceState(null, "", `/runs/${created.id}`);
     this.connect(created.id, created.ws ?? `/ws/runs/${created.id}`, created.control_token);
+    this.isLesson = lesson;
+    if (lesson) this.lesson.begin({ teacher: true });
     // Both modes start playing: a live run replays from its first event, a step-mode run
     // shows each step's events as they come.
     this.timeline.play();
@@ -124,6 +135,7 @@ export class RunControl {
     this.terminal.add(events); // before the timeline draws any of them
     this.timeline.add(events);
     this.reachWanted();
+    this.lesson.onEvents();
     if (this.ended) {
       byId("notice").open = true;
       this.updateBars(this.timeline.pos);
@@ -137,28 +149,33 @@ export class RunControl {
     if (want === null) return;
     if (want === "last") {
       this.wantSeq = null;
-      this.timeline.seek(this.timeline.last);
+      this.timeline.show(this.timeline.last);
       if (this.timeline.following && !this.ended) this.timeline.play();
     } else if (this.timeline.events[want] || this.ended) {
       this.wantSeq = null;
-      this.timeline.seek(Math.min(want, this.timeline.last));
+      this.timeline.show(Math.min(want, this.timeline.last));
     }
   }
 
   refused(error) {
     if (error.field === "token") {
       this.controllable = false; // watch and replay, but no run controls
+      if (this.isLesson) this.lesson.watch();
       this.updateBars(this.timeline.pos);
       this.redraw();
       return;
     }
-    this.alert(new RunRefused(t("run.server_error", { message: error.error })));
+    // A refusal the page can word (too many viewers) in its own language; else the server's.
+    const worded = error.message_key && has(error.message_key) ? t(error.message_key, error.message_values ?? {}) : null;
+    this.refusedWith = worded;
+    this.alert(new RunRefused(worded ?? t("run.server_error", { message: error.error })));
   }
 
   closed() {
     const wasOpen = this.socket !== null;
     this.socket = null;
-    if (wasOpen && !this.ended) this.alert(new RunRefused(t("run.connection_lost")));
+    if (wasOpen && !this.ended && !this.refusedWith) this.alert(new RunRefused(t("run.connection_lost")));
+    if (this.isLesson) this.lesson.end();
     this.redraw();
   }
 
@@ -168,6 +185,16 @@ export class RunControl {
     this.socket = null;
     if (!this.ended) socket.send({ op: "kill" });
     socket.close();
+  }
+
+  /** This page hands its lesson on: its token works no more, so it forgets it. */
+  giveUpControl() {
+    if (this.runId) forgetToken(this.runId);
+    this.token = null;
+    this.controllable = false;
+    this.timeline.following = false;
+    this.updateBars(this.timeline.pos);
+    this.redraw();
   }
 
   kill() {
@@ -203,7 +230,7 @@ export class RunControl {
   updateBars(index) {
     const live = this.socket !== null && !this.ended;
     const active = live && this.controllable;
-    byId("no-control").hidden = !(live && !this.controllable);
+    byId("no-control").hidden = !(live && !this.controllable) || this.isLesson;
     byId("stop").hidden = !active;
     byId("stepbar").hidden = !(this.mode === "step" && active);
     byId("follow-note").hidden = !(this.mode === "step" && active && index < this.timeline.last);

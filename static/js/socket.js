@@ -1,6 +1,7 @@
-// The run's WebSocket: events in (one object or an array per message), control ops out.
+// The run's WebSocket: events in (one object or an array per message), a lesson's notes
+// and error replies beside them, control ops out.
 
-export function openRun(wsPath, { onEvents, onServerError, onClose }) {
+export function openRun(wsPath, { onEvents, onServerError, onLesson, onClose }) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(`${scheme}//${location.host}${wsPath}`);
   const pending = [];
@@ -16,6 +17,7 @@ export function openRun(wsPath, { onEvents, onServerError, onClose }) {
     }
     if (Array.isArray(data)) onEvents(data);
     else if (data && data.error) onServerError(data);
+    else if (data && typeof data.lesson === "string") onLesson?.(data); // a lesson's note
     else if (data && typeof data.seq === "number") onEvents([data]);
   });
   socket.addEventListener("close", (event) => onClose(event));

@@ -16,6 +16,7 @@ export class Timeline {
     this.following = false;
     this.timer = null;
     this.wholeCalls = false; // a call's entry and return as one step (moments.js)
+    this.ownMove = null; // called at each move the student makes (a lesson's watcher detaches)
   }
 
   /** The position one step from `from` (dir 1 or -1), passing over calls' entries when
@@ -62,6 +63,13 @@ export class Timeline {
 
   /** A move the student made: it stops playback, as in any player. */
   seek(index) {
+    this.ownMove?.();
+    this.show(index);
+  }
+
+  /** A move the page makes (an address's position, the teacher's): as a seek, but not the
+   * student's own. */
+  show(index) {
     this.pause();
     this.go(index, { animate: index === this.pos + 1 });
   }
@@ -81,6 +89,7 @@ export class Timeline {
   }
 
   toggle() {
+    this.ownMove?.();
     if (this.playing) this.pause();
     else this.play();
   }

@@ -55,3 +55,12 @@ def test_the_chinese_run_page_has_no_violation(page: Page) -> None:
     page.get_by_test_id("run-live").click()
     wait_for_end(page)
     assert violations(page) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_lessons_teacher_page_has_no_violation(page: Page, lang: str) -> None:
+    page.goto(f"/run/hello-pipe?lang={lang}")
+    page.get_by_test_id("run-lesson").click()
+    expect(page.locator('[data-testid="lesson-qr"] svg')).to_have_count(1)
+    expect(page.get_by_test_id("lesson-audience")).not_to_be_empty()
+    assert violations(page) == []

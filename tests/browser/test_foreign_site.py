@@ -4,14 +4,13 @@ the framed page is refused by the browser."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import httpx
 from playwright.sync_api import Browser, expect
-from service_client import Server, free_port
+from service_client import Server
+from sites import foreign_site
 
 ATTACK = """<!doctype html><title>cute cats</title>
 <iframe id="framed" src="{run}"></iframe>
@@ -22,33 +21,6 @@ ATTACK = """<!doctype html><title>cute cats</title>
     headers: {{"content-type": "text/plain"}}, body}})
     .finally(() => {{ document.body.dataset.posted = "yes"; }});
 </script>"""
-
-
-@contextmanager
-def foreign_site(html: str) -> Iterator[str]:
-    """Another origin (cross-site: `localhost`, not 127.0.0.1) that serves one page."""
-
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            body = html.encode()
-            self.send_response(200)
-            self.send_header("content-type", "text/html; charset=utf-8")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *_: object) -> None:
-            pass
-
-    port = free_port()
-    site = ThreadingHTTPServer(("127.0.0.1", port), Page)
-    thread = threading.Thread(target=site.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://localhost:{port}/"
-    finally:
-        site.shutdown()
-        site.server_close()
 
 
 def runs_asked(srv: Server) -> int:

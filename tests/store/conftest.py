@@ -1,7 +1,11 @@
 """Fixtures for the run store's tests.
 
-- `stores`: each way to make a store to test (a SQLite file in a temporary directory now; a
-  PostgreSQL one joins the list with issue 14), so one protocol has one set of tests.
+- `store`: each way to make a store to test (a SQLite file in a temporary directory, a fresh
+  database on a PostgreSQL server of the test session's own), so one protocol has one set
+  of tests.
+- `postgres`: that server (tests/postgres_server.py), made once a session and stopped at its
+  end; `database_url`: a fresh database on it. Without PostgreSQL's binaries the tests that
+  need them are skipped, except in CI, where scripts/system-deps.sh installs them.
 - `kept_server(data_dir, **settings)`: a server of one's own on that data directory (to stop
   it and start it again on the same store), stopped with SIGTERM on exit.
 """
@@ -14,21 +18,45 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from postgres_server import Cluster, new_cluster
 from service_client import Server, serve
 
 from app.store.base import RunStore
-from app.store.opening import open_sqlite
+from app.store.opening import open_sqlite, open_store
 
 
-def sqlite_store(directory: Path) -> RunStore:
+def sqlite_store(request: pytest.FixtureRequest, directory: Path) -> RunStore:
     opened = open_sqlite(directory)
     assert opened.store is not None, opened.said
     return opened.store
 
 
-@pytest.fixture(params=[sqlite_store], ids=["sqlite"])
+def postgres_store(request: pytest.FixtureRequest, directory: Path) -> RunStore:
+    opened = open_store(directory, request.getfixturevalue("database_url"))
+    assert opened.store is not None and opened.said is None, opened.said
+    return opened.store
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    cluster = new_cluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture
+def database_url(postgres: Cluster) -> str:
+    if not postgres.running():  # a test that stopped it failed before it started it again
+        postgres.start()
+    return postgres.database()
+
+
+@pytest.fixture(params=[sqlite_store, postgres_store], ids=["sqlite", "postgres"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunStore]:
-    made: RunStore = request.param(tmp_path / "data")
+    made: RunStore = request.param(request, tmp_path / "data")
     yield made
     with contextlib.suppress(Exception):
         made.close()

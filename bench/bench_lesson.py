@@ -1,0 +1,166 @@
+"""A lesson with a class of 500 (`--watchers N`): what each watcher costs the server in
+memory, and how long a teacher's step and a teacher's position take to reach every watcher.
+
+One fresh server; the teacher (a WebSocket that proved the token) and the watchers (plain
+WebSockets, as a watch link opens) are asyncio clients in this one process. RSS is the
+server process's, after the teacher alone and after every watcher has its first event (each
+is then in the class). Then the teacher steps STEPS times; for each step, the time from the
+teacher sending it to each watcher receiving that step's first event, and from the teacher
+reporting its position to each watcher receiving it. The clients share the machine (and one
+Python loop) with the server: their own cost is in the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+from _service import Http, events_of, machine, percentile, rss_kib, server
+from websockets.asyncio.client import ClientConnection, connect
+
+from app.schemas import flood_program
+
+STEPS = 30
+EVENT_SEQ = re.compile(r'\{"v": ?1, ?"seq": ?(\d+)')
+NOTE_SEQ = re.compile(r'"seq": ?(\d+)')
+
+
+class Watcher:
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.events: dict[int, float] = {}  # seq: when it came
+        self.notes: dict[int, float] = {}  # position seq: when it came
+        self.joined = asyncio.Event()
+
+    async def read(self) -> None:
+        # The seqs alone, not a parse of every state: 500 parses of each event in this one
+        # process would be the client's cost, not the server's.
+        async for message in self.ws:
+            now = time.perf_counter()
+            assert isinstance(message, str)
+            if message.startswith('{"lesson":"position"'):
+                self.notes[int(NOTE_SEQ.search(message)[1])] = now  # type: ignore[index]
+                continue
+            for seq in EVENT_SEQ.findall(message):
+                self.events.setdefault(int(seq), now)
+            self.joined.set()
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds the process has used (user + system): a figure the load does not move."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def until(predicate: Any, timeout: float = 60) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < end, "timed out"
+        await asyncio.sleep(0.002)
+
+
+async def lesson(watchers: int, plain: bool = False) -> dict[str, Any]:
+    most = watchers + 10
+    limits = {"max_viewers_per_run": most, "max_viewers_per_lesson": most, "max_viewers": most}
+    with server(**limits) as srv:
+        http = await Http.open(srv)
+        body = {"program": flood_program(STEPS * 2), "mode": "step"}
+        run = await http.post("/api/runs", body if plain else {**body, "lesson": True})
+        http.close()
+        assert "control_token" in run, run
+        ws_url = srv.ws_url + run["ws"]
+        teacher = await connect(ws_url, max_size=None)
+        await teacher.send(json.dumps({"op": "auth", "token": run["control_token"]}))
+        seen: list[dict[str, Any]] = []
+
+        async def teacher_reads() -> None:
+            async for message in teacher:
+                data = json.loads(message)
+                if isinstance(data, list) or ("seq" in data and "lesson" not in data):
+                    seen.extend(events_of(message))
+
+        reading = asyncio.create_task(teacher_reads())
+        await until(lambda: len(seen) >= 2)  # run.start, proc.start: it waits for a step
+        await asyncio.sleep(0.5)
+        rss_before = rss_kib(srv.pid)
+
+        class_ = [Watcher(await connect(ws_url, max_size=None)) for _ in range(watchers)]
+        tasks = [asyncio.create_task(w.read()) for w in class_]
+        await asyncio.wait_for(asyncio.gather(*(w.joined.wait() for w in class_)), 120)
+        await asyncio.sleep(0.5)
+        rss_after = rss_kib(srv.pid)
+
+        step_ms: list[float] = []
+        note_ms: list[float] = []
+        cpu_before = cpu_s(srv.pid)
+        for _ in range(STEPS):
+            before = len(seen)
+            sent = time.perf_counter()
+            await teacher.send(json.dumps({"op": "step"}))
+            await until(lambda b=before: len(seen) > b)
+            first = seen[before]["seq"]
+            await until(lambda f=first: all(f in w.events for w in class_))
+            step_ms += [(w.events[first] - sent) * 1000 for w in class_]
+            await asyncio.sleep(0.05)  # the step's other events come in
+            if plain:
+                continue
+            at = seen[-1]["seq"]
+            reported = time.perf_counter()
+            await teacher.send(json.dumps({"op": "position", "seq": at}))
+            await until(lambda a=at: all(a in w.notes for w in class_))
+            note_ms += [(w.notes[at] - reported) * 1000 for w in class_]
+        rss_end = rss_kib(srv.pid)
+        cpu = cpu_s(srv.pid) - cpu_before
+        for w in class_:
+            await w.ws.close()
+        await teacher.close()
+        for task in [*tasks, reading]:
+            task.cancel()
+        return {
+            "watchers": watchers,
+            "rss_before_kib": rss_before,
+            "rss_after_kib": rss_after,
+            "rss_end_kib": rss_end,
+            "per_watcher_kib": (rss_after - rss_before) / watchers,
+            "cpu_ms_per_step": cpu * 1000 / STEPS,
+            "events": len(seen),
+            "step_p50_ms": percentile(step_ms, 50),
+            "step_p99_ms": percentile(step_ms, 99),
+            "position_p50_ms": percentile(note_ms, 50) if note_ms else 0.0,
+            "position_p99_ms": percentile(note_ms, 99) if note_ms else 0.0,
+        }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--watchers", type=int, default=500)
+    parser.add_argument("--plain", action="store_true", help="a step-mode run, not a lesson")
+    args = parser.parse_args()
+    print(machine())
+    figures = asyncio.run(lesson(args.watchers, args.plain))
+    print(
+        f"{figures['watchers']} watchers: server RSS {figures['rss_before_kib'] / 1024:.1f} MiB "
+        f"with the teacher alone, {figures['rss_after_kib'] / 1024:.1f} MiB with the class "
+        f"({figures['per_watcher_kib']:.0f} KiB a watcher), "
+        f"{figures['rss_end_kib'] / 1024:.1f} MiB after {STEPS} steps"
+    )
+    print(
+        f"server CPU {figures['cpu_ms_per_step']:.1f} ms a step and its position "
+        f"({figures['events']} events in all), "
+        f"{figures['cpu_ms_per_step'] * 1000 / figures['watchers']:.0f} us a watcher"
+    )
+    print(
+        f"step -> every watcher: p50 {figures['step_p50_ms']:.1f} ms, "
+        f"p99 {figures['step_p99_ms']:.1f} ms; position -> every watcher: "
+        f"p50 {figures['position_p50_ms']:.1f} ms, p99 {figures['position_p99_ms']:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
