@@ -67,12 +67,14 @@ def _blocked_text(proc: dict[str, Any]) -> str:
     return f"is blocked in {on.get('call', 'a call')}" + (f" on {where}" if where else "")
 
 
-def in_call(proc: dict[str, Any]) -> bool:
-    """Let go into one of our calls, not blocked: it asks for its next call once it returns."""
-    return proc["next"] is None and proc["status"] == "running" and not proc["program"]
+def in_call(proc: dict[str, Any], traced: bool = False) -> bool:
+    """Let go into one of our calls, not blocked: it asks for its next call once it returns.
+    Under strace (`traced`) an exec'd program is held at every call too."""
+    held = traced or not proc["program"]
+    return proc["next"] is None and proc["status"] == "running" and held
 
 
-def why_not(proc: dict[str, Any]) -> str | None:
+def why_not(proc: dict[str, Any], traced: bool = False) -> str | None:
     """Why this process cannot take a step now, or None if it can."""
     if proc["next"] is not None:
         return None
@@ -80,13 +82,14 @@ def why_not(proc: dict[str, Any]) -> str | None:
         return f"has {proc['status']}"
     if proc["status"] == "blocked":
         return _blocked_text(proc)
-    if proc["program"]:
+    if proc["program"] and not traced:
         return f"runs {' '.join(proc['program'])}, an exec'd program that moves by itself"
     return "is in a call that has not returned yet"
 
 
-def refuse_step(state: dict[str, Any], pid: int | None) -> str | None:
-    """A message saying why this step cannot go, or None when it can."""
+def refuse_step(state: dict[str, Any], pid: int | None, traced: bool = False) -> str | None:
+    """A message saying why this step cannot go, or None when it can. `traced`: the run is
+    under strace, which holds every process, an exec'd program's included, at each call."""
     procs = state["procs"]
     waiting = [p for p in procs if p["next"] is not None]
     hint = (
@@ -96,13 +99,13 @@ def refuse_step(state: dict[str, Any], pid: int | None) -> str | None:
     )
     if pid is None:
         # The step waits its turn in the supervisor until a process asks to be let go.
-        if not procs or waiting or any(in_call(p) for p in procs):
+        if not procs or waiting or any(in_call(p, traced) for p in procs):
             return None
-        reasons = ", ".join(f"{describe(p)} {why_not(p)}" for p in procs)
+        reasons = ", ".join(f"{describe(p)} {why_not(p, traced)}" for p in procs)
         return f"no process is waiting to be let go: {reasons}{hint}"
     proc = next((p for p in procs if p["pid"] == pid), None)
     if proc is None:
         pids = ", ".join(describe(p) for p in procs) or "none yet"
         return f"pid {pid} is not a process of this run (its processes: {pids})"
-    reason = why_not(proc)
+    reason = why_not(proc, traced)
     return None if reason is None else f"{describe(proc)} {reason}{hint}"

@@ -228,7 +228,9 @@ class Run:
             reason = end["reason"] if end else self._closing.reason if self._closing else "ending"
             raise RunConflict(f"run {self.id} has ended ({reason}); start a new run")
         if isinstance(op, StepOp):
-            refusal = refuse_step(self.recording.latest_state(), op.pid)
+            refusal = refuse_step(
+                self.recording.latest_state(), op.pid, traced=self.backend == "strace"
+            )
             if refusal is not None:
                 raise RunConflict(refusal, field="pid")
         if self._writer.transport.get_write_buffer_size() > MAX_QUEUED_CONTROL:
