@@ -69,10 +69,16 @@ function pipeBox(pipe, ev, freed) {
     h(
       "p",
       { class: "pipe-state" },
-      freed ? t("pipe.freed") : full ? t("pipe.full") : pipe.bytes === 0 ? t("pipe.empty") : pipe.bytes === null ? t("pipe.bytes_unasked") : null,
+      freed ? t("pipe.freed") : full ? t("pipe.full") : pipe.bytes === 0 ? t("pipe.empty") : pipe.bytes === null ? t(heldByNone(pipe, ev.state) ? "pipe.bytes_unasked" : "pipe.bytes_unanswered") : null,
       !freed && !pipe.ring.exact ? h("span", { class: "inexact" }, ` ≈ ${t("pipe.inexact")}`) : null,
     ),
   );
+}
+
+/** Whether no live process has an fd on this pipe (its ends in flight, say). */
+function heldByNone(pipe, state) {
+  const live = state.procs.filter((p) => p.status !== "exited" && p.status !== "killed");
+  return !live.some((p) => p.fds.some((row) => row.pipe === pipe.id));
 }
 
 /** Where the fd lines arrive: the write end (data flows in) and the read end (out). */

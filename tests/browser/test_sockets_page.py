@@ -105,3 +105,22 @@ def test_a_closed_peers_directions_are_told_in_chinese(page: Page) -> None:
     page.get_by_test_id("slider").fill(str(closed))
     state = page.locator('[data-testid="sockets"] .sock-state', has_text="已关闭方向")
     expect(state.first).to_contain_text(re.compile("已关闭方向：(读|写|读和写)$"))
+
+
+def test_a_pipe_whose_holder_is_dying_says_the_kernel_did_not_answer(page: Page) -> None:
+    """sigpipe: the writer's write fails with EPIPE and SIGPIPE is on its way; the writer
+    still holds its fd, so the page must not say that nobody does."""
+    run_from_gallery(page, "sigpipe")
+    wait_for_end(page)
+    run_id = page.url.split("/runs/")[1].split("?")[0]
+    unknown = page.evaluate(
+        """id => fetch(`/api/runs/${id}/events?limit=5000`).then(r => r.json()).then(evs =>
+            (evs.find(e => e.state.pipes.some(p => p.bytes === null)) ?? {seq: -1}).seq)""",
+        run_id,
+    )
+    if unknown < 0:
+        return  # the kernel answered at every step this time: nothing to tell
+    page.get_by_test_id("slider").fill(str(unknown))
+    state = page.locator('[data-testid="pipe"] .pipe-state')
+    expect(state).to_contain_text("did not answer FIONREAD")
+    expect(state).not_to_contain_text("No process holds")
