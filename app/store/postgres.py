@@ -24,9 +24,9 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from app.store.base import StoreAway, StoredRun, StoreError, StoreStats, StoreUnusable
-from app.store.codec import Chunk, DamagedRun, decode, encode
+from app.store.codec import Chunk, DamagedRun, decode
 from app.store.pg_migrations import NewerSchema, migrate
-from app.store.sqlite import FIXED_SIZE
+from app.store.sqlite import encoded
 
 log = logging.getLogger("pipescope.store")
 CONNECT_TIMEOUT_S = 5
@@ -68,22 +68,7 @@ class PostgresStore:
             self._connection()
 
     def put(self, run: StoredRun) -> None:
-        chunks = encode(run.lines)
-        limits = json.dumps(run.limits)
-        size = FIXED_SIZE + len(limits) + sum(len(c.data) for c in chunks)
-        row = (
-            run.id,
-            run.scenario,
-            run.mode,
-            run.backend,
-            limits,
-            run.created,
-            time.time(),
-            run.token_sha256,
-            run.supervisor,
-            len(run.lines),
-            size,
-        )
+        chunks, row = encoded(run)
         with self._transaction() as db:
             # The run's row first: it locks the run, so that two servers writing one run
             # (a retry, an import) wait for each other; then its chunks, anew.

@@ -88,6 +88,28 @@ def assemble(run_id: str, raw: Raw) -> StoredRun:
     )
 
 
+def encoded(run: StoredRun) -> tuple[list[Chunk], tuple[Any, ...]]:
+    """A run as either store writes it: its chunks, and its `runs` row in column order (id,
+    scenario, mode, backend, limits, created, stored, token_sha256, supervisor, events, size)."""
+    chunks = encode(run.lines)
+    limits = json.dumps(run.limits)
+    size = FIXED_SIZE + len(limits) + sum(len(c.data) for c in chunks)
+    row = (
+        run.id,
+        run.scenario,
+        run.mode,
+        run.backend,
+        limits,
+        run.created,
+        time.time(),
+        run.token_sha256,
+        run.supervisor,
+        len(run.lines),
+        size,
+    )
+    return chunks, row
+
+
 class SqliteStore:
     def __init__(self, db: sqlite3.Connection, path: Path) -> None:
         self.path = path
@@ -96,28 +118,14 @@ class SqliteStore:
         self._reported: set[str] = set()  # damaged runs already said so
 
     def put(self, run: StoredRun) -> None:
-        chunks = encode(run.lines)
-        limits = json.dumps(run.limits)
-        size = FIXED_SIZE + len(limits) + sum(len(c.data) for c in chunks)
+        chunks, row = encoded(run)
         with self._transaction() as db:
             db.execute("DELETE FROM chunks WHERE run_id = ?", (run.id,))
             db.execute(
                 "INSERT OR REPLACE INTO runs (id, scenario, mode, backend, limits, created, "
                 "stored, token_sha256, supervisor, events, size) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run.id,
-                    run.scenario,
-                    run.mode,
-                    run.backend,
-                    limits,
-                    run.created,
-                    time.time(),
-                    run.token_sha256,
-                    run.supervisor,
-                    len(run.lines),
-                    size,
-                ),
+                row,
             )
             db.executemany(
                 "INSERT INTO chunks (run_id, first, count, codec, data) VALUES (?, ?, ?, ?, ?)",
