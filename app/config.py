@@ -97,6 +97,17 @@ class Settings(BaseSettings):
         description="postgresql://user:password@host:port/dbname: the run store in PostgreSQL, "
         "instead of the SQLite file in data_dir",
     )
+    broker_url: str | None = Field(
+        default=None,
+        description="redis://host:port/db: replicas of the server share their runs through "
+        "this Redis (app/runs/broker.py): a viewer on any replica watches a run of any other. "
+        "None: one server, its runs in its own memory",
+    )
+    replica_name: str | None = Field(
+        default=None,
+        description="this replica's name in the broker (unique among the replicas); "
+        "default: the host name and the process id",
+    )
     store_retry_s: float = Field(
         default=60,
         gt=0,
@@ -179,6 +190,16 @@ class Settings(BaseSettings):
     def _postgresql(cls, value: str | None) -> str | None:
         if value and not value.startswith(("postgresql://", "postgres://")):
             raise ValueError("a PostgreSQL URL: postgresql://user:password@host:port/dbname")
+        return value or None
+
+    @field_validator("broker_url")
+    @classmethod
+    def _redis(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError(
+                "a Redis URL: redis://host:port/db (or rediss://, unix://); the broker is "
+                "Redis streams, not PostgreSQL LISTEN/NOTIFY"
+            )
         return value or None
 
     @field_validator("allowed_origins", "allowed_hosts", "embed_origins", mode="before")

@@ -333,6 +333,7 @@ class RunEnd(_EventBase):
         "error",
         "viewer-left",
         "teacher-left",
+        "replica-lost",
         "shutdown",
         "compile-error",
     ]

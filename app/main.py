@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             privileges.drop_to(settings.server_user)  # the fork server alone stays root
         try:
             await manager.open_store()  # as the user that serves: the file is its own
+            await manager.join_broker()  # other replicas find runs in the store, then here
             yield
         finally:
             await manager.stop()  # every run's processes killed and reaped

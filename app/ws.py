@@ -104,10 +104,11 @@ def too_many_viewers(run: Run, manager: RunManager, settings: Settings) -> Viewe
     lesson takes a class; any other run a few viewers; the server, so many in all."""
     lesson = run.lesson is not None
     most = settings.max_viewers_per_lesson if lesson else settings.max_viewers_per_run
-    if run.viewers >= most:
+    viewers = run.viewers + run.viewers_elsewhere  # a lesson's class, on every replica
+    if viewers >= most:
         name = "PIPESCOPE_MAX_VIEWERS_PER_" + ("LESSON" if lesson else "RUN")
         error = (
-            f"{'lesson' if lesson else 'run'} {run.id} has {run.viewers} viewers, the most one "
+            f"{'lesson' if lesson else 'run'} {run.id} has {viewers} viewers, the most one "
             f"may have ({name}); connect again once one has left"
         )
         return ViewerRefused(

@@ -21,6 +21,9 @@ if [ "$what" = test ]; then
   # make and start a throwaway cluster of their own (tests/postgres_server.py), never the
   # `main` cluster the package may start.
   compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+  # The broker's tests (several replicas): redis-server, started by the tests on a port of
+  # their own (tests/redis_server.py), never the service the package may start.
+  command -v redis-server >/dev/null || need+=(redis-server)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"

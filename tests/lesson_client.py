@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from service_client import WAIT_S, Client, Viewer
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 Message = dict[str, Any]
@@ -97,3 +98,22 @@ def still(event: Message) -> bool:
 
 def start_lesson(client: Client, scenario: str = "hello-pipe", **kw: Any) -> Message:
     return client.start(scenario=scenario, lesson=True, **kw)
+
+
+def teach(teacher: Seen, watchers: list[Seen]) -> list[int]:
+    """Step the lesson to its end, reporting each position the teacher comes to; every
+    watcher must be sent each one. The positions reported."""
+    reported: list[int] = []
+    last = teacher.newest(still)
+    while True:
+        teacher.send({"op": "position", "seq": last["seq"]})
+        reported.append(last["seq"])
+        for watcher in watchers:
+            assert watcher.position() == last["seq"]
+        try:
+            teacher.send({"op": "step"})
+        except ConnectionClosed:  # the last process may go to its end without a step
+            return reported
+        last = teacher.event(lambda e: still(e) or e["type"] == "run.end")
+        if last["type"] == "run.end":
+            return reported

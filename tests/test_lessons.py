@@ -7,27 +7,11 @@ import time
 from typing import Any
 
 import pytest
-from lesson_client import Seen, join, start_lesson, still, waiting
+from lesson_client import join, start_lesson, teach, waiting
 from service_client import Client
 from websockets.exceptions import ConnectionClosed
 
 CLASS = 20
-
-
-def teach(teacher: Seen, watchers: list[Seen]) -> list[int]:
-    """Step the lesson to its end, reporting each position the teacher comes to; every
-    watcher must be sent each one. The positions reported."""
-    reported: list[int] = []
-    last = teacher.newest(still)
-    while True:
-        teacher.send({"op": "position", "seq": last["seq"]})
-        reported.append(last["seq"])
-        for watcher in watchers:
-            assert watcher.position() == last["seq"]
-        teacher.send({"op": "step"})
-        last = teacher.event(lambda e: still(e) or e["type"] == "run.end")
-        if last["type"] == "run.end":
-            return reported
 
 
 def test_a_class_gets_every_event_in_order_and_every_position_of_its_teacher(

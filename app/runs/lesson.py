@@ -13,7 +13,8 @@ old one, and every socket that proved it, controls nothing from then on.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from app.events import LessonAudience, LessonPosition
 from app.runs.errors import RunConflict
@@ -33,6 +34,11 @@ class Lesson:
         self.teacher_heard = time.monotonic()  # its creation counts: the page is opening
         self.followers: set[Follower] = set()
         self.handed_on = 0
+        # Between replicas (app/runs/broker.py): on a mirror, what its teacher says goes to
+        # the replica that runs the lesson; there, a new token's digest goes to the mirrors.
+        self.forward: Callable[[dict[str, Any]], None] | None = None
+        self.handed: Callable[[str], None] | None = None
+        self.elsewhere = (0, 0, 0)  # watching, following, teachers on other replicas
 
     @property
     def heartbeat_s(self) -> float:
@@ -46,6 +52,8 @@ class Lesson:
 
     def heard_from_teacher(self) -> None:
         self.teacher_heard = time.monotonic()
+        if self.forward is not None:
+            self.forward({"op": "heartbeat"})
 
     def teacher_away_s(self, now: float) -> float:
         return now - self.teacher_heard
@@ -58,12 +66,19 @@ class Lesson:
                 f"run {run.id} has events 0 to {count - 1} so far; seq {seq} is not one",
                 field="seq",
             )
-        if seq != self.position:
+        if self.forward is not None:
+            self.forward({"op": "position", "seq": seq})  # it comes back as a note
+        elif seq != self.position:
             self.board.publish(seq, LessonPosition(lesson="position", seq=seq).model_dump_json())
 
     def counts(self) -> tuple[int, int, int]:
-        """Its class: (watching, following, teachers). Watchers are the sockets that do not
-        hold the current control token (some of them follow); teachers, those that do."""
+        """Its class on every replica: (watching, following, teachers)."""
+        here, elsewhere = self.here(), self.elsewhere
+        return here[0] + elsewhere[0], here[1] + elsewhere[1], here[2] + elsewhere[2]
+
+    def here(self) -> tuple[int, int, int]:
+        """Its class on this replica. Watchers are the sockets that do not hold the current
+        control token (some of them follow); teachers, those that do."""
         watching = [f for f in self.followers if not f.muted()]
         following = sum(f.following for f in watching)
         return len(watching), following, len(self.followers) - len(watching)
@@ -87,6 +102,10 @@ class Lesson:
         run.owner = Owner(client=run.owner.client, mode=run.owner.mode)  # a new token, digest
         self.handed_on += 1
         self.heard_from_teacher()
+        if self.forward is not None:
+            self.forward({"op": "owner", "digest": run.owner.digest})
+        elif self.handed is not None:
+            self.handed(run.owner.digest)
         return run.owner.token
 
 

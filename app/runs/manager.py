@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import secrets
+import socket
 import time
 from contextlib import suppress
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 from app.config import Settings
 from app.runner.client import ForkServerClient, RunnerUnavailable
 from app.runs.archive import Archive
+from app.runs.broker import Broker
 from app.runs.cache import forget_finished
 from app.runs.errors import RunnerDown, RunNotFound, StoreDown, TooManyRuns
 from app.runs.lesson import Lesson
@@ -55,6 +58,7 @@ class RunManager:
         self.archive = Archive()  # no store until open_store
         self._tasks: set[asyncio.Task[Any]] = set()
         self._swept = 0.0
+        self.broker: Broker | None = None  # runs shared with other replicas, if configured
 
     async def start(self) -> None:
         await self.runner.start()
@@ -71,12 +75,32 @@ class RunManager:
         self.archive = Archive(opened.store)
         await self._sweep_store()
 
+    async def join_broker(self) -> None:
+        """Share runs with the other replicas (PIPESCOPE_BROKER_URL). A replica that cannot
+        reach its broker does not start: alone, it would show a class half of its lessons."""
+        url = self.settings.broker_url
+        if url is None:
+            return
+        name = self.settings.replica_name or f"{socket.gethostname()}-{os.getpid()}"
+        broker = Broker(url, name)
+        try:
+            await broker.start(self.find)
+        except Exception as err:
+            await broker.redis.aclose()
+            raise RuntimeError(
+                f"the broker at PIPESCOPE_BROKER_URL did not answer ({err}); start Redis, "
+                "or unset PIPESCOPE_BROKER_URL to run one server alone"
+            ) from err
+        self.broker = broker
+
     async def stop(self) -> None:
         if self._janitor is not None:
             self._janitor.cancel()
             with suppress(asyncio.CancelledError):
                 await self._janitor
         await self._stop_runs()
+        if self.broker is not None:
+            await self.broker.stop()
         for run in self.runs.values():  # every finished run the store does not hold yet
             if run.done.is_set():
                 self.archive.keep(run)
@@ -105,7 +129,8 @@ class RunManager:
 
     # -- runs ------------------------------------------------------------------------------
     def live(self) -> list[Run]:
-        return [run for run in self.runs.values() if not run.done.is_set()]
+        """The runs that run here (not the mirrors of other replicas' runs)."""
+        return [r for r in self.runs.values() if not r.done.is_set() and r.relay is None]
 
     def get(self, run_id: str) -> Run:
         """The run, from memory or else the store (read in this thread: from the event loop,
@@ -116,8 +141,13 @@ class RunManager:
         return run
 
     async def find(self, run_id: str) -> Run:
-        """The run, from memory or else the store, read in a thread."""
+        """The run, from memory or else the store, read in a thread, or else another
+        replica's, through the broker (a mirror of it)."""
         run = self.runs.get(run_id) or self._cached(run_id, await self.archive.load(run_id))
+        if run is None and self.broker is not None:
+            run = self._cached(run_id, await self.broker.mirror(run_id))
+            if run is not None and run.relay is not None and not run.stored:
+                self._spawn(self._keep_when_done(run))  # the store takes it once more: same
         if run is None:
             raise self._not_found(run_id)
         return run
@@ -196,6 +226,8 @@ class RunManager:
             run.lesson = Lesson(self.settings.lesson_teacher_grace_s)
         self.runs[run_id] = run
         self._spawn(self._keep_when_done(run))
+        if self.broker is not None:
+            self.broker.publish(run)
         return run
 
     async def _keep_when_done(self, run: Run) -> None:
@@ -232,7 +264,7 @@ class RunManager:
         for run in self.live():
             if run.lesson is not None:
                 self._check_teacher(run, now)
-            elif run.alone_since is not None and now - run.alone_since >= grace:
+            elif run.alone_since is not None and run.alone_for(now) >= grace:
                 run.close(
                     Closing(
                         "viewer-left",

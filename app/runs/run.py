@@ -15,7 +15,7 @@ import socket
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from app.runner.world import NOTHING_GONE
 from app.runs.control import ControlOp, KillOp, StepOp, refuse_step
@@ -40,6 +40,12 @@ class Closing(NamedTuple):
     values: dict[str, str | int | float]
 
 
+class Relay(Protocol):
+    """Where a mirror's control goes: the replica that runs it (app/runs/mirror.py)."""
+
+    def control(self, line: str) -> None: ...
+
+
 class Run:
     def __init__(
         self,
@@ -62,6 +68,10 @@ class Run:
         self.recording = Recording(int(limits["max_recording_mb"]) << 20)
         self.supervisor: int | None = None
         self.viewers = 0
+        self.viewers_elsewhere = 0  # on other replicas, as they said (app/runs/broker.py)
+        # A mirror of a run of another replica: its events come from there, its control
+        # goes there.
+        self.relay: Relay | None = None
         self.alone_since: float | None = None
         self.lesson: Lesson | None = None  # a lesson's teacher and class (app/runs/lesson.py)
         self.done = asyncio.Event()  # the trace is complete and the supervisor is gone
@@ -151,12 +161,12 @@ class Run:
                 "end.supervisor_lost",
                 {},
             )
-            end = json.dumps(self._end_event(last, closing))
+            end = json.dumps(self.end_event(last, closing))
             self.recording.extend([end], last=True)
         self.recording.finish()
         self.ended_at = time.monotonic()
 
-    def _end_event(self, last: dict[str, Any] | None, closing: Closing) -> dict[str, Any]:
+    def end_event(self, last: dict[str, Any] | None, closing: Closing) -> dict[str, Any]:
         state = self.recording.latest_state()
         t = (last["t"] if last else 0.0) + (time.monotonic() - self._last_read)
         killed = [
@@ -224,7 +234,8 @@ class Run:
     def control(self, op: ControlOp) -> None:
         """Pass a checked control message on to the supervisor, or say why it cannot go."""
         end = self.end()
-        if end is not None or self._closing is not None or self._writer is None:
+        ended = self._writer is None and self.relay is None
+        if end is not None or self._closing is not None or ended:
             reason = end["reason"] if end else self._closing.reason if self._closing else "ending"
             raise RunConflict(f"run {self.id} has ended ({reason}); start a new run")
         if isinstance(op, StepOp):
@@ -233,6 +244,10 @@ class Run:
             )
             if refusal is not None:
                 raise RunConflict(refusal, field="pid")
+        if self.relay is not None:
+            self.relay.control(op.model_dump_json())
+            return
+        assert self._writer is not None
         if self._writer.transport.get_write_buffer_size() > MAX_QUEUED_CONTROL:
             raise RunConflict("the run is not taking control messages this fast; slow down")
         self._writer.write(op.model_dump_json().encode() + b"\n")
@@ -254,6 +269,12 @@ class Run:
         self.viewers -= 1
         if self.viewers == 0:
             self.alone_since = time.monotonic()
+
+    def alone_for(self, now: float) -> float:
+        """How long it has had no viewer, here or on another replica; 0 while it has one."""
+        if self.alone_since is None or self.viewers_elsewhere:
+            return 0.0
+        return now - self.alone_since
 
     # -- what it says about itself ----------------------------------------------------------
     def end(self) -> dict[str, Any] | None:
