@@ -175,9 +175,9 @@ async def create_run(body: RunCreate, request: Request, response: Response) -> R
     mode = "step" if body.lesson else body.mode
     limits = settings.limits("lesson" if body.lesson else mode, asked)
     owner = Owner(client=request.client.host if request.client else "", mode=mode)
-    run = await manager(request).create(name, limits, backend, owner, lesson=body.lesson)
-    if body.c_source is not None:
-        run.source = body.c_source  # the run page shows it in the source pane
+    run = await manager(request).create(
+        name, limits, backend, owner, lesson=body.lesson, source=body.c_source
+    )
     response.headers["Location"] = f"/api/runs/{run.id}"
     links = LessonLinks(**lesson.links(run.id, owner.token), control_token=owner.token)
     return RunCreated(

@@ -119,13 +119,15 @@ async def import_run(request: Request, response: Response) -> RunCreated:
     run_id = new_run_id()
     raw = await request.body()
     async with ONE_IMPORT_AT_A_TIME:
-        found = await run_in_threadpool(importer.read, raw, run_id, mgr.settings.max_events)
+        found = await run_in_threadpool(
+            importer.read, raw, run_id, mgr.settings.max_events, mgr.settings.max_source_kb
+        )
     del raw
     owner = Owner(client=request.client.host if request.client else "", mode=found.run.mode)
     meta = found.run
     run = Run.replayed(
         run_id, meta.scenario, meta.mode, meta.backend, found.limits, owner, meta.created,
-        found.lines,
+        found.lines, meta.source,
     )  # fmt: skip
     mgr.adopt(run)
     response.headers["Location"] = f"/api/runs/{run.id}"

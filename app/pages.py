@@ -138,8 +138,8 @@ async def _kept(request: Request, run_id: str) -> tuple[Run, Scenario | None]:
 
 def _shown(scenario: Scenario | None, run: Run) -> dict[str, Any]:
     """What a run's page shows of its program: its scenario, a pasted program's own source
-    (kept in memory only: a run read back from the store shows a composed program's words),
-    or a composed program's words."""
+    (kept with the run wherever it goes: the store, an export, another replica), or a
+    composed program's words."""
     if run.source is not None:
         return pasted_program(run.source)
     return scenario.to_json() if scenario is not None else composed_program()

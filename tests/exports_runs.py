@@ -10,7 +10,8 @@ from typing import Any
 from service_client import Client
 
 # One scenario a chapter (pipes, named pipes, signals, shared memory, sockets, a traced
-# program), and the pipe that fills up.
+# program), the pipe that fills up, and a student's own program (its export carries its
+# source: `run.source`).
 CHAPTERS = (
     "hello-pipe",
     "fifo-rendezvous",
@@ -19,7 +20,26 @@ CHAPTERS = (
     "socket-full",
     "trace-hello-pipe",
     "full-buffer",
+    "pasted",
 )
+PASTED_SOURCE = """#include <unistd.h>
+#include <sys/wait.h>
+
+int main(void) {
+    int fds[2];
+    char buf[8];
+    pipe(fds);
+    if (fork() == 0) {
+        close(fds[1]);
+        return read(fds[0], buf, sizeof buf) == 3 ? 0 : 1;
+    }
+    close(fds[0]);
+    write(fds[1], "hi\\n", 3);
+    close(fds[1]);
+    wait(NULL);
+    return 0;
+}
+"""
 
 
 @dataclass
@@ -38,7 +58,8 @@ def export(api: Client, run_id: str, fmt: str) -> str:
 
 
 def run_and_export(api: Client, scenario: str) -> Exported:
-    run = api.start(scenario=scenario, mode="live")
+    asked = {"c_source": PASTED_SOURCE} if scenario == "pasted" else {"scenario": scenario}
+    run = api.start(asked, mode="live")
     api.wait_ended(run["id"])
     return Exported(
         id=run["id"],

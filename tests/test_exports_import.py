@@ -69,6 +69,12 @@ BAD: list[tuple[str, Change, str | None]] = [
         ),
         "events.2.type",
     ),
+    (
+        "a source on a run that is no pasted program's",
+        lambda e: e["run"].update(source="int main(void) { return 0; }\n"),
+        "run.source",
+    ),
+    ("a source that is no string", lambda e: e["run"].update(source=["int main"]), "run.source"),
     ("cut short: no run.end", lambda e: e["events"].pop(), "events.{before_end}.type"),
     ("two run.ends", two_ends, "events.{before_end}.type"),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from exports_runs import CHAPTERS, Exported
+from exports_runs import CHAPTERS, PASTED_SOURCE, Exported
 from service_client import Client
 
 
@@ -32,6 +32,17 @@ def test_every_chapters_export_validates(
     jsonschema.Draft202012Validator(schema).validate(exported[scenario].json)
 
 
+def test_a_pasted_programs_export_has_its_source_and_one_without_it_validates(
+    schema: dict[str, Any], exported: dict[str, Exported]
+) -> None:
+    pasted = exported["pasted"].json
+    assert pasted["run"]["source"] == PASTED_SOURCE
+    assert "source" not in exported["hello-pipe"].json["run"]  # other runs' are as they were
+    older = copy.deepcopy(pasted)
+    del older["run"]["source"]  # as exports were made before runs kept their source
+    jsonschema.Draft202012Validator(schema).validate(older)
+
+
 def test_the_schema_knows_every_event_type(schema: dict[str, Any]) -> None:
     from app.events import EVENT_MODELS, event_type
 
@@ -49,8 +60,17 @@ def test_the_schema_knows_every_event_type(schema: dict[str, Any]) -> None:
         lambda e: e["events"][12]["state"]["pipes"][0].update(ring=5),
         lambda e: e["events"][5]["state"]["procs"][0].update(status="asleep"),
         lambda e: e["events"][-1].pop("message_key"),
+        lambda e: e["run"].update(source=5),
     ],
-    ids=["version", "run.created", "type", "ring", "proc status", "run.end message_key"],
+    ids=[
+        "version",
+        "run.created",
+        "type",
+        "ring",
+        "proc status",
+        "run.end message_key",
+        "run.source",
+    ],
 )
 def test_a_broken_export_does_not_validate(
     schema: dict[str, Any], exported: dict[str, Exported], change: Any

@@ -1,5 +1,7 @@
 """The JSON export: `{"format", "version", "run", "events"}`, every event exactly as
-`/api/runs/{id}/events` gives it (docs/exports.md).
+`/api/runs/{id}/events` gives it (docs/exports.md). A pasted program's run carries its C
+source in `run.source`, which no event holds; other runs' exports have no such key, as before
+there was one, and an export without it imports as it always did.
 
 The events are sent as the text the run recorded, a batch at a time, never parsed nor copied
 whole: a 37 MB run costs the server one batch of lines while it streams.
@@ -19,6 +21,7 @@ from app.runs.run import Run
 FORMAT = "pipescope.run"
 VERSION = 1
 BATCH = 256  # events per chunk written
+MAX_SOURCE_CHARS = 1 << 20  # what PIPESCOPE_MAX_SOURCE_KB allows at most; a server, its own
 
 
 class ExportLimits(BaseModel):
@@ -41,6 +44,12 @@ class ExportRun(BaseModel):
     backend: Literal["runner", "strace"]
     limits: ExportLimits
     created: float = Field(description="Unix time the run was asked for")
+    source: str | None = Field(
+        default=None,
+        max_length=MAX_SOURCE_CHARS,
+        description="a pasted program's C source (scenario `pasted`), which its page shows; "
+        "no other run has one",
+    )
 
 
 class ExportHead(BaseModel):
@@ -61,7 +70,7 @@ class Export(ExportHead):
 
 
 def run_metadata(run: Run) -> dict[str, Any]:
-    return {
+    meta = {
         "id": run.id,
         "scenario": run.scenario,
         "mode": run.mode,
@@ -69,6 +78,9 @@ def run_metadata(run: Run) -> dict[str, Any]:
         "limits": run.limits,
         "created": run.created,
     }
+    if run.source is not None:  # only then: other runs' exports stay as they were
+        meta["source"] = run.source
+    return meta
 
 
 def stream(run: Run) -> Iterator[str]:

@@ -2,9 +2,10 @@
 
 Nothing in an export is trusted: its format and version, its run's metadata, every event
 through the models of `app/events.py` (in strict mode: a string is no number), `seq` 0, 1, 2,
-..., `t` never decreasing, run.start first and exactly one run.end, last. What fails is
-refused with the field that is wrong, dotted (`events.12.state.pipes.0.ring`); the run's id
-is never taken from it (the import gets a new one, and run.start says so).
+..., `t` never decreasing, run.start first and exactly one run.end, last; a source only
+on a pasted program's run, and only one `POST /api/runs` would take. What fails is refused
+with the field that is wrong, dotted (`events.12.state.pipes.0.ring`); the run's id is never
+taken from it (the import gets a new one, and run.start says so).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from app.events import Event
 from app.exports.envelope import ExportHead, ExportRun
+from app.paste.request import PASTED
 from app.runs.errors import RunError
 
 EVENT: TypeAdapter[Any] = TypeAdapter(Event)
@@ -37,7 +39,7 @@ def refuse(field: str, message: str) -> BadImport:
     return BadImport(f"{field}: {message}" if field else message, field=field or None)
 
 
-def read(body: bytes, run_id: str, max_events: int) -> Imported:
+def read(body: bytes, run_id: str, max_events: int, max_source_kb: int) -> Imported:
     """The export in `body` as a run `run_id` can replay, or BadImport naming what is wrong.
 
     Read one event at a time (json's own scanner, from one value to the next), each kept
@@ -79,6 +81,7 @@ def read(body: bytes, run_id: str, max_events: int) -> Imported:
     except (ValueError, RecursionError) as err:  # not JSON, or nested too deep for it
         raise refuse("", f"the body is not a JSON export: {err}") from None
     run = head(fields)
+    pasted(run, max_source_kb)
     if start is None:
         raise refuse("events", "an export holds the run's events, a non-empty list")
     if previous is None or previous[1] != "run.end":
@@ -164,6 +167,27 @@ def head(export: dict[str, Any]) -> ExportRun:
         first = err.errors()[0]
         raise refuse(dotted(first["loc"]), first["msg"]) from None
     return found.run
+
+
+def pasted(run: ExportRun, most_kb: int) -> None:
+    """The run's source, if it has one, as this server would take it pasted: it is kept in
+    the run store and shown on the run's page."""
+    source = run.source
+    if source is None:
+        return
+    if run.scenario != PASTED:
+        raise refuse("run.source", f"only a pasted program's run (scenario {PASTED!r}) has one")
+    try:
+        size = len(source.encode())
+    except UnicodeEncodeError:  # a lone surrogate, from a \ud800 in the JSON
+        raise refuse("run.source", "is not text: it holds a lone surrogate") from None
+    if size > most_kb << 10:
+        raise refuse(
+            "run.source",
+            f"is {size} bytes; this server takes at most {most_kb} KiB (PIPESCOPE_MAX_SOURCE_KB)",
+        )
+    if not source.strip() or "\0" in source:
+        raise refuse("run.source", "is empty or holds a NUL character, as no pasted source may")
 
 
 def checked(event: Any, text: str, seq: int, previous: tuple[float, str] | None) -> None:

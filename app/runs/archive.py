@@ -50,6 +50,7 @@ class Archive:
             token_sha256=run.owner.digest,
             supervisor=run.supervisor,
             lines=list(run.recording.lines),  # the strings are shared, not copied
+            source=run.source,
         )
         write = self._submit(self.store.put, record)
         self._keeping[run.id] = write
@@ -147,6 +148,7 @@ class Archive:
             owner,
             found.created,
             found.lines,
+            found.source,
         )
         run.supervisor = found.supervisor
         run.stored = True

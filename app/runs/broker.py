@@ -4,7 +4,7 @@ A run executes on the replica that started it, its owner. The owner copies the r
 into a stream as they come, each under the id `0-(seq+1)`: Redis refuses an id that is not
 past the last one, so the stream can hold no gap and no duplicate, whatever is retried. What
 another replica needs to show the run (scenario, limits, the digest of its token, whether it
-is a lesson) goes in a hash beside it.
+is a lesson, a pasted program's source) goes in a hash beside it.
 
 Another replica asked for the run makes a `Run` of its own from these, a mirror, whose
 recording and lesson board one task fills from the streams (app/runs/mirror.py): its viewers,
@@ -125,6 +125,7 @@ class Broker:
             "digest": run.owner.digest,
             "lesson": repr(run.lesson.grace_s) if run.lesson is not None else "",
             "replica": self.name,
+            "source": run.source or "",  # a pasted program's: a mirror shows it, and stores it
         }
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hset(key("run", run.id, "meta"), mapping=meta)  # type: ignore[arg-type]

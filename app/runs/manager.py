@@ -187,10 +187,12 @@ class RunManager:
         request: dict[str, Any],
         owner: Owner,
         lesson: bool = False,
+        source: str | None = None,
     ) -> Run:
         """Start a run for `owner`. `request` is what the runner needs beyond the basics: the
         backend and its program (a scenario's `request(params)`). A `lesson` is a step-mode
-        run that lives while its teacher is heard from (app/runs/lesson.py)."""
+        run that lives while its teacher is heard from (app/runs/lesson.py). `source`: a
+        pasted program's C source, which its page shows."""
         mode = owner.mode
         if len(self.live()) + len(self.starting) >= self.settings.max_runs:
             wait = self.retry_after()
@@ -213,6 +215,7 @@ class RunManager:
             hard_kill=lambda: self.runner.kill_run(run_id),
             owner=owner,
         )
+        run.source = source  # before any other replica or the store is told of the run
         full = {"run": run_id, "scenario": scenario, "mode": mode, "limits": limits, **request}
         self.starting.append(owner)
         try:

@@ -113,6 +113,7 @@ def mirrored(broker: Broker, run_id: str, meta: dict[str, str]) -> Run:
         owner=Owner.stored(meta.get("owner_mode", mode), meta["digest"]),
     )
     run.created = float(meta["created"])
+    run.source = meta.get("source") or None  # a pasted program's (none from an older replica)
     relay = Relay(broker, run_id)
     run.relay = relay
     if meta.get("lesson"):

@@ -96,11 +96,14 @@ class Run:
         owner: Owner,
         created: float,
         lines: list[str],
+        source: str | None = None,
     ) -> Run:
         """A finished run made from its recorded events (a store's, an import's): no process,
-        nothing to control, replayed exactly as a kept run. `lines` end with its run.end."""
+        nothing to control, replayed exactly as a kept run. `lines` end with its run.end;
+        `source` is a pasted program's, kept with them."""
         run = cls(run_id, scenario, mode, backend, limits, hard_kill=lambda: None, owner=owner)
         run.created = created
+        run.source = source
         run.recording.extend(lines, last=True)
         run.recording.finish()
         run.ended_at = time.monotonic()

@@ -37,6 +37,9 @@ class StoredRun:
     token_sha256: str  # hex digest of its control token
     supervisor: int | None
     lines: list[str]  # the runner's JSON text of each event, in seq order, ending with run.end
+    # A pasted program's C source (app/paste/): its run's page shows it, and nothing else
+    # has it once the run has left memory.
+    source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX runs_by_stored ON runs (stored);
         """,
     ),
+    # NULL for a scenario's run or a composed program's. No SQL comment on the column: SQLite
+    # keeps an added column's text inside the table's CREATE statement, where a `--` would
+    # hide the closing parenthesis.
+    (
+        "a pasted program's C source, for its page once the run has left memory",
+        "ALTER TABLE runs ADD COLUMN source TEXT",
+    ),
 ]
 LATEST = len(MIGRATIONS)
 

@@ -18,9 +18,12 @@ from app.store.base import RunStore, StoreError
 from app.store.migrations import LATEST, NewerSchema, migrate, version
 from app.store.postgres import open_postgres
 from app.store.salvage import salvage, set_aside
-from app.store.sqlite import FILE, SqliteStore, connect, is_corrupt
+from app.store.sqlite import FILE, SqliteStore, connect, has_source, is_corrupt
 
 MEMORY_ONLY = "runs are kept in memory only, until the server stops"
+# The oldest schema a store can be served read-only in, not migrated: each run's size (for
+# its stats) came with version 2; version 3's source column it can do without.
+READ_ONLY_FROM = 2
 
 
 @dataclass(frozen=True)
@@ -112,16 +115,18 @@ def _has_runs(path: Path) -> bool:
 
 
 def _read_only(path: Path) -> SqliteStore | None:
-    """The store as it is, for reading alone (a full disk: no WAL index can be made), if it
-    is of this version and whole; its writes fail, and the runs they were for stay in memory."""
+    """The store as it is, for reading alone (a full disk: no WAL index can be made, nor a
+    migration applied), if it is of a version it can be read in and whole; its writes fail,
+    and the runs they were for stay in memory."""
     try:
         db = connect(path, immutable=True)
-        if version(db) != LATEST or db.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
+        readable = READ_ONLY_FROM <= version(db) <= LATEST
+        if not readable or db.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
             db.close()
             return None
+        return SqliteStore(db, path, sourced=has_source(db))
     except sqlite3.Error:
         return None
-    return SqliteStore(db, path)
 
 
 def _not_newer(path: Path) -> None:

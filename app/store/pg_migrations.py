@@ -41,6 +41,10 @@ MIGRATIONS: list[tuple[str, LiteralString]] = [
         );
         """,
     ),
+    (
+        "a pasted program's C source, for its page once the run has left memory",
+        "ALTER TABLE runs ADD COLUMN source TEXT",  # NULL: a scenario's or a composed program's
+    ),
 ]
 LATEST = len(MIGRATIONS)
 LOCK_KEY = 0x70697065  # "pipe": pg_advisory_xact_lock's key for migrating
@@ -58,13 +62,13 @@ def version(db: psycopg.Connection) -> int:
     return int(found[0] or 0) if found else 0
 
 
-def migrate(db: psycopg.Connection) -> tuple[int, int]:
-    """Apply the migrations the database lacks: (version before, version after). `db` is in
-    autocommit mode; each migration is one transaction."""
+def migrate(db: psycopg.Connection, upto: int = LATEST) -> tuple[int, int]:
+    """Apply the migrations the database lacks, up to `upto`: (version before, version
+    after). `db` is in autocommit mode; each migration is one transaction."""
     before = version(db)
     if before > LATEST:
         raise NewerSchema(f"schema version {before}; this pipescope knows up to {LATEST}")
-    for number in range(before + 1, LATEST + 1):
+    for number in range(before + 1, upto + 1):
         with db.transaction():
             db.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
             db.execute(
@@ -75,4 +79,4 @@ def migrate(db: psycopg.Connection) -> tuple[int, int]:
                 continue
             db.execute(MIGRATIONS[number - 1][1])
             db.execute("INSERT INTO schema_version VALUES (%s, %s)", (number, time.time()))
-    return before, max(before, LATEST)
+    return before, max(before, upto)

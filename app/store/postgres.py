@@ -74,13 +74,13 @@ class PostgresStore:
             # (a retry, an import) wait for each other; then its chunks, anew.
             db.execute(
                 "INSERT INTO runs (id, scenario, mode, backend, limits, created, stored, "
-                "token_sha256, supervisor, events, size) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+                "token_sha256, supervisor, events, size, source) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
                 "ON CONFLICT (id) DO UPDATE SET scenario = excluded.scenario, "
                 "mode = excluded.mode, backend = excluded.backend, limits = excluded.limits, "
                 "created = excluded.created, stored = excluded.stored, "
                 "token_sha256 = excluded.token_sha256, supervisor = excluded.supervisor, "
-                "events = excluded.events, size = excluded.size",
+                "events = excluded.events, size = excluded.size, source = excluded.source",
                 row,
             )
             db.execute("DELETE FROM chunks WHERE run_id = %s", (run.id,))
@@ -96,7 +96,7 @@ class PostgresStore:
             with self._using() as db:
                 row = db.execute(
                     "SELECT scenario, mode, backend, limits, created, token_sha256, supervisor, "
-                    "events FROM runs WHERE id = %s",
+                    "events, source FROM runs WHERE id = %s",
                     (run_id,),
                 ).fetchone()
                 if row is None:
@@ -107,7 +107,7 @@ class PostgresStore:
                 chunks = [Chunk(f, n, c, bytes(d)) for f, n, c, d in db.execute(query, (run_id,))]
         except StoreAway:
             return None  # the database is out of reach: said once, in _lose
-        scenario, mode, backend, limits, created, digest, supervisor, events = row
+        scenario, mode, backend, limits, created, digest, supervisor, events, source = row
         try:  # outside the lock
             return StoredRun(
                 id=run_id,
@@ -119,6 +119,7 @@ class PostgresStore:
                 token_sha256=digest,
                 supervisor=supervisor,
                 lines=decode(chunks, events),
+                source=source,
             )
         except (ValueError, DamagedRun) as err:
             if run_id not in self._reported:

@@ -21,7 +21,7 @@ from contextlib import closing, contextmanager, suppress
 from pathlib import Path
 
 from app.store.codec import DamagedRun
-from app.store.sqlite import SqliteStore, assemble, connect, read_raw
+from app.store.sqlite import SqliteStore, assemble, connect, has_source, read_raw
 
 PROBE_ROWS = 100_000  # row ids tried one by one past the point where a scan broke off
 
@@ -63,10 +63,11 @@ def _copy(damaged: Path, into: SqliteStore) -> tuple[int, int]:
     copied = 0
     with closing(db), _full_length(damaged):
         ids = _ids(db)
+        sourced = _sourced(db)
         for run_id in ids:
             for indexed in (True, False):
                 with suppress(sqlite3.DatabaseError, DamagedRun, ValueError):
-                    raw = read_raw(db, run_id, indexed)
+                    raw = read_raw(db, run_id, indexed, sourced)
                     if raw is not None:
                         into.put(assemble(run_id, raw))
                         copied += 1
@@ -92,6 +93,15 @@ def _full_length(path: Path) -> Iterator[None]:
         yield
     finally:
         os.truncate(path, size)
+
+
+def _sourced(db: sqlite3.Connection) -> bool:
+    """Whether its runs have a source column: a damaged file may be of any older version,
+    as it is set aside before it is migrated."""
+    try:
+        return has_source(db)
+    except sqlite3.DatabaseError:  # its schema unreadable: so are its runs, whatever is asked
+        return True
 
 
 def _ids(db: sqlite3.Connection) -> list[str]:

@@ -53,13 +53,17 @@ def is_corrupt(err: sqlite3.Error) -> bool:
 Raw = tuple[tuple[Any, ...], list[Chunk]]  # a run's row and its chunks, as read
 
 
-def read_raw(db: sqlite3.Connection, run_id: str, indexed: bool = True) -> Raw | None:
+def read_raw(
+    db: sqlite3.Connection, run_id: str, indexed: bool = True, sourced: bool = True
+) -> Raw | None:
     """A run's row and chunks as kept in `db`, not decoded; None if it is not there. Not
-    `indexed`: by the tables alone, for a file whose indexes may be damaged (salvage.py)."""
+    `indexed`: by the tables alone, for a file whose indexes may be damaged (salvage.py).
+    Not `sourced`: a file older than the `source` column (a damaged one is not migrated)."""
     how = "" if indexed else "NOT INDEXED"
+    source = "source" if sourced else "NULL"
     row = db.execute(
-        "SELECT scenario, mode, backend, limits, created, token_sha256, supervisor, events "
-        f"FROM runs {how} WHERE id = ?",
+        "SELECT scenario, mode, backend, limits, created, token_sha256, supervisor, events, "
+        f"{source} FROM runs {how} WHERE id = ?",
         (run_id,),
     ).fetchone()
     if row is None:
@@ -68,9 +72,14 @@ def read_raw(db: sqlite3.Connection, run_id: str, indexed: bool = True) -> Raw |
     return tuple(row), [Chunk(*found) for found in db.execute(query, (run_id,))]
 
 
+def has_source(db: sqlite3.Connection) -> bool:
+    """Whether the file's runs have their `source` column (migration 3)."""
+    return any(column[1] == "source" for column in db.execute("PRAGMA table_info(runs)"))
+
+
 def assemble(run_id: str, raw: Raw) -> StoredRun:
     """The run from its row and chunks; DamagedRun if they do not make it whole."""
-    (scenario, mode, backend, limits, created, digest, supervisor, events), chunks = raw
+    (scenario, mode, backend, limits, created, digest, supervisor, events, source), chunks = raw
     try:
         parsed = json.loads(limits)
     except ValueError as err:
@@ -85,15 +94,18 @@ def assemble(run_id: str, raw: Raw) -> StoredRun:
         token_sha256=digest,
         supervisor=supervisor,
         lines=decode(chunks, events),
+        source=source,
     )
 
 
 def encoded(run: StoredRun) -> tuple[list[Chunk], tuple[Any, ...]]:
     """A run as either store writes it: its chunks, and its `runs` row in column order (id,
-    scenario, mode, backend, limits, created, stored, token_sha256, supervisor, events, size)."""
+    scenario, mode, backend, limits, created, stored, token_sha256, supervisor, events, size,
+    source)."""
     chunks = encode(run.lines)
     limits = json.dumps(run.limits)
-    size = FIXED_SIZE + len(limits) + sum(len(c.data) for c in chunks)
+    source_size = len(run.source.encode()) if run.source is not None else 0
+    size = FIXED_SIZE + len(limits) + source_size + sum(len(c.data) for c in chunks)
     row = (
         run.id,
         run.scenario,
@@ -106,14 +118,16 @@ def encoded(run: StoredRun) -> tuple[list[Chunk], tuple[Any, ...]]:
         run.supervisor,
         len(run.lines),
         size,
+        run.source,
     )
     return chunks, row
 
 
 class SqliteStore:
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path, sourced: bool = True) -> None:
         self.path = path
         self._db = db
+        self._sourced = sourced  # False: a file of version 2, read-only (opening.py)
         self._lock = threading.Lock()
         self._reported: set[str] = set()  # damaged runs already said so
 
@@ -123,8 +137,8 @@ class SqliteStore:
             db.execute("DELETE FROM chunks WHERE run_id = ?", (run.id,))
             db.execute(
                 "INSERT OR REPLACE INTO runs (id, scenario, mode, backend, limits, created, "
-                "stored, token_sha256, supervisor, events, size) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "stored, token_sha256, supervisor, events, size, source) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 row,
             )
             db.executemany(
@@ -135,7 +149,7 @@ class SqliteStore:
     def get(self, run_id: str) -> StoredRun | None:
         try:
             with self._lock:
-                raw = read_raw(self._db, run_id)
+                raw = read_raw(self._db, run_id, sourced=self._sourced)
             return assemble(run_id, raw) if raw is not None else None  # outside the lock
         except (sqlite3.DatabaseError, DamagedRun) as err:
             if run_id not in self._reported:

@@ -1,5 +1,6 @@
 """A class past one machine: a lesson runs on replica A, its class watches from replica B
-(over the broker), and A dies mid-lesson."""
+(over the broker), and A dies mid-lesson; a student's own program run on A shows its source
+on B."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from conftest import Replicas
 from lesson_client import Seen, join, start_lesson, still, teach, waiting
 from service_client import WAIT_S, Client, Server
+from test_paste_kept import program, shown, the_students
 
 CLASS = 50
 
@@ -146,3 +148,25 @@ def test_when_the_replica_running_a_lesson_dies_its_class_is_told_and_it_replays
                 assert time.monotonic() < deadline, found.text
                 time.sleep(0.2)
             assert found.json() == recorded
+
+
+def test_a_pasted_program_on_a_shows_its_source_on_b_and_on_a_replica_started_later(
+    replicas: Replicas,
+) -> None:
+    """B's mirror of a pasted run shows the student's source, and stores it as A does (the
+    store takes the run from both): a replica started later, reading the run from the
+    shared store, shows it too."""
+    source = program("replicas")
+    with replicas("a", "b") as servers, clients(servers) as c:
+        run = c["a"].start(c_source=source, mode="step")
+        assert shown(c["b"], run["id"])["source"] == source  # a mirror of a live run
+        assert c["b"].control(run, "play").status_code == 202  # B's viewer, A's run
+        assert c["a"].wait_ended(run["id"])["end"]["reason"] == "exited"
+        c["b"].wait_ended(run["id"])
+        assert shown(c["b"], run["id"])["source"] == source
+        deadline = time.monotonic() + WAIT_S
+        with replicas("c") as later, clients(later) as lc:
+            while (found := lc["c"].http.get(f"/api/runs/{run['id']}")).status_code != 200:
+                assert time.monotonic() < deadline, found.text
+                time.sleep(0.2)
+            the_students(lc["c"], run["id"], source)

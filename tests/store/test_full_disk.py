@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import subprocess
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from service_client import Client, check_hello_pipe
+from test_migrations import store_of_version
 
 BIGGER = {
     "scenario": "full-buffer",
@@ -112,3 +114,23 @@ def test_a_full_disk_at_start_still_serves_the_stored_runs(
             assert api.http.get(f"/api/runs/{old}/events", params={"limit": 5000}).text == text
             new, _ = ended_events(api, {"scenario": "hello-pipe"})
             check_hello_pipe(api.events(new))  # from memory
+
+
+def test_a_full_disk_at_start_still_serves_an_older_stores_runs(
+    kept_server: Any, tmp_path: Path
+) -> None:
+    """A store of schema version 2 cannot be brought up to date on a full disk: its runs are
+    served as they are, read-only (with no source: they were kept without one)."""
+    with kept_server(tmp_path / "elsewhere") as first:
+        _, text = ended_events(Client(first.url), {"scenario": "hello-pipe"})
+    lines = [json.dumps(e, separators=(",", ":")) for e in json.loads(text)]
+    with small_disk(tmp_path / "disk") as disk:
+        data = disk / "data"
+        store_of_version(data, 2, lines)  # the run, as pipescope's store of version 2 kept it
+        fill(disk)
+        with kept_server(data) as second:
+            [line] = [line for line in second.log_text().splitlines() if "run store" in line]
+            assert "cannot be written" in line and "served read-only" in line, line
+            api = Client(second.url)
+            check_hello_pipe(api.events("old"))
+            assert api.http.get("/runs/old", headers={"accept": "text/html"}).status_code == 200

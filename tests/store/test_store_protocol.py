@@ -66,6 +66,24 @@ def test_retention_by_age_then_by_size_oldest_first(store: RunStore) -> None:
     assert store.stats().runs == 0
 
 
+def test_a_pasted_programs_source_is_kept_with_its_run(store: RunStore) -> None:
+    source = '#include <unistd.h>\n\nint main(void) {\n    write(1, "你好\\n", 7);\n}\n'
+    run = a_run("p1", scenario="pasted", backend="strace", source=source)
+    store.put(run)
+    found = store.get("p1")
+    assert found == run and found is not None and found.source == source
+    assert a_run("r1").source is None  # a scenario's run has none, and reads back so
+    store.put(a_run("r1"))
+    assert store.get("r1") == a_run("r1")
+    store.put(a_run("p1"))  # put again without one: it has none any more
+    again = store.get("p1")
+    assert again is not None and again.source is None
+    # Retention by size counts the source: the same run with it takes its bytes more.
+    without = store.stats().size
+    store.put(run)
+    assert store.stats().size - without == len(source.encode())
+
+
 def test_what_is_kept_of_the_owner_is_the_digest(store: RunStore) -> None:
     store.put(a_run("r1", token_sha256="cd" * 32))
     found = store.get("r1")
