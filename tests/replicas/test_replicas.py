@@ -58,6 +58,8 @@ def test_fifty_watchers_on_b_get_every_event_and_position_of_a_lesson_on_a(
             assert [n["seq"] for n in watcher.notes] == reported
             assert not watcher.errors
         assert c["b"].events(run["id"]) == events  # B's REST reads are the same run
+        for path in (f"/runs/{run['id']}", f"/api/runs/{run['id']}/watch.svg"):
+            assert c["b"].http.get(path).status_code == 200, path  # and its pages
 
 
 def test_a_teacher_on_b_drives_a_lesson_on_a_and_a_watcher_rejoins_at_its_position(
