@@ -148,3 +148,16 @@ def test_when_the_replica_running_a_lesson_dies_its_class_is_told_and_it_replays
                 assert time.monotonic() < deadline, found.text
                 time.sleep(0.2)
             assert found.json() == recorded
+
+
+def test_a_replica_that_restarts_at_once_under_its_name_ends_its_old_lessons(
+    replicas: Replicas,
+) -> None:
+    with replicas("b") as b, clients(b) as c, replicas("a") as a:
+        run = start_lesson(Client(a["a"].url), scenario="eof")
+        with join(c["b"], run) as watcher:
+            watcher.event(lambda e: e["seq"] >= 1)
+            os.kill(a["a"].pid, signal.SIGKILL)
+            with replicas("a"):  # back before its heartbeat could expire: never seen lost
+                end = watcher.event(lambda e: e["type"] == "run.end")
+        assert end["reason"] == "replica-lost"
