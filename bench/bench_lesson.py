@@ -1,19 +1,22 @@
 """A lesson with a class of 500 (`--watchers N`): what each watcher costs the server in
 memory, and how long a teacher's step and a teacher's position take to reach every watcher.
 
-One fresh server; the teacher (a WebSocket that proved the token) and the watchers (plain
-WebSockets, as a watch link opens) are asyncio clients in this one process. RSS is the
-server process's, after the teacher alone and after every watcher has its first event (each
-is then in the class). Then the teacher steps STEPS times; for each step, the time from the
-teacher sending it to each watcher receiving that step's first event, and from the teacher
-reporting its position to each watcher receiving it. The clients share the machine (and one
-Python loop) with the server: their own cost is in the figures.
+One fresh server, or `--replicas N` sharing a throwaway Redis (the broker: the lesson runs
+on the first, the class is spread over all of them, round robin); the teacher (a WebSocket
+that proved the token) and the watchers (plain WebSockets, as a watch link opens) are
+asyncio clients in this one process. RSS is each server process's, after the teacher alone
+and after every watcher has its first event (each is then in the class). Then the teacher
+steps STEPS times; for each step, the time from the teacher sending it to each watcher
+receiving that step's first event, and from the teacher reporting its position to each
+watcher receiving it. The clients share the machine (and one Python loop) with the server:
+their own cost is in the figures.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from _service import Http, events_of, machine, percentile, rss_kib, server
+from redis_server import new_redis
 from websockets.asyncio.client import ClientConnection, connect
 
 from app.schemas import flood_program
@@ -65,10 +69,23 @@ async def until(predicate: Any, timeout: float = 60) -> None:
         await asyncio.sleep(0.002)
 
 
-async def lesson(watchers: int, plain: bool = False) -> dict[str, Any]:
+@contextlib.contextmanager
+def replicas(count: int, **settings: Any) -> Any:
+    """`count` servers; more than one share a new Redis."""
+    with contextlib.ExitStack() as stack:
+        if count > 1:
+            redis = new_redis()
+            stack.callback(redis.stop)
+            url = redis.url()
+            settings = {**settings, "broker_url": url}
+        yield [stack.enter_context(server(replica_name=f"r{i}", **settings)) for i in range(count)]
+
+
+async def lesson(watchers: int, plain: bool = False, count: int = 1) -> dict[str, Any]:
     most = watchers + 10
     limits = {"max_viewers_per_run": most, "max_viewers_per_lesson": most, "max_viewers": most}
-    with server(**limits) as srv:
+    with replicas(count, **limits) as servers:
+        srv = servers[0]
         http = await Http.open(srv)
         body = {"program": flood_program(STEPS * 2), "mode": "step"}
         run = await http.post("/api/runs", body if plain else {**body, "lesson": True})
@@ -88,17 +105,18 @@ async def lesson(watchers: int, plain: bool = False) -> dict[str, Any]:
         reading = asyncio.create_task(teacher_reads())
         await until(lambda: len(seen) >= 2)  # run.start, proc.start: it waits for a step
         await asyncio.sleep(0.5)
-        rss_before = rss_kib(srv.pid)
+        rss_before = [rss_kib(s.pid) for s in servers]
 
-        class_ = [Watcher(await connect(ws_url, max_size=None)) for _ in range(watchers)]
+        urls = [s.ws_url + run["ws"] for s in servers]
+        class_ = [Watcher(await connect(urls[i % count], max_size=None)) for i in range(watchers)]
         tasks = [asyncio.create_task(w.read()) for w in class_]
         await asyncio.wait_for(asyncio.gather(*(w.joined.wait() for w in class_)), 120)
-        await asyncio.sleep(0.5)
-        rss_after = rss_kib(srv.pid)
+        await asyncio.sleep(1.5)  # and each replica has said its class to the others
+        rss_after = [rss_kib(s.pid) for s in servers]
 
         step_ms: list[float] = []
         note_ms: list[float] = []
-        cpu_before = cpu_s(srv.pid)
+        cpu_before = sum(cpu_s(s.pid) for s in servers)
         for _ in range(STEPS):
             before = len(seen)
             sent = time.perf_counter()
@@ -115,8 +133,8 @@ async def lesson(watchers: int, plain: bool = False) -> dict[str, Any]:
             await teacher.send(json.dumps({"op": "position", "seq": at}))
             await until(lambda a=at: all(a in w.notes for w in class_))
             note_ms += [(w.notes[at] - reported) * 1000 for w in class_]
-        rss_end = rss_kib(srv.pid)
-        cpu = cpu_s(srv.pid) - cpu_before
+        rss_end = [rss_kib(s.pid) for s in servers]
+        cpu = sum(cpu_s(s.pid) for s in servers) - cpu_before
         for w in class_:
             await w.ws.close()
         await teacher.close()
@@ -127,7 +145,7 @@ async def lesson(watchers: int, plain: bool = False) -> dict[str, Any]:
             "rss_before_kib": rss_before,
             "rss_after_kib": rss_after,
             "rss_end_kib": rss_end,
-            "per_watcher_kib": (rss_after - rss_before) / watchers,
+            "per_watcher_kib": (sum(rss_after) - sum(rss_before)) / watchers,
             "cpu_ms_per_step": cpu * 1000 / STEPS,
             "events": len(seen),
             "step_p50_ms": percentile(step_ms, 50),
@@ -141,17 +159,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--watchers", type=int, default=500)
     parser.add_argument("--plain", action="store_true", help="a step-mode run, not a lesson")
+    parser.add_argument("--replicas", type=int, default=1, help="servers sharing a Redis")
     args = parser.parse_args()
     print(machine())
-    figures = asyncio.run(lesson(args.watchers, args.plain))
+    figures = asyncio.run(lesson(args.watchers, args.plain, args.replicas))
+
+    def mib(kib: list[int]) -> str:
+        return " + ".join(f"{k / 1024:.1f}" for k in kib) + " MiB"
+
     print(
-        f"{figures['watchers']} watchers: server RSS {figures['rss_before_kib'] / 1024:.1f} MiB "
-        f"with the teacher alone, {figures['rss_after_kib'] / 1024:.1f} MiB with the class "
+        f"{figures['watchers']} watchers on {args.replicas} replica(s): server RSS "
+        f"{mib(figures['rss_before_kib'])} with the teacher alone, "
+        f"{mib(figures['rss_after_kib'])} with the class "
         f"({figures['per_watcher_kib']:.0f} KiB a watcher), "
-        f"{figures['rss_end_kib'] / 1024:.1f} MiB after {STEPS} steps"
+        f"{mib(figures['rss_end_kib'])} after {STEPS} steps"
     )
     print(
-        f"server CPU {figures['cpu_ms_per_step']:.1f} ms a step and its position "
+        f"servers' CPU {figures['cpu_ms_per_step']:.1f} ms a step and its position "
         f"({figures['events']} events in all), "
         f"{figures['cpu_ms_per_step'] * 1000 / figures['watchers']:.0f} us a watcher"
     )

@@ -24,6 +24,9 @@ if [ "$what" = test ]; then
   # The broker's tests (several replicas): redis-server, started by the tests on a port of
   # their own (tests/redis_server.py), never the service the package may start.
   command -v redis-server >/dev/null || need+=(redis-server)
+  # The classroom proxy's test runs compose.yaml's nginx configuration (deploy/nginx.conf)
+  # in front of two replicas (tests/nginx_proxy.py), in a directory of its own.
+  [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"

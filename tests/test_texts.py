@@ -5,11 +5,13 @@ messages (by key), each role a scenario's processes take; and the Chinese ones a
 from __future__ import annotations
 
 import re
+import typing
 from pathlib import Path
 
 import pytest
 from chinese import latin_words
 
+from app.events import RunEnd
 from app.i18n import strings
 from app.scenarios.catalog import all_scenarios
 from app.scenarios.commands import COMMANDS
@@ -43,6 +45,14 @@ def test_every_message_the_server_sends_has_both_languages() -> None:
     keys = message_keys()
     assert {"end.all_exited", "end.time_limit", "pipeline.empty"} <= keys
     missing = sorted(k for k in keys if k not in TABLE)
+    assert not missing, missing
+
+
+def test_every_way_a_run_ends_is_worded_in_both_languages() -> None:
+    """The page says why a run ended from its reason (`say.end.<reason>`), not the raw word."""
+    reasons = typing.get_args(RunEnd.model_fields["reason"].annotation)
+    assert {"exited", "teacher-left", "replica-lost"} <= set(reasons)
+    missing = sorted(r for r in reasons if f"say.end.{r}" not in TABLE)
     assert not missing, missing
 
 

@@ -178,14 +178,16 @@ async def rescue(broker: Broker, find: Find) -> None:
     """End the runs of replicas that stopped beating, once, whichever replica sees it first."""
     live = await broker.hash("pipescope:live")
     owners = sorted({owner for owner in live.values() if owner != broker.name})
-    if not owners:
-        return
     async with broker.redis.pipeline(transaction=False) as pipe:
         for owner in owners:
             pipe.exists(f"pipescope:replica:{owner}")
         alive = dict(zip(owners, await pipe.execute(), strict=True))
+    alive[broker.name] = True
     for run_id, owner in live.items():
-        if owner == broker.name or alive[owner]:
+        # A run of this replica's name that it does not show is its previous life's: a
+        # replica restarted (as compose restarts one) within LOST_AFTER_S, never seen lost.
+        before = owner == broker.name and run_id not in broker.shown
+        if alive[owner] and not before:
             continue
         claim = f"pipescope:run:{run_id}:claim"
         claimed = await broker.redis.set(claim, broker.name, nx=True, ex=KEEP_S)

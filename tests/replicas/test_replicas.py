@@ -60,6 +60,8 @@ def test_fifty_watchers_on_b_get_every_event_and_position_of_a_lesson_on_a(
             assert [n["seq"] for n in watcher.notes] == reported
             assert not watcher.errors
         assert c["b"].events(run["id"]) == events  # B's REST reads are the same run
+        for path in (f"/runs/{run['id']}", f"/api/runs/{run['id']}/watch.svg"):
+            assert c["b"].http.get(path).status_code == 200, path  # and its pages
 
 
 def test_a_teacher_on_b_drives_a_lesson_on_a_and_a_watcher_rejoins_at_its_position(
@@ -148,6 +150,19 @@ def test_when_the_replica_running_a_lesson_dies_its_class_is_told_and_it_replays
                 assert time.monotonic() < deadline, found.text
                 time.sleep(0.2)
             assert found.json() == recorded
+
+
+def test_a_replica_that_restarts_at_once_under_its_name_ends_its_old_lessons(
+    replicas: Replicas,
+) -> None:
+    with replicas("b") as b, clients(b) as c, replicas("a") as a:
+        run = start_lesson(Client(a["a"].url), scenario="eof")
+        with join(c["b"], run) as watcher:
+            watcher.event(lambda e: e["seq"] >= 1)
+            os.kill(a["a"].pid, signal.SIGKILL)
+            with replicas("a"):  # back before its heartbeat could expire: never seen lost
+                end = watcher.event(lambda e: e["type"] == "run.end")
+        assert end["reason"] == "replica-lost"
 
 
 def test_a_pasted_program_on_a_shows_its_source_on_b_and_on_a_replica_started_later(
