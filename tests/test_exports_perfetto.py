@@ -9,13 +9,15 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from exports_runs import CHAPTERS, Exported
+from exports_runs import CHAPTERS, Exported, export
+from service_client import Client
 
 SCHEMA = json.loads((Path(__file__).parent / "data" / "trace_event_format.schema.json").read_text())
 Slices = list[dict[str, Any]]
@@ -125,3 +127,28 @@ def test_perfettos_trace_processor_loads_it(exported: dict[str, Exported], tmp_p
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip().splitlines()[-1].strip() not in ("0", '"0"')
+
+
+def test_each_thread_is_a_track_of_its_process(api: Client) -> None:
+    """A two-thread program: each thread's calls on its own track (pid, tid), named, nesting;
+    none filed under the main thread, which sleeps in pthread_join meanwhile."""
+    program = (Path(__file__).parent / "data" / "c" / "threads_pipe.c").read_text()
+    run = api.start(c_source=program + f"/* perfetto {uuid.uuid4().hex} */\n")
+    api.wait_ended(run["id"])
+    events = api.events(run["id"])
+    trace = json.loads(export(api, run["id"], "perfetto"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(trace)
+    assert partial_overlaps(slices(trace)) == []
+    pid = next(e["pid"] for e in events if e["type"] == "thread.start")
+    tids = [e["tid"] for e in events if e["type"] == "thread.start"]
+    named = {(e["pid"], e["tid"]): e["args"]["name"] for e in trace["traceEvents"]
+             if e["ph"] == "M" and e["name"] == "thread_name"}  # fmt: skip
+    assert all(named.get((pid, tid)) == f"thread {tid}" for tid in tids), named
+    expected = {
+        (e["tid"], e["call"]) for e in events if e["type"] == "call.return" and e["tid"] != pid
+    }
+    on_threads = {(s["tid"], s["name"]) for s in slices(trace) if s["cat"] == "syscall"}
+    assert expected and expected <= on_threads
+    assert {("read", t) for t in tids} <= {(s["name"], s["tid"]) for s in slices(trace)}
+    exits = [e for e in trace["traceEvents"] if e["ph"] == "i" and e["name"] == "thread exit"]
+    assert sorted(e["tid"] for e in exits) == sorted(tids)

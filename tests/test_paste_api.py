@@ -4,6 +4,7 @@ lines, the cache, and the student's lines on the traced calls."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 from service_client import Client
@@ -60,6 +61,24 @@ def test_a_pasted_pipe_program_compiles_runs_and_knows_its_lines(api: Client) ->
     assert ("wait4", 19) in lines, lines
     page = api.http.get(f"/runs/{run['id']}")
     assert "write(fds[1], " in page.text  # the student's own source on the run page
+
+
+def test_each_threads_call_is_on_that_threads_own_line(api: Client) -> None:
+    """A thread's line is read from its own stack (/proc/TID/syscall), not the main
+    thread's, which sleeps in pthread_join meanwhile."""
+    program = (Path(__file__).parent / "data" / "c" / "threads_pipe.c").read_text()
+    run = api.start(c_source=unique(program, "thread-lines"))
+    api.wait_ended(run["id"])
+    events = api.events(run["id"])
+    assert events[-1]["reason"] == "exited", events[-1]
+    pid = next(e["pid"] for e in events if e["type"] == "thread.start")
+    worker = {
+        (e["call"], e["line"])
+        for e in events
+        if e["type"] == "call.enter" and e["tid"] != pid and e["call"] in ("read", "write")
+    }
+    # The writer's write and read (lines 13, 14), the reader's read and write (22, 23).
+    assert worker == {("write", 13), ("read", 14), ("read", 22), ("write", 23)}, worker
 
 
 def test_the_second_run_of_the_same_source_compiles_nothing(api: Client) -> None:

@@ -95,13 +95,17 @@ class PastedSupervisor(TraceSupervisor):
         self, type_: str, pid: int | None, state: dict[str, Any] | None = None, **fields: Any
     ) -> None:
         if pid is not None and self.linemap is not None:
-            if type_ == "call.enter" or (type_ in CALL_EVENTS and self.current.get(pid) is None):
-                self.current[pid] = self.linemap.line(pid)
+            # A thread's call is on that thread's stack: /proc/TID/syscall and its stack
+            # pointer, not the process's main thread (asleep in pthread_join, say).
+            who = int(fields.get("tid") or pid)
+            if type_ == "call.enter" or (type_ in CALL_EVENTS and self.current.get(who) is None):
+                self.current[who] = self.linemap.line(who)
             if type_ in CALL_EVENTS:
-                fields["line"] = self.current.get(pid)
-            if type_ == "proc.exit" or (type_ == "call.return" and fields.get("call") == "execve"):
-                self.linemap.forget(pid)
-                self.current.pop(pid, None)
+                fields["line"] = self.current.get(who)
+            gone = type_ in ("proc.exit", "thread.exit")
+            if gone or (type_ == "call.return" and fields.get("call") == "execve"):
+                self.linemap.forget(who)
+                self.current.pop(who, None)
         if self.linemap is None:  # nothing is traced: the strace supervisor was never set up
             Supervisor.emit(self, type_, pid, state, **fields)
         else:

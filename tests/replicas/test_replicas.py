@@ -69,12 +69,17 @@ def test_a_teacher_on_b_drives_a_lesson_on_a_and_a_watcher_rejoins_at_its_positi
 ) -> None:
     with replicas("a", "b") as servers, clients(servers) as c:
         run = start_lesson(c["a"], scenario="eof")
-        with join(c["b"], run, run["control_token"]) as teacher, join(c["a"], run) as watcher:
+        with (
+            join(c["b"], run, run["control_token"]) as teacher,
+            join(c["a"], run) as watcher,
+            join(c["b"], run) as classmate,
+        ):
             first = teacher.newest(lambda e: bool(waiting(e)))["seq"]
             teacher.send({"op": "position", "seq": first})
-            assert watcher.position() == first
-            watcher.send({"op": "follow", "following": False})
-            watcher.settled()
+            assert watcher.position() == first and classmate.position() == first
+            for detached in (watcher, classmate):
+                detached.send({"op": "follow", "following": False})
+                detached.settled()
             reported = []
             for _ in range(2):  # steps sent to B run on A
                 teacher.send({"op": "step"})
@@ -84,13 +89,14 @@ def test_a_teacher_on_b_drives_a_lesson_on_a_and_a_watcher_rejoins_at_its_positi
                 first = last["seq"]
             teacher.settled()
             assert not teacher.errors
-            watcher.send({"op": "follow", "following": True})
-            # Positions sent to B reach A a moment later: it lands on the last one (and on
-            # none but the teacher's).
-            while (seq := watcher.position()) != reported[-1]:
-                assert seq in reported
-            assert watcher.events[-1]["seq"] >= reported[-1]
-            assert class_of(teacher, 1)["following"] == 1
+            # Positions sent to B reach A a moment later (and come back to B's mirror from
+            # there): each lands on the last one, and on none but the teacher's.
+            for rejoined in (watcher, classmate):
+                rejoined.send({"op": "follow", "following": True})
+                while (seq := rejoined.position()) != reported[-1]:
+                    assert seq in reported
+                assert rejoined.events[-1]["seq"] >= reported[-1]
+            assert class_of(teacher, 2)["following"] == 2
 
 
 def test_on_another_replica_a_watch_link_cannot_control_and_a_control_link_can(
@@ -163,6 +169,21 @@ def test_a_replica_that_restarts_at_once_under_its_name_ends_its_old_lessons(
             with replicas("a"):  # back before its heartbeat could expire: never seen lost
                 end = watcher.event(lambda e: e["type"] == "run.end")
         assert end["reason"] == "replica-lost"
+
+
+def test_a_teacher_on_another_replica_keeps_the_lesson_alive_until_it_goes_silent(
+    replicas: Replicas,
+) -> None:
+    with replicas("a", "b", lesson_teacher_grace_s=3) as servers, clients(servers) as c:
+        run = start_lesson(c["a"], scenario="eof")
+        with join(c["b"], run, run["control_token"]) as teacher:
+            for _ in range(6):  # twice the grace, heard on B only
+                teacher.send({"op": "heartbeat"})
+                time.sleep(1)
+            assert c["a"].run(run["id"])["status"] != "ended"
+            started = time.monotonic()
+            end = teacher.event(lambda e: e["type"] == "run.end")  # silent from now on
+        assert end["reason"] == "teacher-left" and time.monotonic() - started < WAIT_S
 
 
 def test_a_pasted_program_on_a_shows_its_source_on_b_and_on_a_replica_started_later(
