@@ -101,6 +101,16 @@ def add_error_handlers(app: FastAPI) -> None:
         error = f"{field}: {first['msg']}" if field else first["msg"]
         return JSONResponse({"error": error, "field": field, "detail": detail}, status_code=422)
 
+    @app.exception_handler(UnicodeError)
+    async def not_text(_: Request, exc: UnicodeError) -> JSONResponse:
+        # JSON may escape a lone surrogate (\ud800), which no UTF-8 text holds: a string a
+        # check of its own did not catch first fails where it is encoded, not as a 500.
+        error = (
+            "the request holds a string that is not text (a lone surrogate such as \\ud800); "
+            "send UTF-8 text"
+        )
+        return JSONResponse({"error": error, "field": None}, status_code=422)
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if exc.status_code == 404 and pages.wants_page(request):

@@ -120,6 +120,11 @@ def test_a_source_past_the_cap_or_a_bad_field_is_a_4xx_naming_it(api: Client) ->
         assert reply.status_code == 422, (body, reply.text)
         named = "params" if "params" in body else "c_source"
         assert named in str(reply.json()), (body, reply.text)
+    # A lone surrogate (JSON may escape one; no UTF-8 text holds it) is no source either.
+    lone = '{"c_source": "int main(void){return 0;}\\ud800"}'
+    reply = api.http.post("/api/runs", content=lone, headers={"content-type": "application/json"})
+    assert reply.status_code == 422 and reply.json()["field"] == "c_source", reply.text
+    assert "lone surrogate" in reply.json()["error"]
 
 
 # Each level doubles what the preprocessor makes: 2**26 copies is more than any limit allows.

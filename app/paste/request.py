@@ -19,7 +19,15 @@ def pasted_request(source: str, all_calls: bool, settings: Any) -> dict[str, Any
     """The strace backend's request for `source`, after the checks a request can make: its
     size, and text gcc can read. What the program does is the sandbox's to bound."""
     most = int(settings.max_source_kb)
-    size = len(source.encode("utf-8"))
+    try:
+        size = len(source.encode("utf-8"))
+    except UnicodeEncodeError as err:  # a lone surrogate, from a \ud800 escape in the JSON
+        raise refuse(
+            f"the C source is not text: character {err.start} is a lone surrogate "
+            f"(\\u{ord(source[err.start]):04x}); paste the file as UTF-8 text",
+            "paste.not_text",
+            at=err.start,
+        ) from None
     if size > most << 10:
         raise refuse(
             f"the C source is {size} bytes; at most {most} KiB is taken",
