@@ -146,8 +146,10 @@ class RunManager:
         run = self.runs.get(run_id) or self._cached(run_id, await self.archive.load(run_id))
         if run is None and self.broker is not None:
             run = self._cached(run_id, await self.broker.mirror(run_id))
-            if run is not None and run.relay is not None and not run.stored:
-                self._spawn(self._keep_when_done(run))  # the store takes it once more: same
+            if run is not None:
+                # Stored once it ends, as its owner stores it (the same row: the write is an
+                # upsert): a replica lost before its write leaves the run to the others.
+                self._spawn(self._keep_when_done(run))
         if run is None:
             raise self._not_found(run_id)
         return run

@@ -237,8 +237,8 @@ class Run:
     def control(self, op: ControlOp) -> None:
         """Pass a checked control message on to the supervisor, or say why it cannot go."""
         end = self.end()
-        ended = self._writer is None and self.relay is None
-        if end is not None or self._closing is not None or ended:
+        unattached = self._writer is None and self.relay is None  # no supervisor, no owner
+        if end is not None or self._closing is not None or unattached:
             reason = end["reason"] if end else self._closing.reason if self._closing else "ending"
             raise RunConflict(f"run {self.id} has ended ({reason}); start a new run")
         if isinstance(op, StepOp):
