@@ -168,6 +168,8 @@ def tally(run: Run, counts: dict[str, str], name: str, since: float) -> None:
             continue
         viewers += int(values[1])
         lesson = [a + int(b) for a, b in zip(lesson, values[2:5], strict=True)]
+    if run.viewers_elsewhere and not viewers and not run.viewers:
+        run.alone_since = time.monotonic()  # its last viewer, elsewhere, left: the grace runs
     run.viewers_elsewhere = viewers
     if run.lesson is not None:
         run.lesson.elsewhere = (lesson[0], lesson[1], lesson[2])

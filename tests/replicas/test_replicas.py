@@ -206,3 +206,17 @@ def test_a_pasted_program_on_a_shows_its_source_on_b_and_on_a_replica_started_la
                 assert time.monotonic() < deadline, found.text
                 time.sleep(0.2)
             the_students(lc["c"], run["id"], source)
+
+
+def test_a_run_whose_last_viewer_on_another_replica_leaves_ends_after_the_grace(
+    replicas: Replicas,
+) -> None:
+    with replicas("a", "b", viewer_grace_s=1) as servers, clients(servers) as c:
+        run = c["a"].start(scenario="eof", mode="step")  # it waits on a person: 300 s
+        with c["b"].watch(run, auth=False) as viewer:
+            viewer.until(lambda e: e["seq"] >= 1)
+            time.sleep(3)  # watched on B only: A does not take it for alone
+            assert c["a"].run(run["id"])["status"] != "ended"
+        left = time.monotonic()
+        ended = c["a"].wait_ended(run["id"])
+        assert ended["end"]["reason"] == "viewer-left" and time.monotonic() - left < 10
