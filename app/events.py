@@ -54,6 +54,7 @@ class ThreadState(_Strict):
     status: Literal["running", "blocked", "exited"]
     call: str | None
     blocked_on: BlockedOn | None
+    waiting: Literal["futex", "nanosleep", "clock_nanosleep"] | None = None  # older exports: none
 
 
 class NextCall(_Strict):

@@ -79,6 +79,11 @@ def test_each_threads_call_is_on_that_threads_own_line(api: Client) -> None:
     }
     # The writer's write and read (lines 13, 14), the reader's read and write (22, 23).
     assert worker == {("write", 13), ("read", 14), ("read", 22), ("write", 23)}, worker
+    # The main thread sleeps in pthread_join's futex meanwhile (its own /proc/TID), which
+    # strace does not show; a thread inside a shown call is said to be in that, not asleep.
+    rows = [t for e in events for p in e["state"]["procs"] for t in p["threads"]]
+    assert any(t["tid"] == pid and t["waiting"] == "futex" for t in rows)
+    assert all(t["waiting"] is None for t in rows if t["call"] or t["status"] != "running")
 
 
 def test_the_second_run_of_the_same_source_compiles_nothing(api: Client) -> None:

@@ -164,6 +164,22 @@ def syscall_fd(pid: int) -> int | None:
         return None
 
 
+# Calls strace is not asked to show that a thread sleeps in (x86-64 numbers): pthread_join,
+# a mutex and a condition variable wait in futex; sleep(3) and usleep in (clock_)nanosleep.
+UNTRACED_SLEEPS = {202: "futex", 35: "nanosleep", 230: "clock_nanosleep"}
+
+
+def asleep_untraced(tid: int) -> str | None:
+    """The untraced call a thread sleeps in now, by its own /proc/TID/syscall and wchan (a
+    tid works as a pid there), or None: it runs, or it is in another call."""
+    text = (read_text(f"/proc/{tid}/syscall") or "").split()
+    if not text or not text[0].isdigit() or int(text[0]) not in UNTRACED_SLEEPS:
+        return None
+    if not BLOCKING_WCHANS.search(wchan(tid)):
+        return None  # entering or leaving it, not asleep
+    return UNTRACED_SLEEPS[int(text[0])]
+
+
 def blocked_in_kernel(pid: int) -> tuple[str, int | None] | None:
     """(wchan, fd) when pid sleeps in a blocking call we know, else None. Zombies never block."""
     st = stat(pid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from app.kernel.procfs import asleep_untraced
 from app.runner.escape import written
 from app.runner.moves import WRITES
 from app.runner.world import Proc, World, queued
@@ -60,7 +61,7 @@ class ThreadWatch:
             if not tids:
                 if proc.threads and (proc.exited or proc.killed):
                     proc.threads = [
-                        t | {"status": "exited", "call": None, "blocked_on": None}
+                        t | {"status": "exited", "call": None, "blocked_on": None, "waiting": None}
                         for t in proc.threads
                     ]
                 continue
@@ -71,7 +72,18 @@ class ThreadWatch:
                 on = proc.blocked_on if tid == proc.pid else self.thread_blocks.get(tid)
                 status = "exited" if ended else "blocked" if on else "running"
                 call = opened.call if opened is not None and opened.entered else None
-                rows.append({"tid": tid, "status": status, "call": call, "blocked_on": on})
+                # Between its traced calls, the kernel may have it asleep in one strace does
+                # not show (pthread_join's futex): said, not taken for running.
+                waiting = asleep_untraced(tid) if status == "running" and call is None else None
+                rows.append(
+                    {
+                        "tid": tid,
+                        "status": status,
+                        "call": call,
+                        "blocked_on": on,
+                        "waiting": waiting,
+                    }
+                )
             proc.threads = rows
 
 

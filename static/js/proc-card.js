@@ -66,9 +66,10 @@ function threadList(proc, ev) {
     ...threads.map((th) => {
       const b = th.blocked_on;
       const state = th.status === "blocked" ? t("status.blocked", { call: b?.call ?? "?" }) : t(`thread.${th.status}`);
-      const call = th.status === "running" && th.call ? ` · ${th.call}()` : "";
+      const waiting = th.status === "running" && th.waiting ? ` · ${t("thread.waiting", { call: th.waiting })}` : "";
+      const call = (th.status === "running" && th.call ? ` · ${th.call}()` : "") + waiting;
       const mine = ev.tid === th.tid ? " current" : "";
-      return h("li", { class: `thread ${th.status}${mine}`, dataset: { tid: th.tid, status: th.status } }, t("thread.row", { tid: th.tid }), ` ${state}${call}`);
+      return h("li", { class: `thread ${th.status}${mine}`, dataset: { tid: th.tid, status: th.status, waiting: th.waiting ?? "" } }, t("thread.row", { tid: th.tid }), ` ${state}${call}`);
     }),
   );
 }

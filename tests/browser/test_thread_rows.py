@@ -49,6 +49,17 @@ def test_two_threads_on_a_pipe_shown_inside_their_process(page: Page) -> None:
     assert new["current"] == "yes" and [r["current"] for r in shown[:2]] == ["no", "no"]
     assert new["text"] == f"thread {new['tid']}: running"
 
+    # The main thread sleeps in pthread_join, a futex strace does not show: its own
+    # /proc/TID/syscall and wchan say so, at some event while the others work.
+    for nth in range(6):
+        go_to(page, log_line(page, "call.enter", "read", nth))
+        leader = main.locator(f'[data-testid="threads"] li[data-tid="{pid}"]')
+        if leader.get_attribute("data-waiting") == "futex":
+            break
+    else:
+        raise AssertionError("the main thread never showed asleep in futex")
+    expect(leader).to_have_text(f"thread {pid}: running · asleep in futex()")
+
     # Each thread's calls on its own lines of the student's source.
     for call, lines in LINES.items():
         seen = set()
@@ -69,3 +80,5 @@ def test_two_threads_on_a_pipe_shown_inside_their_process(page: Page) -> None:
     page.get_by_test_id("lang-zh").click()
     go_to(page, exits.nth(1))
     expect(main.locator('[data-testid="threads"] li').nth(1)).to_contain_text("已退出")
+    go_to(page, log_line(page, "call.enter", "read", nth))
+    expect(leader).to_contain_text("在 futex() 中睡眠")
