@@ -220,3 +220,21 @@ def test_a_run_whose_last_viewer_on_another_replica_leaves_ends_after_the_grace(
         left = time.monotonic()
         ended = c["a"].wait_ended(run["id"])
         assert ended["end"]["reason"] == "viewer-left" and time.monotonic() - left < 10
+
+
+def test_a_lessons_viewer_limit_counts_its_class_on_every_replica(replicas: Replicas) -> None:
+    with replicas("a", "b", max_viewers_per_lesson=2) as servers, clients(servers) as c:
+        run = start_lesson(c["a"], scenario="eof")
+        with join(c["a"], run) as here, join(c["b"], run) as there:
+            for seen in (here, there):
+                seen.event(lambda e: e["seq"] == 0)
+            end = time.monotonic() + WAIT_S
+            while True:  # once each replica has said its class (once a second)
+                with join(c["b"], run) as extra:
+                    first = extra.until(lambda m: True)
+                if "error" in first:
+                    break
+                assert time.monotonic() < end, "B never counted A's watcher"
+                time.sleep(0.5)
+        assert first["message_key"] == "limit.viewers_lesson"
+        assert first["message_values"] == {"most": 2}
