@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from app.config import Settings
 from app.main import create_app
+from app.wire import SharedFramesProtocol
 
 WS_HARD_MAX = 1 << 20
 
@@ -49,6 +50,7 @@ def main(argv: list[str] | None = None) -> None:
         # Messages past max_body_kb get an error object (app/ws.py); this is the frame no
         # viewer may make the server hold at all (it closes with 1009, message too big).
         ws_max_size=max(WS_HARD_MAX, 2 * settings.max_body_kb << 10),
+        ws=SharedFramesProtocol,  # a class's viewers share each event's frame (app/wire.py)
     )
 
 
