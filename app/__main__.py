@@ -50,7 +50,9 @@ def main(argv: list[str] | None = None) -> None:
         # Messages past max_body_kb get an error object (app/ws.py); this is the frame no
         # viewer may make the server hold at all (it closes with 1009, message too big).
         ws_max_size=max(WS_HARD_MAX, 2 * settings.max_body_kb << 10),
-        ws=SharedFramesProtocol,  # a class's viewers share each event's frame (app/wire.py)
+        # A large class's viewers may share each event's frame (app/wire.py), at the cost
+        # of compression; else uvicorn's own protocol, which keeps each socket's context.
+        ws=SharedFramesProtocol if settings.ws_shared_frames else "websockets-sansio",
     )
 
 

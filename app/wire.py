@@ -6,6 +6,11 @@ which the server may always ask for (`server_no_context_takeover`, RFC 7692 §7.
 message makes the same bytes on every connection that negotiated the same parameters, so the
 frame is made once and its bytes reused: a server's frames are not masked. What a client
 sends and how it is read do not change; nor does anything for a client without compression.
+
+The price is compression: an event alone compresses 4 times, after the one before it 10 to
+20 times (a state is much like the last), so the network carries 2.5 to 5 times the bytes.
+So it is a setting, `PIPESCOPE_WS_SHARED_FRAMES`, for a class that costs more CPU than it
+does network.
 """
 
 from __future__ import annotations

@@ -81,10 +81,12 @@ def replicas(count: int, **settings: Any) -> Any:
         yield [stack.enter_context(server(replica_name=f"r{i}", **settings)) for i in range(count)]
 
 
-async def lesson(watchers: int, plain: bool = False, count: int = 1) -> dict[str, Any]:
+async def lesson(
+    watchers: int, plain: bool = False, count: int = 1, settings: dict[str, Any] | None = None
+) -> dict[str, Any]:
     most = watchers + 10
     limits = {"max_viewers_per_run": most, "max_viewers_per_lesson": most, "max_viewers": most}
-    with replicas(count, **limits) as servers:
+    with replicas(count, **limits, **(settings or {})) as servers:
         srv = servers[0]
         http = await Http.open(srv)
         body = {"program": flood_program(STEPS * 2), "mode": "step"}
@@ -160,9 +162,13 @@ def main() -> None:
     parser.add_argument("--watchers", type=int, default=500)
     parser.add_argument("--plain", action="store_true", help="a step-mode run, not a lesson")
     parser.add_argument("--replicas", type=int, default=1, help="servers sharing a Redis")
+    parser.add_argument(
+        "--shared-frames", action="store_true", help="PIPESCOPE_WS_SHARED_FRAMES=true"
+    )
     args = parser.parse_args()
     print(machine())
-    figures = asyncio.run(lesson(args.watchers, args.plain, args.replicas))
+    shared = {"ws_shared_frames": True} if args.shared_frames else {}
+    figures = asyncio.run(lesson(args.watchers, args.plain, args.replicas, shared))
 
     def mib(kib: list[int]) -> str:
         return " + ".join(f"{k / 1024:.1f}" for k in kib) + " MiB"

@@ -1,10 +1,11 @@
-"""Frames shared between viewers (app/wire.py): the same bytes for the same message on every
-connection compressed without a kept context, never on one that keeps it; and the server
-asks every browser for exactly that."""
+"""Frames shared between viewers (app/wire.py, PIPESCOPE_WS_SHARED_FRAMES): the same bytes for
+the same message on every connection compressed without a kept context, never on one that
+keeps it; the server asks for that when the setting says so, and only then."""
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from service_client import Client
 from websockets.extensions.permessage_deflate import PerMessageDeflate
@@ -61,18 +62,28 @@ def test_the_frames_kept_are_bounded() -> None:
     assert len(FRAMES.made) <= MOST_FRAMES
 
 
-def test_the_server_compresses_every_message_on_its_own_and_plain_clients_get_plain_text(
-    api: Client,
+def test_shared_frames_compress_every_message_on_its_own_and_plain_clients_get_plain_text(
+    start_server: Any,
 ) -> None:
+    with start_server(ws_shared_frames=True) as srv:
+        api = Client(srv.url)
+        run = api.start(scenario="hello-pipe")
+        url = srv.ws_url + run["ws"]
+        with connect(url, max_size=None) as ws:  # offers permessage-deflate, as browsers do
+            said = ws.response.headers["Sec-WebSocket-Extensions"]
+            assert "permessage-deflate" in said and "server_no_context_takeover" in said
+            first = events(ws.recv(timeout=20))[0]
+        with connect(url, max_size=None, compression=None) as ws:
+            assert "Sec-WebSocket-Extensions" not in ws.response.headers
+            assert events(ws.recv(timeout=20))[0] == first and first["type"] == "run.start"
+        api.http.close()
+
+
+def test_by_default_each_socket_keeps_its_compression_context(api: Client) -> None:
     run = api.start(scenario="hello-pipe")
-    url = "ws" + api.url.removeprefix("http") + run["ws"]
-    with connect(url, max_size=None) as ws:  # offers permessage-deflate, as a browser does
+    with connect("ws" + api.url.removeprefix("http") + run["ws"], max_size=None) as ws:
         said = ws.response.headers["Sec-WebSocket-Extensions"]
-        assert "permessage-deflate" in said and "server_no_context_takeover" in said
-        first = events(ws.recv(timeout=20))[0]
-    with connect(url, max_size=None, compression=None) as ws:
-        assert "Sec-WebSocket-Extensions" not in ws.response.headers
-        assert events(ws.recv(timeout=20))[0] == first and first["type"] == "run.start"
+        assert "permessage-deflate" in said and "server_no_context_takeover" not in said
 
 
 def events(message: str | bytes) -> list[dict[str, object]]:
