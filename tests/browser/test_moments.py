@@ -71,6 +71,9 @@ def test_whole_calls_step_from_before_a_call_to_its_return(page: Page) -> None:
     run_from_gallery(page, "hello-pipe")
     wait_for_end(page)
     events = events_of_this_run(page)
+    # The page follows the live run to its end: once it is there, nothing moves the stage
+    # but the test's own clicks (on a loaded machine it may still be on its way).
+    expect_seq(page, len(events) - 1)
     page.get_by_test_id("whole-calls").check()
     to_first(page)
     visited = [shown_seq(page)]
