@@ -16,6 +16,8 @@ import pwd
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,14 @@ def new_cluster() -> Cluster:
             pytest.fail("PostgreSQL's initdb is not installed: scripts/system-deps.sh test")
         pytest.skip("PostgreSQL's initdb is not installed (scripts/system-deps.sh test)")
     return Cluster(found)
+
+
+@contextmanager
+def running_cluster() -> Iterator[Cluster]:
+    """A cluster, started, and destroyed after (a session fixture's)."""
+    cluster = new_cluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from postgres_server import Cluster, new_cluster
+from postgres_server import Cluster, running_cluster
 from redis_server import RedisServer, new_redis
 from service_client import Server, serve
 
@@ -33,12 +33,8 @@ def redis_server() -> Iterator[RedisServer]:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Cluster]:
-    cluster = new_cluster()
-    try:
-        cluster.start()
+    with running_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.destroy()
 
 
 @pytest.fixture

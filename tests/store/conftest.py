@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from postgres_server import Cluster, new_cluster
+from postgres_server import Cluster, running_cluster
 from service_client import Server, serve
 
 from app.store.base import RunStore
@@ -39,12 +39,8 @@ def postgres_store(request: pytest.FixtureRequest, directory: Path) -> RunStore:
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[Cluster]:
-    cluster = new_cluster()
-    try:
-        cluster.start()
+    with running_cluster() as cluster:
         yield cluster
-    finally:
-        cluster.destroy()
 
 
 @pytest.fixture
