@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from app.config import Settings
 from app.main import create_app
-from app.wire import SharedFramesProtocol
+from app.wire import PushingProtocol, SharedFramesProtocol
 
 WS_HARD_MAX = 1 << 20
 
@@ -51,8 +51,8 @@ def main(argv: list[str] | None = None) -> None:
         # viewer may make the server hold at all (it closes with 1009, message too big).
         ws_max_size=max(WS_HARD_MAX, 2 * settings.max_body_kb << 10),
         # A large class's viewers may share each event's frame (app/wire.py), at the cost
-        # of compression; else uvicorn's own protocol, which keeps each socket's context.
-        ws=SharedFramesProtocol if settings.ws_shared_frames else "websockets-sansio",
+        # of compression; else each socket keeps its context. Both push (app/wire.py).
+        ws=SharedFramesProtocol if settings.ws_shared_frames else PushingProtocol,
     )
 
 

@@ -1,4 +1,12 @@
-"""WebSocket frames made once for every viewer of the same message (uvicorn's `ws` protocol).
+"""uvicorn's WebSocket protocol, with a message pushed without a wait, and frames shared.
+
+Push: a viewer at the head of a run's trace is handed each new event by the trace itself, in
+a loop over the class (app/runs/fanout.py). An ASGI send is an await that may wait for the
+socket; so the protocol offers the app, in the scope's extensions (`PUSH`), a call that
+writes a message to the socket's buffer now, or says it cannot (the buffer is past its high
+mark, the socket closing), and the app then awaits its send as before.
+
+Shared frames: each message's frame made once for every viewer of the same message.
 
 A class of 500 gets each event 500 times, and compressing it (permessage-deflate) was a fifth
 of the server's time under py-spy (BENCHMARKS.md). Compressed with a context of its own,
@@ -20,14 +28,17 @@ from collections import OrderedDict
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
 from websockets.extensions.permessage_deflate import (
     PerMessageDeflate,
     ServerPerMessageDeflateFactory,
 )
 from websockets.frames import Frame, Opcode
+from websockets.http11 import Request
 from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
 
+PUSH = "pipescope.push"  # the scope's extension: its value, `push(text) -> bool`
 MOST_FRAMES = 256  # the latest messages: what viewers at the same place are sent now
 MOST_BYTES = 16 << 20
 
@@ -84,8 +95,30 @@ class SharingServerProtocol(ServerProtocol):
         return tuple(how)
 
 
-class SharedFramesProtocol(WebSocketsSansIOProtocol):
-    """uvicorn's websockets-sansio protocol, with frames shared between connections."""
+class PushingProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets-sansio protocol, with `push` offered to the app."""
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        self.scope["extensions"][PUSH] = self.push  # type: ignore[assignment]
+
+    def push(self, text: str) -> bool:
+        """Send a text message now, as `send` would once the socket is writable: False,
+        and nothing sent, when it cannot go at once."""
+        if not self.handshake_complete or self.close_sent or self.disconnected:
+            return False
+        if not self.writable.is_set() or self.transport.is_closing():
+            return False
+        try:
+            self.conn.send_text(text.encode())
+        except InvalidState:
+            return False
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        return True
+
+
+class SharedFramesProtocol(PushingProtocol):
+    """The pushing protocol, with frames shared between connections."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -41,6 +41,7 @@ from app.runs.fanout import Follower
 from app.runs.manager import RunManager
 from app.runs.owners import MAX_TOKEN_CHARS
 from app.runs.run import Run
+from app.wire import PUSH
 
 router = APIRouter()
 CONTROL = TypeAdapter[ControlOp](ControlOp)
@@ -140,6 +141,7 @@ class Viewer:
         self.max_chars = settings.max_body_kb << 10
         self.token: str | None = None  # the control token it proved, if any
         self.lock = asyncio.Lock()  # events and error replies share the socket
+        self.pushing = websocket.scope.get("extensions", {}).get(PUSH)  # None: another server
         lesson = run.lesson
         self.follower = None if lesson is None else Follower(lesson.board, lambda: self.may_control)
 
@@ -154,11 +156,17 @@ class Viewer:
             # A viewer that takes nothing for this long is gone in all but name.
             await asyncio.wait_for(self.websocket.send_text(text), self.send_timeout)
 
+    def push(self, text: str) -> bool:
+        """Send now, if no reply is going out and the socket can take it (app/wire.py)."""
+        return self.pushing is not None and not self.lock.locked() and bool(self.pushing(text))
+
     async def serve(self) -> None:
         self.run.viewer_joined()
         if self.follower is not None and self.run.lesson is not None:
             self.run.lesson.followers.add(self.follower)
-        sending = asyncio.create_task(fanout.stream(self.run.recording, self.send, self.follower))
+        push = self.push if self.pushing is not None else None
+        stream = fanout.stream(self.run.recording, self.send, self.follower, push)
+        sending = asyncio.create_task(stream)
         listening = asyncio.create_task(self.listen())
         try:
             done, _ = await asyncio.wait({sending, listening}, return_when=asyncio.FIRST_COMPLETED)

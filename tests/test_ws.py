@@ -4,6 +4,7 @@ slow viewers, and who may open it."""
 from __future__ import annotations
 
 import json
+import socket
 from typing import Any
 
 import pytest
@@ -101,6 +102,25 @@ def test_a_viewer_that_reads_nothing_holds_up_neither_run_nor_others(api: Client
     assert seen_stalled == seen_keen == api.events(run["id"])
     writes = [e for e in seen_keen if e["type"] == "call.return" and e["call"] == "write"]
     assert len(writes) == 300
+
+
+def test_a_viewer_whose_socket_fills_goes_on_where_it_stopped(api: Client) -> None:
+    # A viewer at the head is handed each event as it comes (app/runs/fanout.py); one whose
+    # socket is full (a window of a few KiB, nothing read, nothing compressed) cannot take
+    # more, and its own task sends from its cursor once it reads again: no event twice,
+    # none lost, in order.
+    run = api.start(program=flood_program(300), mode="step")
+    host, port = api.url.removeprefix("http://").split(":")
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect((host, int(port)))
+    with api.watch(run) as keen, api.watch(run, sock=sock, compression=None) as full:
+        first = full.next()
+        keen.send({"op": "play"})
+        assert keen.rest()[-1]["reason"] == "exited"
+        seen_full = [first, *full.rest()]
+    assert seen_full == api.events(run["id"])
+    assert len(seen_full) > 600
 
 
 def test_an_unknown_run_is_said_and_closed(api: Client) -> None:

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from app.runner.world import NOTHING_GONE
+from app.runs.fanout import Head
 
 EMPTY_STATE: dict[str, Any] = {
     "procs": [],
@@ -37,6 +38,7 @@ class Recording:
         self.size = 0  # characters kept (the runner's JSON is ASCII: bytes), for the bounds
         self.max_size = max_size
         self.ended = False
+        self.heads: set[Head] = set()  # viewers sent everything, told of what comes at once
         self._grew: asyncio.Future[None] | None = None
         self._parsed: tuple[int, dict[str, Any]] | None = None
 
@@ -100,6 +102,8 @@ class Recording:
         return "[" + ",".join(self.lines[start:stop]) + "]"
 
     def _wake(self) -> None:
+        for head in list(self.heads):  # one that cannot take it leaves the set meanwhile
+            head.grew()
         if self._grew is not None:
             self._grew.set_result(None)
             self._grew = None
