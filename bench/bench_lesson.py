@@ -1,15 +1,18 @@
-"""A lesson with a class of 500 (`--watchers N`): what each watcher costs the server in
-memory, and how long a teacher's step and a teacher's position take to reach every watcher.
+"""A lesson with a class of 500 (`--watchers N`): what each watcher costs the server in memory,
+and how long a teacher's step and a teacher's position take to reach every watcher.
 
-One fresh server, or `--replicas N` sharing a throwaway Redis (the broker: the lesson runs
-on the first, the class is spread over all of them, round robin); the teacher (a WebSocket
-that proved the token) and the watchers (plain WebSockets, as a watch link opens) are
-asyncio clients in this one process. RSS is each server process's, after the teacher alone
-and after every watcher has its first event (each is then in the class). Then the teacher
-steps STEPS times; for each step, the time from the teacher sending it to each watcher
-receiving that step's first event, and from the teacher reporting its position to each
-watcher receiving it. The clients share the machine (and one Python loop) with the server:
-their own cost is in the figures.
+One fresh server, or `--replicas N` sharing a throwaway Redis (the broker: the lesson runs on
+the first, the class is spread over all of them, round robin); the teacher (a WebSocket that
+proved the token) and the watchers (plain WebSockets, as a watch link opens, asking for
+compression as a browser does) are asyncio clients in this one process: the watchers lean
+ones (bench/_watchers.py: frames read by an asyncio Protocol and zlib, each message's time
+taken when its bytes come), or with `--library-client` the websockets library's. RSS is each
+server process's, after the teacher alone and after every watcher has its first event (each
+is then in the class). Then the teacher steps STEPS times; for each step, the time from the
+teacher sending it to each watcher receiving that step's first event, and from the teacher
+reporting its position to each watcher receiving it. The clients share the machine with the
+servers: their CPU is printed beside the servers', and it slows the servers as much as theirs
+slows it.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from _service import Http, events_of, machine, percentile, rss_kib, server
+from _watchers import LeanWatcher, lean_watcher
 from redis_server import new_redis
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -35,25 +39,67 @@ EVENT_SEQ = re.compile(r'\{"v": ?1, ?"seq": ?(\d+)')
 NOTE_SEQ = re.compile(r'"seq": ?(\d+)')
 
 
+class Awaited:
+    """How many watchers have had the seq awaited: counted as they come, so the benchmark
+    does not poll 1,000 watchers' tables while they read (its CPU is the servers' too)."""
+
+    def __init__(self, watchers: int) -> None:
+        self.watchers, self.seq, self.count = watchers, -1, 0
+        self.all = asyncio.Event()
+
+    def expect(self, seq: int, already: int) -> None:
+        self.seq, self.count = seq, already
+        self.all.clear()
+        if already >= self.watchers:
+            self.all.set()
+
+    def came(self, seq: int) -> None:
+        if seq == self.seq:
+            self.count += 1
+            if self.count >= self.watchers:
+                self.all.set()
+
+
 class Watcher:
-    def __init__(self, ws: ClientConnection) -> None:
-        self.ws = ws
+    def __init__(self, events: Awaited, notes: Awaited) -> None:
+        self.awaited_events, self.awaited_notes = events, notes
         self.events: dict[int, float] = {}  # seq: when it came
         self.notes: dict[int, float] = {}  # position seq: when it came
         self.joined = asyncio.Event()
+        self.ws: ClientConnection | LeanWatcher | None = None
+        self.reading: asyncio.Task[None] | None = None
 
-    async def read(self) -> None:
-        # The seqs alone, not a parse of every state: 500 parses of each event in this one
-        # process would be the client's cost, not the server's.
-        async for message in self.ws:
-            now = time.perf_counter()
+    async def open(self, url: str, library: bool) -> None:
+        if not library:
+            self.ws = await lean_watcher(url, self.took)
+            return
+        self.ws = await connect(url, max_size=None)
+        self.reading = asyncio.create_task(self.read(self.ws))
+
+    async def read(self, ws: ClientConnection) -> None:
+        async for message in ws:
             assert isinstance(message, str)
-            if message.startswith('{"lesson":"position"'):
-                self.notes[int(NOTE_SEQ.search(message)[1])] = now  # type: ignore[index]
-                continue
-            for seq in EVENT_SEQ.findall(message):
-                self.events.setdefault(int(seq), now)
-            self.joined.set()
+            self.took(message, time.perf_counter())
+
+    def took(self, message: str, now: float) -> None:
+        # The seqs alone, not a parse of every state: 1,000 parses of each event in this
+        # one process would be the client's cost, not the server's.
+        if message.startswith('{"lesson":"position"'):
+            seq = int(NOTE_SEQ.search(message)[1])  # type: ignore[index]
+            self.notes[seq] = now
+            self.awaited_notes.came(seq)
+            return
+        for seq in map(int, EVENT_SEQ.findall(message)):
+            if seq not in self.events:
+                self.events[seq] = now
+                self.awaited_events.came(seq)
+        self.joined.set()
+
+    async def close(self) -> None:
+        if isinstance(self.ws, LeanWatcher):
+            self.ws.close()
+        elif self.ws is not None:
+            await self.ws.close()
 
 
 def cpu_s(pid: int) -> float:
@@ -82,7 +128,11 @@ def replicas(count: int, **settings: Any) -> Any:
 
 
 async def lesson(
-    watchers: int, plain: bool = False, count: int = 1, settings: dict[str, Any] | None = None
+    watchers: int,
+    plain: bool = False,
+    count: int = 1,
+    settings: dict[str, Any] | None = None,
+    library: bool = False,
 ) -> dict[str, Any]:
     most = watchers + 10
     limits = {"max_viewers_per_run": most, "max_viewers_per_lesson": most, "max_viewers": most}
@@ -110,8 +160,10 @@ async def lesson(
         rss_before = [rss_kib(s.pid) for s in servers]
 
         urls = [s.ws_url + run["ws"] for s in servers]
-        class_ = [Watcher(await connect(urls[i % count], max_size=None)) for i in range(watchers)]
-        tasks = [asyncio.create_task(w.read()) for w in class_]
+        events, notes = Awaited(watchers), Awaited(watchers)
+        class_ = [Watcher(events, notes) for _ in range(watchers)]
+        for i, watcher in enumerate(class_):
+            await watcher.open(urls[i % count], library)
         await asyncio.wait_for(asyncio.gather(*(w.joined.wait() for w in class_)), 120)
         await asyncio.sleep(1.5)  # and each replica has said its class to the others
         rss_after = [rss_kib(s.pid) for s in servers]
@@ -119,29 +171,32 @@ async def lesson(
         step_ms: list[float] = []
         note_ms: list[float] = []
         cpu_before = sum(cpu_s(s.pid) for s in servers)
+        clients_before = time.process_time()
         for _ in range(STEPS):
             before = len(seen)
             sent = time.perf_counter()
             await teacher.send(json.dumps({"op": "step"}))
             await until(lambda b=before: len(seen) > b)
             first = seen[before]["seq"]
-            await until(lambda f=first: all(f in w.events for w in class_))
+            events.expect(first, sum(first in w.events for w in class_))
+            await asyncio.wait_for(events.all.wait(), 60)
             step_ms += [(w.events[first] - sent) * 1000 for w in class_]
             await asyncio.sleep(0.05)  # the step's other events come in
             if plain:
                 continue
             at = seen[-1]["seq"]
             reported = time.perf_counter()
+            notes.expect(at, 0)
             await teacher.send(json.dumps({"op": "position", "seq": at}))
-            await until(lambda a=at: all(a in w.notes for w in class_))
+            await asyncio.wait_for(notes.all.wait(), 60)
             note_ms += [(w.notes[at] - reported) * 1000 for w in class_]
         rss_end = [rss_kib(s.pid) for s in servers]
         cpu = sum(cpu_s(s.pid) for s in servers) - cpu_before
+        clients_cpu = time.process_time() - clients_before
         for w in class_:
-            await w.ws.close()
+            await w.close()
         await teacher.close()
-        for task in [*tasks, reading]:
-            task.cancel()
+        reading.cancel()
         return {
             "watchers": watchers,
             "rss_before_kib": rss_before,
@@ -149,6 +204,7 @@ async def lesson(
             "rss_end_kib": rss_end,
             "per_watcher_kib": (sum(rss_after) - sum(rss_before)) / watchers,
             "cpu_ms_per_step": cpu * 1000 / STEPS,
+            "clients_cpu_ms_per_step": clients_cpu * 1000 / STEPS,
             "events": len(seen),
             "step_p50_ms": percentile(step_ms, 50),
             "step_p99_ms": percentile(step_ms, 99),
@@ -165,10 +221,17 @@ def main() -> None:
     parser.add_argument(
         "--shared-frames", action="store_true", help="PIPESCOPE_WS_SHARED_FRAMES=true"
     )
+    parser.add_argument(
+        "--library-client",
+        action="store_true",
+        help="watchers on the websockets library's client, not the lean one (bench/_watchers.py)",
+    )
     args = parser.parse_args()
     print(machine())
     shared = {"ws_shared_frames": True} if args.shared_frames else {}
-    figures = asyncio.run(lesson(args.watchers, args.plain, args.replicas, shared))
+    figures = asyncio.run(
+        lesson(args.watchers, args.plain, args.replicas, shared, args.library_client)
+    )
 
     def mib(kib: list[int]) -> str:
         return " + ".join(f"{k / 1024:.1f}" for k in kib) + " MiB"
@@ -183,7 +246,8 @@ def main() -> None:
     print(
         f"servers' CPU {figures['cpu_ms_per_step']:.1f} ms a step and its position "
         f"({figures['events']} events in all), "
-        f"{figures['cpu_ms_per_step'] * 1000 / figures['watchers']:.0f} us a watcher"
+        f"{figures['cpu_ms_per_step'] * 1000 / figures['watchers']:.0f} us a watcher; "
+        f"the clients' {figures['clients_cpu_ms_per_step']:.1f} ms"
     )
     print(
         f"step -> every watcher: p50 {figures['step_p50_ms']:.1f} ms, "
