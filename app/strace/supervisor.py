@@ -36,6 +36,7 @@ from app.strace.registers import inputs, tgid_of
 from app.strace.threads import ThreadWatch
 from app.strace.tracelog import LOG_FD, TraceLog
 from app.strace.track import Step, Tracker
+from app.strace.wakes import is_wake
 
 QUIET_S = 0.0005  # strace has waited this long: look for calls asleep, output, orphans
 SPIN_S = 0.001  # while strace has been waiting this long, give way rather than sleep
@@ -65,6 +66,7 @@ class TraceSupervisor(ThreadWatch, Supervisor):
         self.log = TraceLog()
         self.strace_pid = 0
         self.partial = ""  # the line strace is in the middle of writing
+        self.held: bytes | None = None  # the write strace waits on, read but not yet let in
         self.complaints: list[str] = []  # what strace itself said (`strace: ...`)
         self.idle_since = 0.0  # when strace began to wait for the program
         self.tty_early = 0  # terminal bytes read while a write to it was still out
@@ -124,9 +126,15 @@ class TraceSupervisor(ThreadWatch, Supervisor):
         if state == "pending":
             self.idle_since = 0.0
             self.controls(0)
-            if self.turns.may_go():
-                data = self.log.pending()
-                if data is not None and self.take(data) and not self.turns.playing:
+            if self.held is None:
+                self.held = self.log.pending()  # read once: the log counts what it hands out
+            # The end of a call told blocked is the kernel's wake: it needs no step (wakes.py).
+            woke = self.held is not None and is_wake(
+                self.tracker, self.partial + self.held.decode("utf-8", "replace")
+            )
+            if woke or self.turns.may_go():
+                data, self.held = self.held, None
+                if data is not None and self.take(data) and not woke and not self.turns.playing:
                     self.turns.steps.pop(0)  # one step shows one moment that has something in it
                 self.log.release()
             else:
