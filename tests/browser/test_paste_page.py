@@ -50,6 +50,16 @@ def step_until_line(page: Page, line: int, most: int = 60) -> None:
     """Press "Next in turn" until the event shown is a call on `line` of the student's file."""
     lines = page.get_by_test_id("log-line")
     for _ in range(most):
+        # The stage follows the run a step at a time: judge the line it shows once it shows
+        # the newest event, not while it is still on its way there.
+        page.wait_for_function(
+            """() => {
+                const lines = document.querySelectorAll('[data-testid="log-line"]');
+                const stage = document.querySelector('[data-testid="stage"]');
+                return lines.length > 0 && stage !== null
+                    && stage.dataset.seq === lines[lines.length - 1].dataset.seq;
+            }"""
+        )
         current = page.locator('[data-testid="src-line"][aria-current="step"]')
         if current.count() == 1 and current.get_attribute("data-line") == str(line):
             return
